@@ -1,0 +1,163 @@
+/* nfp: a parser for the Linux netfilter kernel-log dialect (LOG target, nft `log`, TRACE,
+ * ebtables `--log`). Pure C, no allocation: a line (pointer + length) in, a record out.
+ *
+ * The record refers to the caller's line by offsets; it is valid while that line is.
+ * All values are decoded at parse time into numbers, addresses or slices; JSON is built
+ * only by nfp_json.c.
+ */
+#ifndef NFP_H_INCLUDED
+#define NFP_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* lexer sections: which keys are valid where (see nfp_fields.def) */
+enum nfp_section {
+	NFP_S_NONE = 0, /* never matched by key */
+	NFP_S_HDR,      /* IN OUT PHYSIN PHYSOUT MAC... */
+	NFP_S_IP,       /* SRC DST LEN TOS ... PROTO */
+	NFP_S_TCP,
+	NFP_S_UDP,
+	NFP_S_ICMP,
+	NFP_S_AH,
+	NFP_S_ESP,
+	NFP_S_L4,       /* other protocol numbers: nothing after PROTO */
+	NFP_S_ARP,
+	NFP_S_ANY0,     /* valid in every section of the outer packet */
+	NFP_S__COUNT
+};
+
+/* JSON objects a field can land in */
+enum nfp_group {
+	NFP_G_TOP = 0, NFP_G_TRACE, NFP_G_MAC, NFP_G_IP, NFP_G_TCP, NFP_G_UDP,
+	NFP_G_ICMP, NFP_G_AH, NFP_G_ESP, NFP_G_ARP, NFP_G__COUNT
+};
+
+/* value kinds: decoder at parse time, JSON type at emit time */
+enum nfp_kind {
+	NFP_K_STR = 0, /* slice, emitted as string */
+	NFP_K_DEC,     /* unsigned decimal -> integer */
+	NFP_K_HEX,     /* hex with or without 0x -> integer */
+	NFP_K_IP,      /* IPv4 or IPv6 address -> canonical string */
+	NFP_K_MAC,     /* aa:bb:cc:dd:ee:ff -> string */
+	NFP_K_MACRAW,  /* MAC= colon hex of any length -> object */
+	NFP_K_FLAGS,   /* bit set of bare words -> array of strings */
+	NFP_K_BOOL,    /* presence -> true */
+	NFP_K_PROTO    /* protocol name or number -> integer (+ proto_name) */
+};
+
+enum nfp_field {
+#define X(id, key, sec, grp, name, kind) NFP_F_##id,
+#include "nfp_fields.def"
+#undef X
+	NFP_F__COUNT
+};
+
+struct nfp_field_info {
+	const char *key;     /* as printed by the kernel, "" if set by structure */
+	unsigned char keylen;
+	unsigned char section;
+	unsigned char group;
+	unsigned char kind;
+	const char *name;    /* JSON member name */
+};
+extern const struct nfp_field_info nfp_fields[NFP_F__COUNT];
+
+/* bare flag words (DF, SYN, ...) */
+struct nfp_flag_info {
+	const char *word;
+	unsigned char len;
+	unsigned char section;
+	unsigned char field;  /* the NFP_K_FLAGS field they set */
+	unsigned char bit;
+};
+extern const struct nfp_flag_info nfp_flags[];
+extern const unsigned nfp_nflags;
+
+struct nfp_slice {
+	uint32_t off;
+	uint32_t len;
+};
+
+union nfp_value {
+	uint64_t u;
+	struct nfp_slice s;
+	struct {
+		uint8_t family; /* 4 or 6 */
+		uint8_t a[16];
+	} ip;
+	uint8_t mac[6];
+};
+
+#define NFP_PRESENT_WORDS ((NFP_F__COUNT + 63) / 64)
+
+/* one packet: the outer one, or the original packet an ICMP error quotes */
+struct nfp_pkt {
+	uint64_t present[NFP_PRESENT_WORDS];
+	uint64_t invalid[NFP_PRESENT_WORDS]; /* key seen, value did not decode */
+	union nfp_value v[NFP_F__COUNT];
+};
+
+enum nfp_type {
+	NFP_NONE = 0,   /* not a netfilter record */
+	NFP_LOG,        /* LOG target / nft log */
+	NFP_TRACE,      /* TRACE: table:chain:type:rulenum */
+	NFP_EBT,        /* legacy ebtables --log watcher dialect */
+	NFP_FRAGMENT    /* tail of a line split by a router's syslog: no header */
+};
+
+/* record flags */
+#define NFP_R_TRUNCATED   0x01u /* the line ends before its grammar completes */
+#define NFP_R_UNKNOWN_OVF 0x02u /* more unknown tokens than the record keeps */
+
+#define NFP_MAX_UNKNOWN 16
+
+struct nfp_record {
+	enum nfp_type type;
+	unsigned flags;
+	unsigned depth_seen;      /* 1 if a quoted packet was opened */
+	struct nfp_pkt pkt[2];    /* [0] outer, [1] quoted by an ICMP error */
+	unsigned n_unknown;       /* tokens the grammar has no place for */
+	struct nfp_slice unknown[NFP_MAX_UNKNOWN];
+};
+
+/* Parse one message text (no terminator needed; NUL bytes are data). Carrier marks the
+ * kernel or imklog leaves in front ("<4>", "[  179.000503] ", "[T123] ") are skipped.
+ * Returns rec->type: NFP_NONE when the text is not a netfilter record. */
+enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec);
+
+static inline int nfp_has(const struct nfp_pkt *p, enum nfp_field f)
+{
+	return (int)((p->present[f >> 6] >> (f & 63)) & 1u);
+}
+static inline int nfp_bad(const struct nfp_pkt *p, enum nfp_field f)
+{
+	return (int)((p->invalid[f >> 6] >> (f & 63)) & 1u);
+}
+
+/* helpers shared by the parser pieces and their tests; each returns bytes consumed, 0 = not this */
+size_t nfp_dec(const char *s, size_t n, uint64_t max, uint64_t *out);
+size_t nfp_hex(const char *s, size_t n, uint64_t max, uint64_t *out);
+size_t nfp_ipv4(const char *s, size_t n, uint8_t out[4]);
+size_t nfp_ipv6(const char *s, size_t n, uint8_t out[16]);
+size_t nfp_mac(const char *s, size_t n, uint8_t out[6]);
+size_t nfp_machex(const char *s, size_t n, size_t *nbytes);
+/* TRACE header "table:chain:type:rulenum" (without "TRACE: "); 0 if not one */
+size_t nfp_trace_hdr(const char *s, size_t n, uint32_t base, struct nfp_pkt *p);
+/* the ebtables --log dialect, from just after "OUT=<if> " */
+int nfp_ebt_body(const char *line, size_t len, size_t pos, struct nfp_record *rec);
+/* protocol name as printed ("TCP", "ICMPv6", ...) -> number, or -1 */
+int nfp_proto_by_name(const char *s, size_t n);
+/* skip carrier marks at the start of a kernel message; returns offset of the text */
+size_t nfp_skip_carrier(const char *line, size_t len);
+
+const char *nfp_type_name(enum nfp_type t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

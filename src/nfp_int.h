@@ -1,0 +1,37 @@
+/* Internals shared by the parser pieces (not part of the API). */
+#ifndef NFP_INT_H_INCLUDED
+#define NFP_INT_H_INCLUDED
+#include "nfp.h"
+
+extern const unsigned char nfp_hex1[256];
+/* value of a hex digit, 0xff for any other byte */
+#define NFP_HEXVAL(c) ((unsigned char)(nfp_hex1[(unsigned char)(c)] - 1u))
+#define NFP_ISDIGIT(c) ((unsigned)((unsigned char)(c) - (unsigned)'0') < 10u)
+
+static inline void nfp_set(struct nfp_pkt *p, enum nfp_field f)
+{
+	p->present[f >> 6] |= (uint64_t)1 << (f & 63);
+}
+static inline void nfp_set_bad(struct nfp_pkt *p, enum nfp_field f)
+{
+	p->invalid[f >> 6] |= (uint64_t)1 << (f & 63);
+}
+/* a key whose value did not decode: keep the raw value for the "invalid" object */
+static inline void nfp_put_bad(struct nfp_pkt *p, enum nfp_field f, size_t off, size_t len)
+{
+	p->v[f].s.off = (uint32_t)off;
+	p->v[f].s.len = (uint32_t)len;
+	nfp_set_bad(p, f);
+}
+static inline void nfp_put_slice(struct nfp_pkt *p, enum nfp_field f, size_t off, size_t len)
+{
+	p->v[f].s.off = (uint32_t)off;
+	p->v[f].s.len = (uint32_t)len;
+	nfp_set(p, f);
+}
+static inline void nfp_put_u(struct nfp_pkt *p, enum nfp_field f, uint64_t u)
+{
+	p->v[f].u = u;
+	nfp_set(p, f);
+}
+#endif

@@ -1,0 +1,149 @@
+/* Native schema emitter: walks the field table, so every field the parser knows is
+ * emitted the same way, under the JSON object its row names. The only file of the core
+ * that knows JSON. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include "nfp_json.h"
+#include "nfp_int.h"
+
+static const char *const group_names[NFP_G__COUNT] = {
+	[NFP_G_TOP] = "", [NFP_G_TRACE] = "trace", [NFP_G_MAC] = "mac", [NFP_G_IP] = "ip",
+	[NFP_G_TCP] = "tcp", [NFP_G_UDP] = "udp", [NFP_G_ICMP] = "icmp", [NFP_G_AH] = "ah",
+	[NFP_G_ESP] = "esp", [NFP_G_ARP] = "arp",
+};
+
+static const char *group_name(enum nfp_group g, const struct nfp_pkt *p)
+{
+	uint64_t proto = nfp_has(p, NFP_F_PROTO) ? p->v[NFP_F_PROTO].u : 0;
+	if (g == NFP_G_UDP && proto == 136)
+		return "udplite";
+	if (g == NFP_G_ICMP && proto == 58)
+		return "icmpv6";
+	return group_names[g];
+}
+
+static struct fjson_object *str(const char *line, struct nfp_slice s)
+{
+	return fjson_object_new_string_len(line + s.off, (int)s.len);
+}
+
+static struct fjson_object *ipstr(const union nfp_value *v)
+{
+	char buf[INET6_ADDRSTRLEN];
+	if (inet_ntop(v->ip.family == 6 ? AF_INET6 : AF_INET, v->ip.a, buf, sizeof(buf)) == NULL)
+		return NULL;
+	return fjson_object_new_string(buf);
+}
+
+static struct fjson_object *macstr(const uint8_t m[6])
+{
+	char buf[18];
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return fjson_object_new_string(buf);
+}
+
+static void add(struct fjson_object *o, const char *name, struct fjson_object *v)
+{
+	if (v != NULL)
+		fjson_object_object_add(o, name, v);
+}
+
+/* MAC=<dst>:<src>:<type>[:more]: the raw string, and the Ethernet split where there is one */
+static void macraw(struct fjson_object *o, const char *line, struct nfp_slice s)
+{
+	const char *r = line + s.off;
+	size_t nb = 0;
+	uint8_t b[14];
+	add(o, "raw", str(line, s));
+	if (s.len == 0 || nfp_machex(r, s.len, &nb) != s.len || nb < 14)
+		return;
+	for (int i = 0; i < 14; i++)
+		b[i] = (uint8_t)(NFP_HEXVAL(r[3 * i]) << 4 | NFP_HEXVAL(r[3 * i + 1]));
+	add(o, "dst", macstr(b));
+	add(o, "src", macstr(b + 6));
+	add(o, "ethertype", fjson_object_new_int(b[12] << 8 | b[13]));
+}
+
+static struct fjson_object *flags(enum nfp_field f, uint64_t bits)
+{
+	struct fjson_object *a = fjson_object_new_array();
+	if (a == NULL)
+		return NULL;
+	for (unsigned i = 0; i < nfp_nflags; i++)
+		if (nfp_flags[i].field == f && (bits >> nfp_flags[i].bit & 1u))
+			fjson_object_array_add(a, fjson_object_new_string(nfp_flags[i].word));
+	return a;
+}
+
+static void emit_pkt(struct fjson_object *top, const struct nfp_pkt *p, const char *line)
+{
+	struct fjson_object *grp[NFP_G__COUNT] = { [NFP_G_TOP] = top };
+	struct fjson_object *bad = NULL;
+
+	for (unsigned f = 0; f < NFP_F__COUNT; f++) {
+		const struct nfp_field_info *fi = &nfp_fields[f];
+		const union nfp_value *v = &p->v[f];
+		struct fjson_object *o;
+
+		if (nfp_bad(p, (enum nfp_field)f) && !nfp_has(p, (enum nfp_field)f)) {
+			if (bad == NULL && (bad = fjson_object_new_object()) == NULL)
+				continue;
+			add(bad, fi->keylen ? fi->key : fi->name, str(line, v->s));
+			continue;
+		}
+		if (!nfp_has(p, (enum nfp_field)f))
+			continue;
+		if (grp[fi->group] == NULL) {
+			if ((grp[fi->group] = fjson_object_new_object()) == NULL)
+				continue;
+			fjson_object_object_add(top, group_name((enum nfp_group)fi->group, p), grp[fi->group]);
+			if (fi->group == NFP_G_IP && nfp_has(p, NFP_F_SRC))
+				add(grp[NFP_G_IP], "version", fjson_object_new_int(p->v[NFP_F_SRC].ip.family));
+		}
+		o = grp[fi->group];
+		switch (fi->kind) {
+		case NFP_K_STR: add(o, fi->name, str(line, v->s)); break;
+		case NFP_K_DEC:
+		case NFP_K_HEX:
+		case NFP_K_PROTO: add(o, fi->name, fjson_object_new_int64((int64_t)v->u)); break;
+		case NFP_K_IP: add(o, fi->name, ipstr(v)); break;
+		case NFP_K_MAC: add(o, fi->name, macstr(v->mac)); break;
+		case NFP_K_MACRAW: macraw(o, line, v->s); break;
+		case NFP_K_FLAGS: add(o, fi->name, flags((enum nfp_field)f, v->u)); break;
+		case NFP_K_BOOL: add(o, fi->name, fjson_object_new_boolean(1)); break;
+		default: break;
+		}
+	}
+	if (bad != NULL)
+		fjson_object_object_add(top, "invalid", bad);
+}
+
+struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line)
+{
+	struct fjson_object *top, *inner, *icmp = NULL;
+
+	if (rec->type == NFP_NONE || (top = fjson_object_new_object()) == NULL)
+		return NULL;
+	add(top, "type", fjson_object_new_string(nfp_type_name(rec->type)));
+	emit_pkt(top, &rec->pkt[0], line);
+	if (rec->depth_seen && (inner = fjson_object_new_object()) != NULL) {
+		emit_pkt(inner, &rec->pkt[1], line);
+		if (!fjson_object_object_get_ex(top, "icmp", &icmp) && !fjson_object_object_get_ex(top, "icmpv6", &icmp))
+			icmp = top;
+		fjson_object_object_add(icmp, "inner", inner);
+	}
+	if (rec->flags & NFP_R_TRUNCATED)
+		add(top, "truncated", fjson_object_new_boolean(1));
+	if (rec->n_unknown > 0) {
+		struct fjson_object *u = fjson_object_new_array();
+		if (u != NULL) {
+			for (unsigned i = 0; i < rec->n_unknown; i++)
+				fjson_object_array_add(u, str(line, rec->unknown[i]));
+			if (rec->flags & NFP_R_UNKNOWN_OVF)
+				fjson_object_array_add(u, fjson_object_new_string("..."));
+			fjson_object_object_add(top, "unknown", u);
+		}
+	}
+	return top;
+}

@@ -1,0 +1,14 @@
+/* nfp_json: the native schema, one libfastjson object per parsed record.
+ * Ownership: the caller receives one reference and passes it on (msgAddJSON consumes it)
+ * or drops it with fjson_object_put(). */
+#ifndef NFP_JSON_H_INCLUDED
+#define NFP_JSON_H_INCLUDED
+#include <json.h>
+#ifndef FJSON_TO_STRING_PLAIN
+#error "json.h is not libfastjson's: put libfastjson's include path first"
+#endif
+#include "nfp.h"
+
+/* NULL on allocation failure or for NFP_NONE */
+struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line);
+#endif

@@ -1,0 +1,615 @@
+/* The netfilter log line grammar: prefix, IN=/OUT= header, link layer, L3, L4, quoted
+ * packet of ICMP errors, trailer. One pass over the tokens with a small state machine;
+ * which key means which field is decided by nfp_fields.def, not here. */
+#include <string.h>
+#include "nfp.h"
+#include "nfp_int.h"
+
+#define NFP_MAX_LINE (16u << 20)
+
+/* rows of the field table per lexer section, built once (constant afterwards) */
+static unsigned char sec_rows[NFP_S__COUNT][16];
+static unsigned char sec_n[NFP_S__COUNT];
+
+__attribute__((constructor)) static void nfp_index_init(void)
+{
+	for (unsigned f = 0; f < NFP_F__COUNT; f++) {
+		unsigned s = nfp_fields[f].section;
+		if (nfp_fields[f].keylen == 0 || s == NFP_S_NONE)
+			continue;
+		if (sec_n[s] < sizeof(sec_rows[0]))
+			sec_rows[s][sec_n[s]++] = (unsigned char)f;
+	}
+}
+
+static int lookup_key(unsigned sec, const char *k, size_t kl)
+{
+	for (unsigned i = 0; i < sec_n[sec]; i++) {
+		const struct nfp_field_info *fi = &nfp_fields[sec_rows[sec][i]];
+		if (fi->keylen == kl && memcmp(fi->key, k, kl) == 0)
+			return sec_rows[sec][i];
+	}
+	return -1;
+}
+
+static int lookup_flag(unsigned sec, const char *w, size_t wl)
+{
+	for (unsigned i = 0; i < nfp_nflags; i++)
+		if (nfp_flags[i].section == sec && nfp_flags[i].len == wl && memcmp(nfp_flags[i].word, w, wl) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int tok_is(const char *t, size_t tl, const char *lit)
+{
+	size_t ll = strlen(lit);
+	return tl == ll && memcmp(t, lit, ll) == 0;
+}
+
+size_t nfp_skip_carrier(const char *line, size_t len)
+{
+	size_t i = 0, j;
+	while (i < len && line[i] == ' ')
+		i++;
+	/* printk level as /proc/kmsg shows it: <N> */
+	if (i + 2 < len && line[i] == '<' && NFP_ISDIGIT(line[i + 1])) {
+		j = i + 1;
+		while (j < len && j < i + 4 && NFP_ISDIGIT(line[j]))
+			j++;
+		if (j < len && line[j] == '>')
+			i = j + 1;
+	}
+	/* kernel time stamp: [  179.000503] */
+	if (i < len && line[i] == '[') {
+		j = i + 1;
+		while (j < len && line[j] == ' ')
+			j++;
+		size_t d = j;
+		while (j < len && NFP_ISDIGIT(line[j]))
+			j++;
+		if (j > d && j < len && line[j] == '.') {
+			size_t e = ++j;
+			while (j < len && NFP_ISDIGIT(line[j]))
+				j++;
+			if (j > e && j < len && line[j] == ']') {
+				i = j + 1;
+				if (i < len && line[i] == ' ')
+					i++;
+			}
+		}
+	}
+	/* CONFIG_PRINTK_CALLER: [T123] or [C1] */
+	if (i + 3 < len && line[i] == '[' && (line[i + 1] == 'T' || line[i + 1] == 'C') && NFP_ISDIGIT(line[i + 2])) {
+		j = i + 2;
+		while (j < len && NFP_ISDIGIT(line[j]))
+			j++;
+		if (j < len && line[j] == ']') {
+			i = j + 1;
+			if (i < len && line[i] == ' ')
+				i++;
+		}
+	}
+	return i;
+}
+
+/* Offset of the last "IN=<non-space>* OUT=" in [from, len), or len if none. The prefix
+ * may abut it ("[WAN_LOCAL-default-D]IN="); PHYSIN= never precedes " OUT=". */
+static size_t find_body(const char *line, size_t from, size_t len)
+{
+	size_t best = len;
+	const char *p = line + from, *end = line + len;
+	while (p + 7 <= end) {
+		const char *q = memchr(p, 'I', (size_t)(end - p));
+		if (q == NULL || q + 7 > end)
+			break;
+		if (q[1] == 'N' && q[2] == '=') {
+			const char *v = q + 3;
+			while (v < end && *v != ' ')
+				v++;
+			if (v + 5 <= end && memcmp(v, " OUT=", 5) == 0 &&
+			    !(q - line >= (ptrdiff_t)from + 4 && memcmp(q - 4, "PHYS", 4) == 0))
+				best = (size_t)(q - line);
+		}
+		p = q + 1;
+	}
+	return best;
+}
+
+struct lexer {
+	const char *line;
+	size_t len;
+	struct nfp_record *rec;
+	unsigned sec;       /* current section */
+	unsigned depth;     /* 0 outer, 1 inside [ ... ] */
+	unsigned opt6;      /* inside an IPv6 "OPT ( ... )" wrapper */
+	unsigned spi_ret;   /* AH/ESP inside the IPv6 wrapper: back to NFP_S_IP after SPI= */
+	int stop;           /* grammar says the line ends here */
+};
+
+static void add_unknown(struct lexer *lx, size_t off, size_t n)
+{
+	struct nfp_record *r = lx->rec;
+	if (r->n_unknown < NFP_MAX_UNKNOWN) {
+		r->unknown[r->n_unknown].off = (uint32_t)off;
+		r->unknown[r->n_unknown].len = (uint32_t)n;
+		r->n_unknown++;
+	} else {
+		r->flags |= NFP_R_UNKNOWN_OVF;
+	}
+}
+
+static unsigned l4_section(uint64_t proto)
+{
+	switch (proto) {
+	case 6: return NFP_S_TCP;
+	case 17: case 136: return NFP_S_UDP;
+	case 1: case 58: return NFP_S_ICMP;
+	case 51: return NFP_S_AH;
+	case 50: return NFP_S_ESP;
+	default: return NFP_S_L4;
+	}
+}
+
+/* decode the value of field f; 1 = stored, 0 = did not decode */
+static int put_value(struct lexer *lx, struct nfp_pkt *p, int f, size_t voff, size_t vl)
+{
+	const char *v = lx->line + voff;
+	uint64_t u;
+	size_t nb;
+	switch (nfp_fields[f].kind) {
+	case NFP_K_STR:
+		nfp_put_slice(p, (enum nfp_field)f, voff, vl);
+		return 1;
+	case NFP_K_DEC:
+		if (vl == 0 || nfp_dec(v, vl, INT64_MAX, &u) != vl)
+			return 0;
+		nfp_put_u(p, (enum nfp_field)f, u);
+		return 1;
+	case NFP_K_HEX:
+		if (vl == 0 || nfp_hex(v, vl, INT64_MAX, &u) != vl)
+			return 0;
+		nfp_put_u(p, (enum nfp_field)f, u);
+		return 1;
+	case NFP_K_IP:
+		if (vl > 0 && nfp_ipv4(v, vl, p->v[f].ip.a) == vl) {
+			p->v[f].ip.family = 4;
+		} else if (vl > 0 && nfp_ipv6(v, vl, p->v[f].ip.a) == vl) {
+			p->v[f].ip.family = 6;
+		} else {
+			return 0;
+		}
+		nfp_set(p, (enum nfp_field)f);
+		return 1;
+	case NFP_K_MAC:
+		if (nfp_mac(v, vl, p->v[f].mac) != vl)
+			return 0;
+		nfp_set(p, (enum nfp_field)f);
+		return 1;
+	case NFP_K_MACRAW:
+		if (vl != 0 && nfp_machex(v, vl, &nb) != vl)
+			return 0;
+		nfp_put_slice(p, (enum nfp_field)f, voff, vl);
+		return 1;
+	case NFP_K_PROTO: {
+		int num = nfp_proto_by_name(v, vl);
+		if (num >= 0) {
+			u = (uint64_t)num;
+			nfp_put_slice(p, NFP_F_PROTO_NAME, voff, vl);
+		} else if (vl == 0 || nfp_dec(v, vl, 255, &u) != vl) {
+			return 0;
+		}
+		nfp_put_u(p, NFP_F_PROTO, u);
+		/* the kernel prints a number only for protocols it has no decoder for */
+		lx->sec = num >= 0 ? l4_section(u) : NFP_S_L4;
+		/* a non-first fragment carries no L4 header: the kernel stops after PROTO= */
+		if (nfp_has(p, NFP_F_FRAG) && p->v[NFP_F_FRAG].u != 0)
+			lx->stop = 1;
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* KEY=VALUE token at [t, t+tl); returns 0 if the grammar has no place for it */
+static int key_token(struct lexer *lx, size_t t, size_t tl)
+{
+	const char *s = lx->line + t;
+	const char *eq = memchr(s, '=', tl);
+	struct nfp_pkt *p = &lx->rec->pkt[lx->depth];
+	size_t kl, voff, vl;
+	int f;
+
+	if (eq == NULL || eq == s)
+		return 0;
+	kl = (size_t)(eq - s);
+	voff = t + kl + 1;
+	vl = tl - kl - 1;
+	f = lookup_key(lx->sec, s, kl);
+	if (f < 0 && lx->sec == NFP_S_HDR) {
+		f = lookup_key(NFP_S_IP, s, kl);
+		if (f == NFP_F_SRC)
+			lx->sec = NFP_S_IP;
+		else
+			f = -1;
+	}
+	if (f < 0 && lx->depth == 0)
+		f = lookup_key(NFP_S_ANY0, s, kl);
+	if (f < 0 || nfp_has(p, (enum nfp_field)f))
+		return 0; /* unknown here, or repeated: kept as an unknown token */
+	if (!put_value(lx, p, f, voff, vl))
+		nfp_put_bad(p, (enum nfp_field)f, voff, vl);
+	if (lx->spi_ret && (f == NFP_F_AH_SPI || f == NFP_F_ESP_SPI)) {
+		lx->sec = NFP_S_IP;
+		lx->spi_ret = 0;
+	}
+	return 1;
+}
+
+static size_t tok_end(const char *line, size_t pos, size_t len)
+{
+	const char *sp = memchr(line + pos, ' ', len - pos);
+	return sp ? (size_t)(sp - line) : len;
+}
+
+static size_t skip_sp(const char *line, size_t pos, size_t len)
+{
+	while (pos < len && line[pos] == ' ')
+		pos++;
+	return pos;
+}
+
+/* Words without '=' that the grammar knows. Returns the position after what it consumed,
+ * or 0 if the word is not one of them. */
+static size_t word_token(struct lexer *lx, size_t t, size_t tl)
+{
+	const char *line = lx->line, *s = line + t;
+	size_t len = lx->len, e = t + tl;
+	struct nfp_record *r = lx->rec;
+	struct nfp_pkt *p = &r->pkt[lx->depth];
+	uint64_t u;
+	int fl;
+
+	fl = lookup_flag(lx->sec, s, tl);
+	if (fl >= 0) {
+		const struct nfp_flag_info *fi = &nfp_flags[fl];
+		if (!nfp_has(p, (enum nfp_field)fi->field))
+			nfp_put_u(p, (enum nfp_field)fi->field, 0);
+		p->v[fi->field].u |= 1u << fi->bit;
+		return e;
+	}
+	if (lx->sec == NFP_S_IP && tl > 5 && memcmp(s, "FRAG:", 5) == 0) {
+		if (nfp_dec(s + 5, tl - 5, 65535, &u) == tl - 5)
+			nfp_put_u(p, NFP_F_FRAG, u);
+		else
+			nfp_put_bad(p, NFP_F_FRAG, t + 5, tl - 5);
+		return e;
+	}
+	if (lx->sec == NFP_S_IP && tl > 3 && memcmp(s, "ID:", 3) == 0) {
+		if (nfp_hex(s + 3, tl - 3, UINT32_MAX, &u) == tl - 3)
+			nfp_put_u(p, NFP_F_FRAG_ID, u);
+		else
+			nfp_put_bad(p, NFP_F_FRAG_ID, t + 3, tl - 3);
+		return e;
+	}
+	if (tok_is(s, tl, "OPT") && (lx->sec == NFP_S_IP || lx->sec == NFP_S_TCP)) {
+		size_t a = skip_sp(line, e, len), b;
+		if (a >= len) {
+			r->flags |= NFP_R_TRUNCATED;
+			return len;
+		}
+		b = tok_end(line, a, len);
+		if (line[a] != '(')
+			return 0;
+		if (b - a == 1 && lx->sec == NFP_S_IP) { /* IPv6 "OPT ( ... )" */
+			lx->opt6 = 1;
+			return b;
+		}
+		if (b - a == 11 && memcmp(line + a, "(TRUNCATED)", 11) == 0) {
+			r->flags |= NFP_R_TRUNCATED;
+			lx->stop = 1;
+			return b;
+		}
+		enum nfp_field f = lx->sec == NFP_S_IP ? NFP_F_IP_OPT : NFP_F_TCP_OPT;
+		if (line[b - 1] != ')' || b - a < 2) {
+			nfp_put_bad(p, f, a, b - a);
+			r->flags |= NFP_R_TRUNCATED;
+			return b;
+		}
+		size_t hl = b - a - 2, nb = 0;
+		for (nb = 0; nb < hl && NFP_HEXVAL(line[a + 1 + nb]) != 0xff; nb++)
+			;
+		if (nb != hl || (hl & 1))
+			nfp_put_bad(p, f, a, b - a);
+		else
+			nfp_put_slice(p, f, a + 1, hl);
+		return b;
+	}
+	if (lx->opt6 && tok_is(s, tl, ")")) {
+		lx->opt6 = 0;
+		return e;
+	}
+	if (tok_is(s, tl, "INCOMPLETE")) {
+		size_t a = skip_sp(line, e, len), b;
+		if (a < len && line[a] == '[') {
+			/* INCOMPLETE [<n> bytes] : the L4 header could not be read */
+			b = tok_end(line, a, len);
+			if (b - a > 1 && nfp_dec(line + a + 1, b - a - 1, UINT32_MAX, &u) == b - a - 1) {
+				size_t c = skip_sp(line, b, len), d = tok_end(line, c, len);
+				if (d - c == 6 && memcmp(line + c, "bytes]", 6) == 0) {
+					nfp_put_u(p, NFP_F_INCOMPLETE, u);
+					if (lx->depth == 0)
+						lx->stop = 1; /* nothing follows, not even UID/MARK */
+					else
+						lx->sec = NFP_S_L4; /* only "]" follows */
+					return d;
+				}
+				if (d >= len)
+					r->flags |= NFP_R_TRUNCATED;
+			} else if (b >= len) {
+				r->flags |= NFP_R_TRUNCATED;
+			}
+			nfp_put_bad(p, NFP_F_INCOMPLETE, a, b - a);
+			return b;
+		}
+		if (lx->sec == NFP_S_IP) { /* IPv6 fragment header, M bit set */
+			nfp_put_u(p, NFP_F_FRAG_MORE, 1);
+			return e;
+		}
+		return 0;
+	}
+	if (tok_is(s, tl, "TRUNCATED")) {
+		r->flags |= NFP_R_TRUNCATED;
+		lx->stop = 1;
+		return e;
+	}
+	if (lx->sec == NFP_S_IP && tok_is(s, tl, "Unknown")) {
+		/* "Unknown Ext Hdr <n>": the line ends */
+		size_t a = skip_sp(line, e, len), b = tok_end(line, a, len);
+		size_t c = skip_sp(line, b, len), d = tok_end(line, c, len);
+		size_t g = skip_sp(line, d, len), h = tok_end(line, g, len);
+		if (tok_is(line + a, b - a, "Ext") && tok_is(line + c, d - c, "Hdr") &&
+		    h > g && nfp_dec(line + g, h - g, 255, &u) == h - g) {
+			nfp_put_u(p, NFP_F_EXTHDR, u);
+			lx->stop = 1;
+			return h;
+		}
+		return 0;
+	}
+	if (lx->sec == NFP_S_IP && lx->opt6 && tok_is(s, tl, "AH")) {
+		lx->sec = NFP_S_AH;
+		lx->spi_ret = 1;
+		return e;
+	}
+	if (lx->sec == NFP_S_IP && lx->opt6 && tok_is(s, tl, "ESP")) {
+		lx->sec = NFP_S_ESP;
+		lx->spi_ret = 1;
+		return e;
+	}
+	if (lx->sec == NFP_S_HDR && lx->depth == 0 && tok_is(s, tl, "ARP")) {
+		lx->sec = NFP_S_ARP;
+		return e;
+	}
+	return 0;
+}
+
+/* fields a complete record of this shape must have */
+static int complete_pkt(const struct nfp_pkt *p, int outer, const struct nfp_record *r, int trail_sp)
+{
+	static const enum nfp_field v4[] = { NFP_F_DST, NFP_F_IP_LEN, NFP_F_TOS, NFP_F_PREC,
+					     NFP_F_TTL, NFP_F_IP_ID, NFP_F_PROTO };
+	static const enum nfp_field v6[] = { NFP_F_DST, NFP_F_IP_LEN, NFP_F_TC, NFP_F_HOPLIMIT,
+					     NFP_F_FLOWLBL };
+	static const enum nfp_field tcp[] = { NFP_F_TCP_SPT, NFP_F_TCP_DPT, NFP_F_WINDOW,
+					      NFP_F_RES, NFP_F_URGP };
+	static const enum nfp_field udp[] = { NFP_F_UDP_SPT, NFP_F_UDP_DPT, NFP_F_UDP_LEN };
+	static const enum nfp_field arp[] = { NFP_F_HTYPE, NFP_F_PTYPE, NFP_F_OPCODE };
+	const enum nfp_field *need = NULL;
+	size_t nneed = 0, i;
+	int v6pkt;
+
+	if (nfp_has(p, NFP_F_HTYPE) || nfp_bad(p, NFP_F_HTYPE)) {
+		for (i = 0; i < 3; i++)
+			if (!nfp_has(p, arp[i]))
+				return 0;
+		return 1;
+	}
+	if (r->type == NFP_FRAGMENT && outer) {
+		/* the head of the line is elsewhere: only the L4 part can be judged */
+		v6pkt = nfp_has(p, NFP_F_TC) || nfp_has(p, NFP_F_FLOWLBL);
+	} else {
+		if (!nfp_has(p, NFP_F_SRC))
+			return 0;
+		v6pkt = p->v[NFP_F_SRC].ip.family == 6;
+		need = v6pkt ? v6 : v4;
+		nneed = v6pkt ? sizeof(v6) / sizeof(v6[0]) : sizeof(v4) / sizeof(v4[0]);
+		for (i = 0; i < nneed; i++)
+			if (!nfp_has(p, need[i]) && !nfp_bad(p, need[i]))
+				return 0;
+	}
+	/* IPv6 with ESP (no IPOPT flag) ends right after FLOWLBL= and its space; a line that
+	 * ends there without the space was cut (or its carrier dropped the space: then the
+	 * record is marked truncated where it need not be, the safer error) */
+	if (v6pkt && outer && !nfp_has(p, NFP_F_PROTO) && !nfp_bad(p, NFP_F_PROTO) && !nfp_has(p, NFP_F_FRAG) &&
+	    !nfp_has(p, NFP_F_ESP_SPI) && !nfp_has(p, NFP_F_AH_SPI) && !nfp_has(p, NFP_F_EXTHDR) && !trail_sp)
+		return 0;
+	if (!nfp_has(p, NFP_F_PROTO_NAME) || nfp_has(p, NFP_F_INCOMPLETE) ||
+	    (nfp_has(p, NFP_F_FRAG) && p->v[NFP_F_FRAG].u != 0))
+		return 1;
+	switch (p->v[NFP_F_PROTO].u) {
+	case 6: need = tcp; nneed = 5; break;
+	case 17: case 136: need = udp; nneed = 3; break;
+	case 50: return nfp_has(p, NFP_F_ESP_SPI) || nfp_bad(p, NFP_F_ESP_SPI);
+	case 51: return nfp_has(p, NFP_F_AH_SPI) || nfp_bad(p, NFP_F_AH_SPI);
+	case 1: case 58: {
+		uint64_t ty;
+		if (!nfp_has(p, NFP_F_ICMP_TYPE) || !nfp_has(p, NFP_F_ICMP_CODE))
+			return 0;
+		ty = p->v[NFP_F_ICMP_TYPE].u;
+		if (ty == (v6pkt ? 128u : 0u) || ty == (v6pkt ? 129u : 8u))
+			return nfp_has(p, NFP_F_ICMP_ID) && nfp_has(p, NFP_F_ICMP_SEQ);
+		if (outer && (v6pkt ? (ty >= 1 && ty <= 4) : (ty == 3 || ty == 4 || ty == 5 || ty == 11)))
+			return r->depth_seen != 0;
+		return 1;
+	}
+	default:
+		return 1;
+	}
+	for (i = 0; i < nneed; i++)
+		if (!nfp_has(p, need[i]) && !nfp_bad(p, need[i]))
+			return 0;
+	return 1;
+}
+
+/* Bridge/netdev lines for an ethertype the logger does not decode end after MAC=. With
+ * IPv4, IPv6 or ARP in the Ethernet header more must follow: such a line was cut. */
+static int l2_only_line(const char *line, struct nfp_slice mac)
+{
+	const char *m = line + mac.off;
+	size_t nb = 0;
+	unsigned et;
+	if (nfp_machex(m, mac.len, &nb) != mac.len || nb < 14)
+		return 0;
+	et = (unsigned)(NFP_HEXVAL(m[36]) << 12 | NFP_HEXVAL(m[37]) << 8 | NFP_HEXVAL(m[39]) << 4 | NFP_HEXVAL(m[40]));
+	return et != 0x0800 && et != 0x86dd && et != 0x0806 && et != 0x8035;
+}
+
+static void reset(struct nfp_record *rec)
+{
+	rec->type = NFP_NONE;
+	rec->flags = 0;
+	rec->depth_seen = 0;
+	rec->n_unknown = 0;
+	memset(rec->pkt[0].present, 0, sizeof(rec->pkt[0].present) * 2);
+	memset(rec->pkt[1].present, 0, sizeof(rec->pkt[1].present) * 2);
+}
+
+/* a tail of a line a router's syslog split off: known L3/L4 keys, PROTO= among them */
+static size_t find_fragment(const char *line, size_t from, size_t len)
+{
+	size_t pos = from, first = len;
+	int known = 0, proto = 0;
+	while ((pos = skip_sp(line, pos, len)) < len) {
+		size_t e = tok_end(line, pos, len);
+		const char *eq = memchr(line + pos, '=', e - pos);
+		if (eq != NULL && eq > line + pos) {
+			size_t kl = (size_t)(eq - line - pos);
+			if (lookup_key(NFP_S_IP, line + pos, kl) >= 0 || lookup_key(NFP_S_TCP, line + pos, kl) >= 0 ||
+			    lookup_key(NFP_S_UDP, line + pos, kl) >= 0) {
+				if (first == len)
+					first = pos;
+				known++;
+				if (kl == 5 && memcmp(line + pos, "PROTO", 5) == 0)
+					proto = 1;
+			}
+		}
+		pos = e;
+	}
+	return (proto && known >= 3) ? first : len;
+}
+
+enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
+{
+	struct lexer lx = { .line = line, .len = len, .rec = rec, .sec = NFP_S_HDR };
+	size_t start, body, pos;
+	struct nfp_pkt *p0 = &rec->pkt[0];
+	int last_bad = 0;
+
+	reset(rec);
+	if (line == NULL || len == 0 || len > NFP_MAX_LINE)
+		return NFP_NONE;
+	start = nfp_skip_carrier(line, len);
+	body = find_body(line, start, len);
+	if (body == len) {
+		size_t fr = find_fragment(line, start, len);
+		if (fr == len)
+			return NFP_NONE;
+		for (pos = start; pos < fr; pos = skip_sp(line, tok_end(line, pos, len), len))
+			add_unknown(&lx, pos, tok_end(line, pos, len) - pos);
+		rec->type = NFP_FRAGMENT;
+		lx.sec = NFP_S_IP;
+		body = fr;
+	} else {
+		rec->type = NFP_LOG;
+		nfp_put_slice(p0, NFP_F_PREFIX, start, body - start);
+		if (body - start > 7 && memcmp(line + start, "TRACE: ", 7) == 0 &&
+		    nfp_trace_hdr(line + start + 7, body - start - 7, (uint32_t)(start + 7), p0) > 0)
+			rec->type = NFP_TRACE;
+	}
+
+	for (pos = body; (pos = skip_sp(line, pos, len)) < len;) {
+		size_t e = tok_end(line, pos, len), t = pos, tl = e - pos, next;
+
+		if (lx.depth == 1 && tok_is(line + t, tl, "]")) {
+			lx.depth = 0;
+			lx.sec = NFP_S_ICMP;
+			lx.opt6 = 0;
+			pos = e;
+			continue;
+		}
+		if (lx.depth == 0 && lx.sec == NFP_S_ICMP && tl > 1 && line[t] == '[' &&
+		    memchr(line + t, '=', tl) != NULL && !rec->depth_seen) {
+			lx.depth = 1;
+			rec->depth_seen = 1;
+			lx.sec = NFP_S_IP;
+			t++;
+			tl--;
+		}
+		if (lx.stop) {
+			add_unknown(&lx, t, tl);
+			pos = e;
+			continue;
+		}
+		if (rec->type == NFP_LOG && lx.sec == NFP_S_HDR && nfp_has(p0, NFP_F_OUT) &&
+		    len - t >= 13 && memcmp(line + t, "MAC source = ", 13) == 0) {
+			rec->type = NFP_EBT;
+			if (!nfp_ebt_body(line, len, t, rec))
+				rec->flags |= NFP_R_TRUNCATED;
+			return rec->type;
+		}
+		if (memchr(line + t, '=', tl) != NULL) {
+			struct nfp_pkt *p = &rec->pkt[lx.depth];
+			uint64_t bad0 = p->invalid[0] | p->invalid[1];
+			if (key_token(&lx, t, tl)) {
+				last_bad = (p->invalid[0] | p->invalid[1]) != bad0;
+				pos = e;
+				continue;
+			}
+		}
+		next = word_token(&lx, t, tl);
+		if (next != 0) {
+			last_bad = 0;
+			pos = next;
+			continue;
+		}
+		/* the header is IN= OUT= and then a link-layer or L3 token: else not ours,
+		 * unless the line was cut inside that token */
+		if (rec->type == NFP_LOG && lx.sec == NFP_S_HDR && !nfp_has(p0, NFP_F_MAC) &&
+		    !nfp_has(p0, NFP_F_MACSRC) && !nfp_has(p0, NFP_F_PHYSIN) && !nfp_has(p0, NFP_F_PHYSOUT) &&
+		    !nfp_bad(p0, NFP_F_MAC) && e < len) {
+			reset(rec);
+			return NFP_NONE;
+		}
+		add_unknown(&lx, t, tl);
+		last_bad = 1;
+		pos = e;
+	}
+
+	/* a line that does not end in a space and whose last token did not decode was cut */
+	if (last_bad && line[len - 1] != ' ')
+		rec->flags |= NFP_R_TRUNCATED;
+
+	/* completeness: a cut line is marked, never guessed */
+	if (lx.depth == 1 || lx.opt6)
+		rec->flags |= NFP_R_TRUNCATED;
+	if (!(rec->flags & NFP_R_TRUNCATED)) {
+		int trail_sp = line[len - 1] == ' ';
+		/* bridge/netdev, other ethertype: the header and an Ethernet MAC= only */
+		int l2_only = lx.sec == NFP_S_HDR && nfp_has(p0, NFP_F_MAC) && l2_only_line(line, p0->v[NFP_F_MAC].s);
+		if (!lx.stop && !l2_only && !complete_pkt(p0, 1, rec, trail_sp))
+			rec->flags |= NFP_R_TRUNCATED;
+		if (rec->depth_seen && !complete_pkt(&rec->pkt[1], 0, rec, trail_sp))
+			rec->flags |= NFP_R_TRUNCATED;
+	}
+	return rec->type;
+}

@@ -1,0 +1,53 @@
+/* The native schema: exact documents for representative lines (member order included, as
+ * the emitter is deterministic). */
+#include <stdio.h>
+#include "suites.h"
+#include "nfp_json.h"
+
+static const struct {
+	const char *line;
+	const char *json;
+} docs[] = {
+	{ "[  12.000001] TRACE: nat:POSTROUTING:rule:1 IN= OUT=br-ex SRC=10.0.0.4 DST=192.168.0.19 LEN=84 TOS=0x00 PREC=0x00 TTL=63 ID=0 DF PROTO=ICMP TYPE=8 CODE=0 ID=28976 SEQ=1 ",
+	  "{\"type\":\"trace\",\"prefix\":\"TRACE: nat:POSTROUTING:rule:1 \",\"trace\":{\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"type\":\"rule\",\"rulenum\":1},"
+	  "\"in\":\"\",\"out\":\"br-ex\",\"ip\":{\"version\":4,\"src\":\"10.0.0.4\",\"dst\":\"192.168.0.19\",\"len\":84,\"tos\":0,\"prec\":0,\"ttl\":63,\"id\":0,"
+	  "\"flags\":[\"DF\"],\"proto\":1,\"proto_name\":\"ICMP\"},\"icmp\":{\"type\":8,\"code\":0,\"id\":28976,\"seq\":1}}" },
+	{ "fw: IN=eth0 OUT= MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:86:dd SRC=fe80:0000:0000:0000:0084:88ff:feae:790a DST=ff02:0000:0000:0000:0000:0000:0000:0016 LEN=96 TC=0 HOPLIMIT=1 FLOWLBL=0 PROTO=ICMPv6 TYPE=1 CODE=4 [SRC=ff02:0000:0000:0000:0000:0000:0000:0016 DST=fe80:0000:0000:0000:0084:88ff:feae:790a LEN=48 TC=0 HOPLIMIT=64 FLOWLBL=7 PROTO=UDPLITE SPT=1 DPT=2 LEN=8 ] ",
+	  "{\"type\":\"log\",\"prefix\":\"fw: \",\"in\":\"eth0\",\"out\":\"\",\"mac\":{\"raw\":\"00:11:22:33:44:55:66:77:88:99:aa:bb:86:dd\",\"dst\":\"00:11:22:33:44:55\",\"src\":\"66:77:88:99:aa:bb\",\"ethertype\":34525},"
+	  "\"ip\":{\"version\":6,\"src\":\"fe80::84:88ff:feae:790a\",\"dst\":\"ff02::16\",\"len\":96,\"tc\":0,\"hoplimit\":1,\"flowlbl\":0,\"proto\":58,\"proto_name\":\"ICMPv6\"},"
+	  "\"icmpv6\":{\"type\":1,\"code\":4,\"inner\":{\"ip\":{\"version\":6,\"src\":\"ff02::16\",\"dst\":\"fe80::84:88ff:feae:790a\",\"len\":48,\"tc\":0,\"hoplimit\":64,\"flowlbl\":7,\"proto\":136,\"proto_name\":\"UDPLITE\"},"
+	  "\"udplite\":{\"spt\":1,\"dpt\":2,\"len\":8}}}}" },
+	{ "x: IN=eth0 OUT= MAC= SRC=10.0.0.1 DST=10.0.0.2 LEN=zz TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=TCP SPT=1 DPT=2 WINDOW=3 RES=0x00 SYN URGP=0 WEIRD=1 ",
+	  "{\"type\":\"log\",\"prefix\":\"x: \",\"in\":\"eth0\",\"out\":\"\",\"mac\":{\"raw\":\"\"},\"ip\":{\"version\":4,\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"tos\":0,\"prec\":0,\"ttl\":64,\"id\":1,\"proto\":6,\"proto_name\":\"TCP\"},"
+	  "\"tcp\":{\"spt\":1,\"dpt\":2,\"window\":3,\"res\":0,\"flags\":[\"SYN\"],\"urgp\":0},\"invalid\":{\"LEN\":\"zz\"},\"unknown\":[\"WEIRD=1\"]}" },
+	{ "IN=eth0 OUT= MAC= SRC=10.0.0.1 DST=10.0.0.2 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=TCP SPT=1 DP",
+	  "{\"type\":\"log\",\"prefix\":\"\",\"in\":\"eth0\",\"out\":\"\",\"mac\":{\"raw\":\"\"},\"ip\":{\"version\":4,\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\",\"len\":40,\"tos\":0,\"prec\":0,\"ttl\":64,\"id\":1,\"proto\":6,\"proto_name\":\"TCP\"},"
+	  "\"tcp\":{\"spt\":1},\"truncated\":true,\"unknown\":[\"DP\"]}" },
+};
+
+START_TEST(test_doc)
+{
+	struct nfp_record *r = parse_str(docs[_i].line);
+	struct fjson_object *j = nfp_to_json(r, docs[_i].line);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN), docs[_i].json);
+	fjson_object_put(j);
+}
+END_TEST
+
+START_TEST(test_none_is_null)
+{
+	struct nfp_record *r = parse_str("not a firewall line");
+	ck_assert_ptr_null(nfp_to_json(r, "not a firewall line"));
+}
+END_TEST
+
+Suite *json_suite(void)
+{
+	Suite *s = suite_create("json");
+	TCase *tc = tcase_create("native");
+	tcase_add_loop_test(tc, test_doc, 0, (int)(sizeof(docs) / sizeof(docs[0])));
+	tcase_add_test(tc, test_none_is_null);
+	suite_add_tcase(s, tc);
+	return s;
+}

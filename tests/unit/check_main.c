@@ -1,0 +1,15 @@
+#include <stdlib.h>
+#include "suites.h"
+
+int main(void)
+{
+	SRunner *sr = srunner_create(value_suite());
+	int failed;
+	srunner_add_suite(sr, lex_suite());
+	srunner_add_suite(sr, fields_suite());
+	srunner_add_suite(sr, json_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

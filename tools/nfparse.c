@@ -1,0 +1,173 @@
+/* nfparse: netfilter kernel-log lines in (files or stdin: raw kernel lines, dmesg output,
+ * syslog files such as kern.log), JSON lines out: the same object mmnetfilter stores in its
+ * container, built by the same core. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nfp.h"
+#include "nfp_json.h"
+
+enum input_mode { IN_AUTO, IN_MSG };
+
+struct stats {
+	unsigned long lines, by_type[NFP_FRAGMENT + 1], truncated;
+};
+
+static int is_digit(char c)
+{
+	return (unsigned)((unsigned char)c - (unsigned)'0') < 10u;
+}
+
+/* "Jan  8 03:37:09 " */
+static size_t rfc3164_ts(const char *s, size_t n)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	if (n < 16 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':' || s[15] != ' ')
+		return 0;
+	for (int m = 0; m < 12; m++)
+		if (memcmp(s, months + 3 * m, 3) == 0)
+			return (s[4] == ' ' || is_digit(s[4])) && is_digit(s[5]) && is_digit(s[7]) && is_digit(s[8]) ? 16 : 0;
+	return 0;
+}
+
+/* "2021-03-12T14:10:18[.frac](Z|+hh:mm) " */
+static size_t rfc3339_ts(const char *s, size_t n)
+{
+	size_t i = 19;
+	if (n < 21 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || !is_digit(s[0]))
+		return 0;
+	while (i < n && s[i] != ' ')
+		i++;
+	return i < n ? i + 1 : 0;
+}
+
+static size_t token_end(const char *s, size_t i, size_t n)
+{
+	while (i < n && s[i] != ' ')
+		i++;
+	return i;
+}
+
+/* The message part of a syslog line, as rsyslog's RFC 3164 parser would give it as msg:
+ * <PRI>, timestamp, hostname, tag "xxx:" removed. Lines without a syslog time stamp are
+ * taken whole (raw kernel lines, dmesg). */
+static size_t syslog_msg(const char *s, size_t n)
+{
+	size_t i = 0, t, e;
+	if (n > 2 && s[0] == '<') {
+		for (t = 1; t < n && t < 5 && is_digit(s[t]); t++)
+			;
+		if (t > 1 && t < n && s[t] == '>')
+			i = t + 1;
+	}
+	if ((t = rfc3164_ts(s + i, n - i)) == 0 && (t = rfc3339_ts(s + i, n - i)) == 0)
+		return 0;
+	i += t;
+	e = token_end(s, i, n);
+	if (e > i && s[e - 1] == ':' && memchr(s + i, '=', e - i) == NULL)
+		return e < n ? e + 1 : e; /* no hostname, a tag */
+	if (e > i && memchr(s + i, '=', e - i) == NULL && s[i] != '[')
+		i = e < n ? e + 1 : e; /* hostname */
+	for (int k = 0, j = (int)i; k < 2 && (size_t)j < n; k++) {
+		size_t te = token_end(s, (size_t)j, n);
+		if (te == (size_t)j || memchr(s + j, '=', te - (size_t)j) != NULL || s[j] == '[')
+			break;
+		if (s[te - 1] == ':')
+			return te < n ? te + 1 : te;
+		j = (int)te + 1;
+	}
+	return i;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: nfparse [-a] [-m] [-n] [-s] [FILE...]\n"
+	      "  Reads netfilter kernel-log lines (files or stdin) and writes one JSON object per\n"
+	      "  netfilter record, as mmnetfilter stores it in its container.\n"
+	      "  -a, --all        write a line for every input line: null when it is no record\n"
+	      "  -m, --msg        input lines are message texts: do not strip a syslog header\n"
+	      "  -n, --no-output  parse (and build JSON) but write nothing: for timing\n"
+	      "  -s, --stats      counts per record type on stderr at the end\n", f);
+}
+
+static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats *st, struct nfp_record *rec)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	while ((got = getline(&line, &cap, in)) >= 0) {
+		size_t n = (size_t)got, off = 0;
+		struct fjson_object *j = NULL;
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (mode == IN_AUTO)
+			off = syslog_msg(line, n);
+		st->lines++;
+		nfp_parse(line + off, n - off, rec);
+		st->by_type[rec->type]++;
+		if (rec->type != NFP_NONE) {
+			if (rec->flags & NFP_R_TRUNCATED)
+				st->truncated++;
+			j = nfp_to_json(rec, line + off);
+			if (j == NULL) {
+				fputs("nfparse: out of memory\n", stderr);
+				free(line);
+				return 1;
+			}
+		}
+		if (!quiet && (j != NULL || all))
+			printf("%s\n", j ? fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN) : "null");
+		if (j != NULL)
+			fjson_object_put(j);
+	}
+	free(line);
+	return ferror(in) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' }, { "msg", no_argument, NULL, 'm' },
+		{ "no-output", no_argument, NULL, 'n' }, { "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+	};
+	enum input_mode mode = IN_AUTO;
+	int all = 0, quiet = 0, stats = 0, c, rc = 0;
+	struct stats st = { 0 };
+	static struct nfp_record rec;
+
+	while ((c = getopt_long(argc, argv, "amnsh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': all = 1; break;
+		case 'm': mode = IN_MSG; break;
+		case 'n': quiet = 1; break;
+		case 's': stats = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind == argc) {
+		rc = run(stdin, mode, all, quiet, &st, &rec);
+	} else {
+		for (int i = optind; i < argc; i++) {
+			FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "r");
+			if (f == NULL) {
+				fprintf(stderr, "nfparse: %s: %s\n", argv[i], strerror(errno));
+				rc = 1;
+				continue;
+			}
+			rc |= run(f, mode, all, quiet, &st, &rec);
+			if (f != stdin)
+				fclose(f);
+		}
+	}
+	if (fflush(stdout) != 0)
+		rc = 1;
+	if (stats)
+		fprintf(stderr, "lines=%lu log=%lu trace=%lu ebtables=%lu fragment=%lu not_netfilter=%lu truncated=%lu\n",
+			st.lines, st.by_type[NFP_LOG], st.by_type[NFP_TRACE], st.by_type[NFP_EBT],
+			st.by_type[NFP_FRAGMENT], st.by_type[NFP_NONE], st.truncated);
+	return rc;
+}
