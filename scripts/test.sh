@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Set up, build, install, and run the whole test suite (make check), then the parser core's
+# tests again under AddressSanitizer + UndefinedBehaviorSanitizer in a second build tree.
+# Prints one closing line: "N passed, N failed, N skipped".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+bash scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+rc=0
+make -j2 check || rc=1
+# the figures each test printed
+cat tests/*/*.sh.log tests/unit/check_nfp.log 2>/dev/null |
+	grep -E '^(golden|corpus|remote|workers|config|abi|replayed|netns|[0-9]+%|SKIP)' || true
+
+# The parser core once more under AddressSanitizer + UndefinedBehaviorSanitizer: unit tests,
+# golden tests and the fuzz replay (every truncation of every corpus line).
+san=$top/.build-san
+rm -rf "$san" && mkdir -p "$san/tests/fuzz"
+SANFLAGS="-std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc"
+core="src/nfp_fields.c src/nfp_value.c src/nfp_lex.c src/nfp_trace.c src/nfp_ebt.c src/nfp_json.c"
+san_pass=0 san_fail=0
+if cc $SANFLAGS $(pkg-config --cflags libfastjson check) -o "$san/check_nfp" $core tests/unit/check_*.c $(pkg-config --libs libfastjson check) &&
+   cc $SANFLAGS $(pkg-config --cflags libfastjson) -o "$san/nfparse" $core tools/nfparse.c $(pkg-config --libs libfastjson) &&
+   cc $SANFLAGS $(pkg-config --cflags libfastjson) -o "$san/tests/fuzz/fuzz_replay" $core tests/fuzz/fuzz_nfp.c tests/fuzz/replay_main.c $(pkg-config --libs libfastjson); then
+	for t in "$san/check_nfp" "tests/golden/run.sh" "tests/fuzz/run-replay.sh"; do
+		if top_srcdir=$top top_builddir=$san "$t" > "$san/$(basename "$t").out" 2>&1; then
+			san_pass=$((san_pass + 1)); echo "PASS (asan+ubsan): $t"
+		else
+			san_fail=$((san_fail + 1)); echo "FAIL (asan+ubsan): $t"; tail -n 30 "$san/$(basename "$t").out"
+		fi
+	done
+else
+	san_fail=1; echo "FAIL: sanitizer build"
+fi
+[ "$san_fail" -eq 0 ] || rc=1
+
+pass=$(( $(cat tests/*/*.trs 2>/dev/null | grep -c '^:test-result: PASS') + san_pass ))
+failn=$(( $(cat tests/*/*.trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)') + san_fail ))
+skipn=$(cat tests/*/*.trs 2>/dev/null | grep -c '^:test-result: SKIP')
+[ "$failn" -eq 0 ] && [ "$pass" -gt 0 ] || rc=1
+echo "$pass passed, $failn failed, $skipn skipped"
+exit $rc

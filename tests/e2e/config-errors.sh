@@ -1,0 +1,29 @@
+#!/bin/bash
+# Configuration checks with `rsyslogd -N1`: a good config passes; each mistake is rejected
+# (exit 1) with a message naming the parameter.
+. "$(dirname "$0")/lib.sh"
+pass=0
+
+check() { # check NAME EXPECT_RC REGEX ACTION_PARAMS
+	local name=$1 want=$2 re=$3 params=$4 rc=0
+	# a complete config: the only possible error is ours
+	{ conf_head; echo "action(type=\"mmnetfilter\" $params)"; echo "action(type=\"omfile\" file=\"$WORK/out\")"; } > "$WORK/$name.conf"
+	"$RSYSLOGD" -N1 -f "$WORK/$name.conf" > "$WORK/$name.out" 2>&1 || rc=$?
+	[ "$rc" = "$want" ] || { cat "$WORK/$name.out"; fail "$name: exit $rc, want $want"; }
+	if [ -n "$re" ]; then
+		grep -Eq "$re" "$WORK/$name.out" || { cat "$WORK/$name.out"; fail "$name: no message matching /$re/"; }
+	fi
+	pass=$((pass + 1))
+}
+
+check defaults 0 "" ''
+check all-params 0 "" 'container="$!fw" schema="native" userawmsg="off"'
+check local-container 0 "" 'container="$.nf"'
+check global-container 0 "" 'container="$/nf"'
+check unknown-param 1 "parameter 'contianer' not known" 'contianer="$!x"'
+check bad-container 1 "mmnetfilter: parameter 'container'.*'msg'" 'container="msg"'
+check empty-container 1 "mmnetfilter: parameter 'container'" 'container=""'
+check bad-schema 1 "mmnetfilter: parameter 'schema'.*'xml'" 'schema="xml"'
+check bad-binary 1 "userawmsg" 'userawmsg="maybe"'
+echo "config-errors: $pass cases"
+echo "PASS $TEST_NAME"
