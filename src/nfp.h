@@ -64,6 +64,7 @@ struct nfp_field_info {
 	unsigned char group;
 	unsigned char kind;
 	const char *name;    /* JSON member name */
+	unsigned char namelen;
 };
 extern const struct nfp_field_info nfp_fields[NFP_F__COUNT];
 
@@ -139,6 +140,18 @@ static inline int nfp_bad(const struct nfp_pkt *p, enum nfp_field f)
 	return (int)((p->invalid[f >> 6] >> (f & 63)) & 1u);
 }
 
+/* the next field >= f that is present or invalid, NFP_F__COUNT if none: emitters walk the
+ * set bits instead of every row */
+static inline unsigned nfp_next_set(const struct nfp_pkt *p, unsigned f)
+{
+	for (unsigned w = f >> 6; w < NFP_PRESENT_WORDS; w++) {
+		uint64_t bits = (p->present[w] | p->invalid[w]) & (w == f >> 6 ? ~(uint64_t)0 << (f & 63) : ~(uint64_t)0);
+		if (bits)
+			return w * 64 + (unsigned)__builtin_ctzll(bits);
+	}
+	return NFP_F__COUNT;
+}
+
 /* helpers shared by the parser pieces and their tests; each returns bytes consumed, 0 = not this */
 size_t nfp_dec(const char *s, size_t n, uint64_t max, uint64_t *out);
 size_t nfp_hex(const char *s, size_t n, uint64_t max, uint64_t *out);
@@ -156,6 +169,13 @@ int nfp_proto_by_name(const char *s, size_t n);
 size_t nfp_skip_carrier(const char *line, size_t len);
 
 const char *nfp_type_name(enum nfp_type t);
+
+/* text forms, written without a terminator; return the length. IPv6 as glibc's inet_ntop
+ * prints it (RFC 5952 compression; IPv4-mapped and -compatible tails in dotted form). */
+#define NFP_IPSTR_MAX 46
+#define NFP_MACSTR_MAX 17
+size_t nfp_format_ip(int family, const uint8_t *a, char *out);
+size_t nfp_format_mac(const uint8_t m[6], char *out);
 
 #ifdef __cplusplus
 }

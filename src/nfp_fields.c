@@ -4,7 +4,7 @@
 const struct nfp_field_info nfp_fields[NFP_F__COUNT] = {
 #define X(id, k, sec, grp, nm, kd) \
 	[NFP_F_##id] = { .key = k, .keylen = sizeof(k) - 1, .section = sec, .group = grp, \
-			 .kind = kd, .name = nm },
+			 .kind = kd, .name = nm, .namelen = sizeof(nm) - 1 },
 #include "nfp_fields.def"
 #undef X
 };

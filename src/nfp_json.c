@@ -1,8 +1,6 @@
 /* Native schema emitter: walks the field table, so every field the parser knows is
  * emitted the same way, under the JSON object its row names. The only file of the core
  * that knows JSON. */
-#include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
 #include "nfp_json.h"
 #include "nfp_int.h"
@@ -30,23 +28,21 @@ static struct fjson_object *str(const char *line, struct nfp_slice s)
 
 static struct fjson_object *ipstr(const union nfp_value *v)
 {
-	char buf[INET6_ADDRSTRLEN];
-	if (inet_ntop(v->ip.family == 6 ? AF_INET6 : AF_INET, v->ip.a, buf, sizeof(buf)) == NULL)
-		return NULL;
-	return fjson_object_new_string(buf);
+	char buf[NFP_IPSTR_MAX];
+	return fjson_object_new_string_len(buf, (int)nfp_format_ip(v->ip.family, v->ip.a, buf));
 }
 
 static struct fjson_object *macstr(const uint8_t m[6])
 {
-	char buf[18];
-	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	return fjson_object_new_string(buf);
+	char buf[NFP_MACSTR_MAX];
+	return fjson_object_new_string_len(buf, (int)nfp_format_mac(m, buf));
 }
 
+/* names are the field table's static strings and never repeat within one object */
 static void add(struct fjson_object *o, const char *name, struct fjson_object *v)
 {
 	if (v != NULL)
-		fjson_object_object_add(o, name, v);
+		fjson_object_object_add_ex(o, name, v, FJSON_OBJECT_ADD_KEY_IS_NEW | FJSON_OBJECT_KEY_IS_CONSTANT);
 }
 
 /* MAC=<dst>:<src>:<type>[:more]: the raw string, and the Ethernet split where there is one */
@@ -76,12 +72,13 @@ static struct fjson_object *flags(enum nfp_field f, uint64_t bits)
 	return a;
 }
 
-static void emit_pkt(struct fjson_object *top, const struct nfp_pkt *p, const char *line)
+/* returns the packet's icmp/icmpv6 object, where a quoted packet goes */
+static struct fjson_object *emit_pkt(struct fjson_object *top, const struct nfp_pkt *p, const char *line)
 {
 	struct fjson_object *grp[NFP_G__COUNT] = { [NFP_G_TOP] = top };
 	struct fjson_object *bad = NULL;
 
-	for (unsigned f = 0; f < NFP_F__COUNT; f++) {
+	for (unsigned f = nfp_next_set(p, 0); f < NFP_F__COUNT; f = nfp_next_set(p, f + 1)) {
 		const struct nfp_field_info *fi = &nfp_fields[f];
 		const union nfp_value *v = &p->v[f];
 		struct fjson_object *o;
@@ -97,7 +94,7 @@ static void emit_pkt(struct fjson_object *top, const struct nfp_pkt *p, const ch
 		if (grp[fi->group] == NULL) {
 			if ((grp[fi->group] = fjson_object_new_object()) == NULL)
 				continue;
-			fjson_object_object_add(top, group_name((enum nfp_group)fi->group, p), grp[fi->group]);
+			add(top, group_name((enum nfp_group)fi->group, p), grp[fi->group]);
 			if (fi->group == NFP_G_IP && nfp_has(p, NFP_F_SRC))
 				add(grp[NFP_G_IP], "version", fjson_object_new_int(p->v[NFP_F_SRC].ip.family));
 		}
@@ -116,22 +113,21 @@ static void emit_pkt(struct fjson_object *top, const struct nfp_pkt *p, const ch
 		}
 	}
 	if (bad != NULL)
-		fjson_object_object_add(top, "invalid", bad);
+		add(top, "invalid", bad);
+	return grp[NFP_G_ICMP];
 }
 
 struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line)
 {
-	struct fjson_object *top, *inner, *icmp = NULL;
+	struct fjson_object *top, *inner, *icmp;
 
 	if (rec->type == NFP_NONE || (top = fjson_object_new_object()) == NULL)
 		return NULL;
 	add(top, "type", fjson_object_new_string(nfp_type_name(rec->type)));
-	emit_pkt(top, &rec->pkt[0], line);
+	icmp = emit_pkt(top, &rec->pkt[0], line);
 	if (rec->depth_seen && (inner = fjson_object_new_object()) != NULL) {
 		emit_pkt(inner, &rec->pkt[1], line);
-		if (!fjson_object_object_get_ex(top, "icmp", &icmp) && !fjson_object_object_get_ex(top, "icmpv6", &icmp))
-			icmp = top;
-		fjson_object_object_add(icmp, "inner", inner);
+		add(icmp != NULL ? icmp : top, "inner", inner);
 	}
 	if (rec->flags & NFP_R_TRUNCATED)
 		add(top, "truncated", fjson_object_new_boolean(1));
@@ -142,7 +138,7 @@ struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line)
 				fjson_object_array_add(u, str(line, rec->unknown[i]));
 			if (rec->flags & NFP_R_UNKNOWN_OVF)
 				fjson_object_array_add(u, fjson_object_new_string("..."));
-			fjson_object_object_add(top, "unknown", u);
+			add(top, "unknown", u);
 		}
 	}
 	return top;

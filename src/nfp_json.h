@@ -11,4 +11,9 @@
 
 /* NULL on allocation failure or for NFP_NONE */
 struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line);
+
+/* The same document as JSON text (libfastjson's FJSON_TO_STRING_PLAIN form) into buf.
+ * Returns the length it needs (no terminator); nothing beyond cap is written, so a return
+ * value > cap means "call again with a larger buffer". 0 for NFP_NONE. */
+size_t nfp_to_json_text(const struct nfp_record *rec, const char *line, char *buf, size_t cap);
 #endif

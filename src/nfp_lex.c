@@ -1,50 +1,71 @@
 /* The netfilter log line grammar: prefix, IN=/OUT= header, link layer, L3, L4, quoted
  * packet of ICMP errors, trailer. One pass over the tokens with a small state machine;
  * which key means which field is decided by nfp_fields.def, not here. */
+#include <stdint.h>
 #include <string.h>
 #include "nfp.h"
 #include "nfp_int.h"
 
 #define NFP_MAX_LINE (16u << 20)
 
-/* rows of the field table per lexer section, built once (constant afterwards) */
-static unsigned char sec_rows[NFP_S__COUNT][16];
-static unsigned char sec_n[NFP_S__COUNT];
+/* Key index: per lexer section, an open-addressing table of field numbers (+1, 0 = empty)
+ * keyed by a hash of the key's length and bytes. Built once at load time, constant after. */
+#define KEY_SLOTS 64
+static unsigned char key_slot[NFP_S__COUNT][KEY_SLOTS];
+
+static inline unsigned key_hash(const char *k, size_t kl)
+{
+	unsigned h = (unsigned)kl * 131u;
+	for (size_t i = 0; i < kl; i++)
+		h = h * 31u + (unsigned char)k[i];
+	return h & (KEY_SLOTS - 1);
+}
 
 __attribute__((constructor)) static void nfp_index_init(void)
 {
 	for (unsigned f = 0; f < NFP_F__COUNT; f++) {
-		unsigned s = nfp_fields[f].section;
-		if (nfp_fields[f].keylen == 0 || s == NFP_S_NONE)
+		const struct nfp_field_info *fi = &nfp_fields[f];
+		unsigned h;
+		if (fi->keylen == 0 || fi->section == NFP_S_NONE)
 			continue;
-		if (sec_n[s] < sizeof(sec_rows[0]))
-			sec_rows[s][sec_n[s]++] = (unsigned char)f;
+		h = key_hash(fi->key, fi->keylen);
+		while (key_slot[fi->section][h] != 0)
+			h = (h + 1) & (KEY_SLOTS - 1);
+		key_slot[fi->section][h] = (unsigned char)(f + 1);
 	}
+}
+
+static inline int key_eq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
 }
 
 static int lookup_key(unsigned sec, const char *k, size_t kl)
 {
-	for (unsigned i = 0; i < sec_n[sec]; i++) {
-		const struct nfp_field_info *fi = &nfp_fields[sec_rows[sec][i]];
-		if (fi->keylen == kl && memcmp(fi->key, k, kl) == 0)
-			return sec_rows[sec][i];
+	unsigned h = key_hash(k, kl), f;
+	while ((f = key_slot[sec][h]) != 0) {
+		const struct nfp_field_info *fi = &nfp_fields[f - 1];
+		if (fi->keylen == kl && key_eq(fi->key, k, kl))
+			return (int)(f - 1);
+		h = (h + 1) & (KEY_SLOTS - 1);
 	}
 	return -1;
 }
 
 static int lookup_flag(unsigned sec, const char *w, size_t wl)
 {
+	if (wl < 2 || wl > 3)
+		return -1;
 	for (unsigned i = 0; i < nfp_nflags; i++)
-		if (nfp_flags[i].section == sec && nfp_flags[i].len == wl && memcmp(nfp_flags[i].word, w, wl) == 0)
+		if (nfp_flags[i].section == sec && nfp_flags[i].len == wl && key_eq(nfp_flags[i].word, w, wl))
 			return (int)i;
 	return -1;
 }
 
-static int tok_is(const char *t, size_t tl, const char *lit)
-{
-	size_t ll = strlen(lit);
-	return tl == ll && memcmp(t, lit, ll) == 0;
-}
+#define tok_is(t, tl, lit) ((tl) == sizeof(lit) - 1 && memcmp((t), (lit), sizeof(lit) - 1) == 0)
 
 size_t nfp_skip_carrier(const char *line, size_t len)
 {
@@ -211,18 +232,18 @@ static int put_value(struct lexer *lx, struct nfp_pkt *p, int f, size_t voff, si
 	}
 }
 
-/* KEY=VALUE token at [t, t+tl); returns 0 if the grammar has no place for it */
-static int key_token(struct lexer *lx, size_t t, size_t tl)
+/* KEY=VALUE token at [t, t+tl), its first '=' at eq; returns 0 if the grammar has no place
+ * for it */
+static int key_token(struct lexer *lx, size_t t, size_t tl, size_t eq)
 {
 	const char *s = lx->line + t;
-	const char *eq = memchr(s, '=', tl);
 	struct nfp_pkt *p = &lx->rec->pkt[lx->depth];
 	size_t kl, voff, vl;
 	int f;
 
-	if (eq == NULL || eq == s)
+	if (eq <= t)
 		return 0;
-	kl = (size_t)(eq - s);
+	kl = eq - t;
 	voff = t + kl + 1;
 	vl = tl - kl - 1;
 	f = lookup_key(lx->sec, s, kl);
@@ -246,10 +267,11 @@ static int key_token(struct lexer *lx, size_t t, size_t tl)
 	return 1;
 }
 
-static size_t tok_end(const char *line, size_t pos, size_t len)
+static inline size_t tok_end(const char *line, size_t pos, size_t len)
 {
-	const char *sp = memchr(line + pos, ' ', len - pos);
-	return sp ? (size_t)(sp - line) : len;
+	while (pos < len && line[pos] != ' ')
+		pos++;
+	return pos;
 }
 
 static size_t skip_sp(const char *line, size_t pos, size_t len)
@@ -538,7 +560,14 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 	}
 
 	for (pos = body; (pos = skip_sp(line, pos, len)) < len;) {
-		size_t e = tok_end(line, pos, len), t = pos, tl = e - pos, next;
+		size_t e = pos, t = pos, tl, next, eq = SIZE_MAX;
+		/* one scan: the token's end and its first '=' */
+		while (e < len && line[e] != ' ') {
+			if (line[e] == '=' && eq == SIZE_MAX)
+				eq = e;
+			e++;
+		}
+		tl = e - pos;
 
 		if (lx.depth == 1 && tok_is(line + t, tl, "]")) {
 			lx.depth = 0;
@@ -547,8 +576,8 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 			pos = e;
 			continue;
 		}
-		if (lx.depth == 0 && lx.sec == NFP_S_ICMP && tl > 1 && line[t] == '[' &&
-		    memchr(line + t, '=', tl) != NULL && !rec->depth_seen) {
+		if (lx.depth == 0 && lx.sec == NFP_S_ICMP && tl > 1 && line[t] == '[' && eq != SIZE_MAX &&
+		    !rec->depth_seen) {
 			lx.depth = 1;
 			rec->depth_seen = 1;
 			lx.sec = NFP_S_IP;
@@ -567,10 +596,10 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 				rec->flags |= NFP_R_TRUNCATED;
 			return rec->type;
 		}
-		if (memchr(line + t, '=', tl) != NULL) {
+		if (eq != SIZE_MAX) {
 			struct nfp_pkt *p = &rec->pkt[lx.depth];
 			uint64_t bad0 = p->invalid[0] | p->invalid[1];
-			if (key_token(&lx, t, tl)) {
+			if (key_token(&lx, t, tl, eq)) {
 				last_bad = (p->invalid[0] | p->invalid[1]) != bad0;
 				pos = e;
 				continue;

@@ -16,14 +16,20 @@ size_t nfp_dec(const char *s, size_t n, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i = 0;
-	while (i < n && NFP_ISDIGIT(s[i])) {
+	/* 19 digits cannot overflow 64 bits: check the range once at the end */
+	while (i < n && i < 19 && NFP_ISDIGIT(s[i]))
+		v = v * 10 + (uint64_t)((unsigned char)s[i++] - '0');
+	if (i == 0)
+		return 0;
+	if (i < n && NFP_ISDIGIT(s[i])) {
+		/* a 20th digit: only if it still fits; any 21st never does */
 		unsigned d = (unsigned)((unsigned char)s[i] - '0');
-		if (v > (max - d) / 10)
-			return 0; /* would exceed max: no overflow path */
+		if (v > (UINT64_MAX - d) / 10 || (i + 1 < n && NFP_ISDIGIT(s[i + 1])))
+			return 0;
 		v = v * 10 + d;
 		i++;
 	}
-	if (i == 0)
+	if (v > max)
 		return 0;
 	*out = v;
 	return i;
@@ -51,23 +57,26 @@ size_t nfp_hex(const char *s, size_t n, uint64_t max, uint64_t *out)
 
 size_t nfp_ipv4(const char *s, size_t n, uint8_t out[4])
 {
+	uint8_t a[4];
 	size_t i = 0;
 	for (int part = 0; part < 4; part++) {
-		uint64_t v;
-		size_t c;
+		unsigned v = 0, nd = 0;
 		if (part > 0) {
 			if (i >= n || s[i] != '.')
 				return 0;
 			i++;
 		}
-		c = nfp_dec(s + i, n - i < 3 ? n - i : 3, 255, &v);
-		if (c == 0)
+		while (i < n && nd < 3 && NFP_ISDIGIT(s[i])) {
+			v = v * 10 + (unsigned)((unsigned char)s[i++] - '0');
+			nd++;
+		}
+		if (nd == 0 || v > 255)
 			return 0;
-		out[part] = (uint8_t)v;
-		i += c;
+		a[part] = (uint8_t)v;
 	}
 	if (i < n && (NFP_ISDIGIT(s[i]) || s[i] == '.'))
 		return 0; /* 1.2.3.4567 or 1.2.3.4.5 */
+	memcpy(out, a, 4);
 	return i;
 }
 

@@ -92,14 +92,16 @@ static void usage(FILE *f)
 	      "  -s, --stats      counts per record type on stderr at the end\n", f);
 }
 
+/* JSON text straight from the record (nfp_to_json_text: the same document the module's
+ * libfastjson object prints as), into one buffer that grows as lines need */
 static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats *st, struct nfp_record *rec)
 {
-	char *line = NULL;
-	size_t cap = 0;
+	char *line = NULL, *out = NULL;
+	size_t cap = 0, ocap = 0;
 	ssize_t got;
+	int rc = 0;
 	while ((got = getline(&line, &cap, in)) >= 0) {
-		size_t n = (size_t)got, off = 0;
-		struct fjson_object *j = NULL;
+		size_t n = (size_t)got, off = 0, jl = 0;
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
 		if (mode == IN_AUTO)
@@ -110,20 +112,30 @@ static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats 
 		if (rec->type != NFP_NONE) {
 			if (rec->flags & NFP_R_TRUNCATED)
 				st->truncated++;
-			j = nfp_to_json(rec, line + off);
-			if (j == NULL) {
-				fputs("nfparse: out of memory\n", stderr);
-				free(line);
-				return 1;
+			while ((jl = nfp_to_json_text(rec, line + off, out, ocap)) + 1 > ocap) {
+				char *nb = realloc(out, jl + 4096);
+				if (nb == NULL) {
+					fputs("nfparse: out of memory\n", stderr);
+					rc = 1;
+					goto done;
+				}
+				out = nb;
+				ocap = jl + 4096;
 			}
 		}
-		if (!quiet && (j != NULL || all))
-			printf("%s\n", j ? fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN) : "null");
-		if (j != NULL)
-			fjson_object_put(j);
+		if (quiet)
+			continue;
+		if (rec->type != NFP_NONE) {
+			out[jl] = '\n';
+			fwrite(out, 1, jl + 1, stdout);
+		} else if (all) {
+			fputs("null\n", stdout);
+		}
 	}
+done:
+	free(out);
 	free(line);
-	return ferror(in) ? 1 : 0;
+	return rc || ferror(in) ? 1 : 0;
 }
 
 int main(int argc, char **argv)

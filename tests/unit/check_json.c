@@ -1,6 +1,8 @@
 /* The native schema: exact documents for representative lines (member order included, as
  * the emitter is deterministic). */
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "suites.h"
 #include "nfp_json.h"
 
@@ -42,12 +44,93 @@ START_TEST(test_none_is_null)
 }
 END_TEST
 
+/* The two emitters are one schema: for every corpus line, the text writer's output equals
+ * libfastjson's rendering of the object, byte for byte (files from $top_srcdir). */
+START_TEST(test_text_equals_object)
+{
+	static const char *const files[] = {
+		"tests/golden/seed/trace-openstack.log", "tests/golden/elastic/test-iptables-raw.log",
+		"tests/golden/elastic/test-ubiquiti.log", "tests/golden/beats/ipv6.log", "tests/golden/beats/iptables.log",
+		"tests/golden/formats/kernel.log", "tests/golden/formats/vendors.log",
+		"tests/golden/liblognorm/field_v2-iptables.log", "tests/data/hostile.log",
+	};
+	const char *top = getenv("top_srcdir");
+	char path[4096], *line = NULL, *buf = malloc(1 << 20);
+	size_t cap = 0, compared = 0;
+	ssize_t n;
+	static struct nfp_record r;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/%s", top ? top : ".", files[i]);
+		f = fopen(path, "r");
+		ck_assert_msg(f != NULL, "cannot open %s", path);
+		while ((n = getline(&line, &cap, f)) > 0) {
+			size_t len = (size_t)n - (line[n - 1] == '\n');
+			if (nfp_parse(line, len, &r) == NFP_NONE)
+				continue;
+			struct fjson_object *j = nfp_to_json(&r, line);
+			const char *want = fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN);
+			size_t got = nfp_to_json_text(&r, line, buf, 1 << 20);
+			ck_assert_msg(got == strlen(want) && memcmp(buf, want, got) == 0, "%s: text writer differs:\n%.*s\n%s",
+				      files[i], (int)got, buf, want);
+			/* a buffer too small is never overrun, and the needed size is reported */
+			buf[10] = 'X';
+			ck_assert_uint_eq(nfp_to_json_text(&r, line, buf, 10), got);
+			ck_assert_int_eq(buf[10], 'X');
+			fjson_object_put(j);
+			compared++;
+		}
+		fclose(f);
+	}
+	ck_assert_uint_gt(compared, 100);
+	free(line);
+	free(buf);
+}
+END_TEST
+
+/* our address formatter against the C library's inet_ntop */
+START_TEST(test_format_ip)
+{
+	static const char *const v6[] = { "::", "::1", "1::", "2001:db8::1", "fe80::84:88ff:feae:790a", "::ffff:1.2.3.4",
+		"::1.2.3.4", "1:0:0:1:0:0:0:1", "1:0:0:1:1:0:0:1", "0:0:1::", "2001:db8:0:1:1:1:1:1", "ff02::16",
+		"1:2:3:4:5:6:7:8", "0:1:0:0:0:0:0:0", "::ffff:0:0", "64:ff9b::1.2.3.4" };
+	char mine[NFP_IPSTR_MAX + 1], libc[INET6_ADDRSTRLEN];
+	uint8_t a[16];
+	unsigned seed = 12345;
+	for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]) + 2000; i++) {
+		if (i < sizeof(v6) / sizeof(v6[0])) {
+			ck_assert_int_eq(inet_pton(AF_INET6, v6[i], a), 1);
+		} else { /* random, with many zero groups */
+			for (int k = 0; k < 8; k++) {
+				seed = seed * 1103515245u + 12345u;
+				unsigned w = (seed >> 16) % 3 ? 0 : (seed >> 8) & 0xffff;
+				a[2 * k] = (uint8_t)(w >> 8);
+				a[2 * k + 1] = (uint8_t)w;
+			}
+		}
+		size_t n = nfp_format_ip(6, a, mine);
+		mine[n] = 0;
+		inet_ntop(AF_INET6, a, libc, sizeof(libc));
+		ck_assert_str_eq(mine, libc);
+	}
+	for (unsigned v = 0; v < 256; v++) {
+		uint8_t b[4] = { (uint8_t)v, 0, 10, 255 };
+		size_t n = nfp_format_ip(4, b, mine);
+		mine[n] = 0;
+		inet_ntop(AF_INET, b, libc, sizeof(libc));
+		ck_assert_str_eq(mine, libc);
+	}
+}
+END_TEST
+
 Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
 	TCase *tc = tcase_create("native");
 	tcase_add_loop_test(tc, test_doc, 0, (int)(sizeof(docs) / sizeof(docs[0])));
 	tcase_add_test(tc, test_none_is_null);
+	tcase_add_test(tc, test_text_equals_object);
+	tcase_add_test(tc, test_format_ip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,82 @@
+/* Parser core throughput: the whole file in memory, then nfp_parse over every line
+ * (parse only), and parse + native JSON text (what nfparse writes), best of R passes.
+ * Prints lines/s. Usage: bench_parse FILE [PASSES] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "nfp.h"
+#include "nfp_json.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	FILE *f;
+	char *buf;
+	long size;
+	size_t nlines = 0, *off, *len, records = 0, bytes = 0;
+	int passes = argc > 2 ? atoi(argv[2]) : 3;
+	static struct nfp_record rec;
+	double best_parse = 1e9, best_json = 1e9, best_obj = 1e9;
+
+	if (argc < 2 || (f = fopen(argv[1], "rb")) == NULL) {
+		fprintf(stderr, "usage: bench_parse FILE [PASSES]\n");
+		return 2;
+	}
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)size + 1);
+	if (buf == NULL || fread(buf, 1, (size_t)size, f) != (size_t)size)
+		return 1;
+	fclose(f);
+	for (long i = 0; i < size; i++)
+		nlines += buf[i] == '\n';
+	off = malloc(nlines * sizeof(*off));
+	len = malloc(nlines * sizeof(*len));
+	nlines = 0;
+	for (long i = 0, s = 0; i < size; i++)
+		if (buf[i] == '\n') {
+			off[nlines] = (size_t)s;
+			len[nlines++] = (size_t)(i - s);
+			s = i + 1;
+		}
+	for (int p = 0; p < passes; p++) {
+		double t0 = now(), t1, t2;
+		records = 0;
+		for (size_t i = 0; i < nlines; i++)
+			records += nfp_parse(buf + off[i], len[i], &rec) != NFP_NONE;
+		t1 = now();
+		bytes = 0;
+		for (size_t i = 0; i < nlines; i++) {
+			if (nfp_parse(buf + off[i], len[i], &rec) != NFP_NONE) {
+				struct fjson_object *j = nfp_to_json(&rec, buf + off[i]);
+				bytes += strlen(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN));
+				fjson_object_put(j);
+			}
+		}
+		t2 = now();
+		for (size_t i = 0; i < nlines; i++) {
+			if (nfp_parse(buf + off[i], len[i], &rec) != NFP_NONE)
+				fjson_object_put(nfp_to_json(&rec, buf + off[i]));
+		}
+		if (now() - t2 < best_obj)
+			best_obj = now() - t2;
+		if (t1 - t0 < best_parse)
+			best_parse = t1 - t0;
+		if (t2 - t1 < best_json)
+			best_json = t2 - t1;
+	}
+	printf("lines=%zu records=%zu parse_only_lines_per_s=%.0f parse_object_lines_per_s=%.0f parse_json_lines_per_s=%.0f json_bytes=%zu\n",
+	       nlines, records, (double)nlines / best_parse, (double)nlines / best_obj, (double)nlines / best_json, bytes);
+	free(off);
+	free(len);
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""mmnetfilter benchmark: one run, every figure side by side.
+
+1. rsyslog pipelines over the same corpus, imfile -> [parser] -> omfile (message + $! as
+   JSON): no parser, mmnormalize (liblognorm v2-iptables rulebase), mmnetfilter (native).
+   Wall time until the last line is processed, CPU (user+sys) and peak RSS of rsyslogd;
+   medians of RUNS; ratios to the pipeline without a parser; lines in = lines out checked.
+2. The parser core alone (bench_parse: parse only, parse + JSON) and the CLIs: nfparse
+   writing JSON lines vs lognormalizer with the same rulebase, lines/s and ratio; instruction
+   counts per line from callgrind (machine-noise free).
+3. Memory: rsyslogd RSS after 1x and 10x the corpus through mmnetfilter.
+Usage: run.py --corpus FILE --builddir DIR [--runs N] [--mem-rounds N]
+"""
+import argparse, os, re, shutil, signal, statistics, subprocess, sys, tempfile, time
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--corpus", required=True)
+ap.add_argument("--builddir", required=True)
+ap.add_argument("--runs", type=int, default=5)
+ap.add_argument("--mem-rounds", type=int, default=10)
+ap.add_argument("--rsyslogd", default=shutil.which("rsyslogd") or "/usr/sbin/rsyslogd")
+a = ap.parse_args()
+here = os.path.dirname(os.path.abspath(__file__))
+RULEBASE = os.path.join(here, "iptables.rb")
+MODULE = os.path.join(a.builddir, ".libs", "mmnetfilter.so")
+NLINES = sum(1 for _ in open(a.corpus, "rb"))
+SENTINEL = "BENCH-END-OF-INPUT"
+
+PARSERS = {
+    "none": "",
+    "mmnormalize": f'action(type="mmnormalize" rulebase="{RULEBASE}")',
+    "mmnetfilter": 'action(type="mmnetfilter")',
+}
+
+def proc_stat(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        parts = f.read().rsplit(")", 1)[1].split()
+    tck = os.sysconf("SC_CLK_TCK")
+    return (int(parts[11]) + int(parts[12])) / tck  # utime + stime
+
+def proc_mem(pid):
+    d = {}
+    for l in open(f"/proc/{pid}/status"):
+        k, _, v = l.partition(":")
+        if k in ("VmHWM", "VmRSS"):
+            d[k] = int(v.split()[0])  # kB
+    return d
+
+def pipeline(name, corpus, out="out.jsonl", rounds=1):
+    """one rsyslogd run; returns wall, cpu, peak rss (kB), lines out"""
+    work = tempfile.mkdtemp(prefix=f"mnf-bench-{name}-")
+    inp = os.path.join(work, "input.txt")
+    outp = os.devnull if out is None else os.path.join(work, out)
+    end = os.path.join(work, "end")
+    conf = os.path.join(work, "rsyslog.conf")
+    mods = 'module(load="mmnormalize")' if name == "mmnormalize" else ""
+    if name.startswith("mmnetfilter"):
+        mods = f'module(load="{MODULE}")'
+    open(conf, "w").write(f"""
+global(workDirectory="{work}" maxMessageSize="64k")
+module(load="imfile")
+{mods}
+template(name="j" type="list") {{
+  constant(value="{{\\"msg\\":\\"") property(name="msg" format="json")
+  constant(value="\\",\\"data\\":") property(name="$!all-json") constant(value="}}\\n")
+}}
+input(type="imfile" file="{inp}" tag="k" addMetadata="off" ruleset="r")
+ruleset(name="r") {{
+  {PARSERS[name.split(':')[0]]}
+  action(type="omfile" file="{outp}" template="j")
+  if $msg == "{SENTINEL}" then action(type="omfile" file="{end}" template="j")
+}}
+""")
+    pidf = os.path.join(work, "pid")
+    rs = subprocess.Popen([a.rsyslogd, "-n", "-f", conf, "-i", pidf], stderr=subprocess.DEVNULL)
+    while not os.path.exists(pidf):
+        time.sleep(0.01)
+    results = []
+    t0 = time.time()
+    for r in range(rounds):
+        # hand the corpus to imfile (appending: imfile follows the file), then the sentinel
+        with open(inp, "ab") as f:
+            f.write(open(corpus, "rb").read())
+            f.write(f"{SENTINEL}\n".encode())
+        while True:
+            if os.path.exists(end) and sum(1 for _ in open(end)) >= r + 1:
+                break
+            if rs.poll() is not None:
+                raise RuntimeError(f"rsyslogd died ({name})")
+            time.sleep(0.005)
+        results.append((time.time() - t0, proc_stat(rs.pid), proc_mem(rs.pid)))
+    rs.send_signal(signal.SIGTERM)
+    rs.wait()
+    lines = None
+    if out is not None:
+        lines = sum(1 for _ in open(outp, "rb"))
+    shutil.rmtree(work)
+    return results, lines
+
+def med(xs):
+    return statistics.median(xs)
+
+def fmt_ratio(x, base):
+    return f"{x / base:.2f}x"
+
+print(f"corpus: {a.corpus}: {NLINES} lines, {os.path.getsize(a.corpus) / 1e6:.1f} MB; rsyslogd {subprocess.run([a.rsyslogd, '-v'], capture_output=True, text=True).stdout.split()[1]}; {os.cpu_count()} CPUs")
+print()
+print(f"== rsyslog pipeline (imfile -> parser -> omfile, JSON out), medians of {a.runs} runs, run order interleaved ==")
+names = list(PARSERS)
+samples = {n: [] for n in names}
+for r in range(a.runs):
+    for n in names:
+        res, lines = pipeline(n, a.corpus)
+        want = NLINES + 1  # + sentinel
+        if lines != want:
+            print(f"  {n}: {lines} lines out for {want} in: LOST MESSAGES"); sys.exit(1)
+        wall, cpu, mem = res[0]
+        samples[n].append((wall, cpu, mem["VmHWM"]))
+base_w = med(s[0] for s in samples["none"])
+base_c = med(s[1] for s in samples["none"])
+print(f"{'pipeline':<22}{'wall s':>8}{'CPU s':>8}{'peak RSS MB':>13}{'wall/none':>11}{'CPU/none':>10}{'msg/s':>10}{'CPU us/msg added':>18}")
+for n in names:
+    w = med(s[0] for s in samples[n]); c = med(s[1] for s in samples[n]); m = med(s[2] for s in samples[n])
+    added = (c - base_c) / NLINES * 1e6
+    print(f"{n:<22}{w:8.2f}{c:8.2f}{m / 1024:13.1f}{fmt_ratio(w, base_w):>11}{fmt_ratio(c, base_c):>10}{NLINES / w:10.0f}{added:18.2f}")
+print(f"{'mmnetfilter (ecs)':<22}{'n/a: schema=ecs is not implemented yet (issue 4)':>60}")
+print("lines in = lines out: checked for every run")
+
+print()
+print("== parser core alone and the command-line tools, same message bodies ==")
+bp = subprocess.run([os.path.join(a.builddir, "bench", "bench_parse"), a.corpus, "3"], capture_output=True, text=True, check=True).stdout
+d = dict(kv.split("=") for kv in bp.split())
+def timed(cmd, stdin):
+    best = 1e9
+    for _ in range(3):
+        t0 = time.time()
+        subprocess.run(cmd, stdin=open(stdin, "rb"), stdout=subprocess.DEVNULL, check=True)
+        best = min(best, time.time() - t0)
+    return best
+t_nf = timed([os.path.join(a.builddir, "nfparse"), "-m"], a.corpus)
+t_ln = timed(["lognormalizer", "-r", RULEBASE, "-e", "json"], a.corpus)
+unparsed = subprocess.run(["lognormalizer", "-r", RULEBASE, "-e", "json", "-U"], stdin=open(a.corpus, "rb"),
+                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
+nrec = int(d["records"])
+ln_unparsed = int(re.match(r"(\d+)", unparsed).group(1)) if unparsed[:1].isdigit() else 0
+print(f"{'what':<44}{'lines/s':>12}{'ratio':>10}")
+print(f"{'core: nfp_parse only (bench_parse)':<44}{float(d['parse_only_lines_per_s']):12.0f}")
+print(f"{'core: parse + libfastjson object + text':<44}{float(d['parse_json_lines_per_s']):12.0f}")
+print(f"{'nfparse -m (JSON lines to a pipe)':<44}{NLINES / t_nf:12.0f}{fmt_ratio(t_ln, t_nf):>10}")
+print(f"{'lognormalizer -e json, v2-iptables rulebase':<44}{NLINES / t_ln:12.0f}{'1.00x':>10}")
+print(f"records: mmnetfilter {nrec} of {NLINES} lines; lognormalizer left {ln_unparsed} unparsed "
+      f"({NLINES - ln_unparsed} parsed, {100 * (NLINES - ln_unparsed) / nrec:.0f}% of the netfilter records)")
+
+# instruction counts (callgrind): the same 20,000 lines, parse only
+sub = tempfile.mktemp(prefix="mnf-bench-20k-")
+with open(a.corpus, "rb") as f, open(sub, "wb") as g:
+    for i, l in enumerate(f):
+        if i >= 20000: break
+        g.write(l)
+if shutil.which("valgrind"):
+    cg = tempfile.mktemp(prefix="mnf-cg-")
+    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}", "--toggle-collect=nfp_parse",
+                    os.path.join(a.builddir, "bench", "bench_parse"), sub, "1"], capture_output=True, check=True)
+    tot = subprocess.run(["callgrind_annotate", cg], capture_output=True, text=True).stdout
+    m = re.search(r"([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", tot)
+    if m:
+        ir = int(m.group(1).replace(",", ""))
+        print(f"callgrind: nfp_parse = {ir / 40000:.0f} instructions per line (20,000 lines, 2 parses each)")
+    os.unlink(cg)
+os.unlink(sub)
+
+print()
+print(f"== memory: rsyslogd with mmnetfilter, output to /dev/null, RSS after 1x and {a.mem_rounds}x the corpus ==")
+res, _ = pipeline("mmnetfilter:mem", a.corpus, out=None, rounds=a.mem_rounds)
+first, last = res[0], res[-1]
+print(f"after {NLINES} messages: RSS {first[2]['VmRSS'] / 1024:.1f} MB; after {NLINES * a.mem_rounds} messages: "
+      f"RSS {last[2]['VmRSS'] / 1024:.1f} MB (peak {last[2]['VmHWM'] / 1024:.1f} MB); growth "
+      f"{(last[2]['VmRSS'] - first[2]['VmRSS']) / 1024:+.1f} MB")
