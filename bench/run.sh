@@ -6,8 +6,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 command -v lognormalizer >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends liblognorm-utils >/dev/null
-[ -x nfparse ] && [ -f .libs/mmnetfilter.so ] || bash scripts/build.sh
-make -s bench/bench_parse
+[ -f Makefile ] || bash scripts/build.sh
+make -s all bench/bench_parse   # never measure a stale build
 lines=${BENCH_LINES:-1000000}
 mkdir -p bench/out
 corpus=bench/out/corpus-$lines.txt
