@@ -11,5 +11,9 @@ for t in ip iptables-legacy ip6tables-legacy nft; do command -v $t >/dev/null ||
 [ -w /proc/sys/net/netfilter/nf_log_all_netns ] || skip "no net.netfilter.nf_log_all_netns (kernel without nf_log)"
 ip netns add "mnf-probe-$$" 2>/dev/null || skip "cannot create network namespaces here"
 ip netns del "mnf-probe-$$"
+# one kernel scenario at a time: they share net.netfilter.nf_log_all_netns (each sets it and
+# restores it) and imklog's destructive reads of /proc/kmsg
+exec 9>"${TMPDIR:-/tmp}/mmnetfilter-netns.lock"
+flock -w 300 9 || skip "another kernel scenario holds the lock for 300 s"
 exec timeout 120 /usr/bin/python3 "$s/tests/netns/kernel_log.py" --input "${INPUT:-imkmsg}" \
 	--module "${RSYSLOG_MODULE:-$b/.libs/mmnetfilter.so}" --rsyslogd "$(command -v rsyslogd || echo /usr/sbin/rsyslogd)"
