@@ -1,5 +1,6 @@
 /* The field and flag tables: one row per token the kernel prints (see nfp_fields.def). */
 #include "nfp.h"
+#include "nfp_int.h"
 
 const struct nfp_field_info nfp_fields[NFP_F__COUNT] = {
 #define X(id, k, sec, grp, nm, kd) \
@@ -45,6 +46,22 @@ int nfp_proto_by_name(const char *s, size_t n)
 		if (protos[i].len == n && __builtin_memcmp(protos[i].name, s, n) == 0)
 			return protos[i].num;
 	return -1;
+}
+
+static const char *const group_names[NFP_G__COUNT] = {
+	[NFP_G_TOP] = "", [NFP_G_TRACE] = "trace", [NFP_G_MAC] = "mac", [NFP_G_IP] = "ip",
+	[NFP_G_TCP] = "tcp", [NFP_G_UDP] = "udp", [NFP_G_ICMP] = "icmp", [NFP_G_AH] = "ah",
+	[NFP_G_ESP] = "esp", [NFP_G_ARP] = "arp",
+};
+
+const char *nfp_group_name(unsigned g, const struct nfp_pkt *p)
+{
+	uint64_t proto = nfp_has(p, NFP_F_PROTO) ? p->v[NFP_F_PROTO].u : 0;
+	if (g == NFP_G_UDP && proto == 136)
+		return "udplite";
+	if (g == NFP_G_ICMP && proto == 58)
+		return "icmpv6";
+	return group_names[g];
 }
 
 const char *nfp_type_name(enum nfp_type t)

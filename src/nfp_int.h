@@ -34,4 +34,8 @@ static inline void nfp_put_u(struct nfp_pkt *p, enum nfp_field f, uint64_t u)
 	p->v[f].u = u;
 	nfp_set(p, f);
 }
+/* JSON object name of a group; UDP and ICMP take the protocol's own name for UDPLITE/ICMPv6 */
+const char *nfp_group_name(unsigned g, const struct nfp_pkt *p);
+/* the first 14 bytes of a raw MAC= value (Ethernet dst, src, type) if it has them */
+int nfp_mac_ether(const char *r, size_t n, uint8_t b[14]);
 #endif

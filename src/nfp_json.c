@@ -5,22 +5,6 @@
 #include "nfp_json.h"
 #include "nfp_int.h"
 
-static const char *const group_names[NFP_G__COUNT] = {
-	[NFP_G_TOP] = "", [NFP_G_TRACE] = "trace", [NFP_G_MAC] = "mac", [NFP_G_IP] = "ip",
-	[NFP_G_TCP] = "tcp", [NFP_G_UDP] = "udp", [NFP_G_ICMP] = "icmp", [NFP_G_AH] = "ah",
-	[NFP_G_ESP] = "esp", [NFP_G_ARP] = "arp",
-};
-
-static const char *group_name(enum nfp_group g, const struct nfp_pkt *p)
-{
-	uint64_t proto = nfp_has(p, NFP_F_PROTO) ? p->v[NFP_F_PROTO].u : 0;
-	if (g == NFP_G_UDP && proto == 136)
-		return "udplite";
-	if (g == NFP_G_ICMP && proto == 58)
-		return "icmpv6";
-	return group_names[g];
-}
-
 static struct fjson_object *str(const char *line, struct nfp_slice s)
 {
 	return fjson_object_new_string_len(line + s.off, (int)s.len);
@@ -48,14 +32,10 @@ static void add(struct fjson_object *o, const char *name, struct fjson_object *v
 /* MAC=<dst>:<src>:<type>[:more]: the raw string, and the Ethernet split where there is one */
 static void macraw(struct fjson_object *o, const char *line, struct nfp_slice s)
 {
-	const char *r = line + s.off;
-	size_t nb = 0;
 	uint8_t b[14];
 	add(o, "raw", str(line, s));
-	if (s.len == 0 || nfp_machex(r, s.len, &nb) != s.len || nb < 14)
+	if (!nfp_mac_ether(line + s.off, s.len, b))
 		return;
-	for (int i = 0; i < 14; i++)
-		b[i] = (uint8_t)(NFP_HEXVAL(r[3 * i]) << 4 | NFP_HEXVAL(r[3 * i + 1]));
 	add(o, "dst", macstr(b));
 	add(o, "src", macstr(b + 6));
 	add(o, "ethertype", fjson_object_new_int(b[12] << 8 | b[13]));
@@ -94,7 +74,7 @@ static struct fjson_object *emit_pkt(struct fjson_object *top, const struct nfp_
 		if (grp[fi->group] == NULL) {
 			if ((grp[fi->group] = fjson_object_new_object()) == NULL)
 				continue;
-			add(top, group_name((enum nfp_group)fi->group, p), grp[fi->group]);
+			add(top, nfp_group_name(fi->group, p), grp[fi->group]);
 			if (fi->group == NFP_G_IP && nfp_has(p, NFP_F_SRC))
 				add(grp[NFP_G_IP], "version", fjson_object_new_int(p->v[NFP_F_SRC].ip.family));
 		}

@@ -113,22 +113,6 @@ static void put_key(struct out *o, int *first, const char *name)
 	put_keyn(o, first, name, strlen(name));
 }
 
-static const char *const group_names[NFP_G__COUNT] = {
-	[NFP_G_TOP] = "", [NFP_G_TRACE] = "trace", [NFP_G_MAC] = "mac", [NFP_G_IP] = "ip",
-	[NFP_G_TCP] = "tcp", [NFP_G_UDP] = "udp", [NFP_G_ICMP] = "icmp", [NFP_G_AH] = "ah",
-	[NFP_G_ESP] = "esp", [NFP_G_ARP] = "arp",
-};
-
-static const char *group_name(unsigned g, const struct nfp_pkt *p)
-{
-	uint64_t proto = nfp_has(p, NFP_F_PROTO) ? p->v[NFP_F_PROTO].u : 0;
-	if (g == NFP_G_UDP && proto == 136)
-		return "udplite";
-	if (g == NFP_G_ICMP && proto == 58)
-		return "icmpv6";
-	return group_names[g];
-}
-
 static void put_value(struct out *o, const struct nfp_pkt *p, unsigned f, const char *line)
 {
 	const union nfp_value *v = &p->v[f];
@@ -172,16 +156,12 @@ static void put_value(struct out *o, const struct nfp_pkt *p, unsigned f, const 
 /* MAC= raw: the string, and the Ethernet split where there is one (as nfp_json.c) */
 static void put_macraw(struct out *o, int *first, const char *line, struct nfp_slice s)
 {
-	const char *r = line + s.off;
-	size_t nb = 0;
 	uint8_t b[14];
 	char buf[NFP_MACSTR_MAX];
 	put_key(o, first, "raw");
-	put_str(o, r, s.len);
-	if (s.len == 0 || nfp_machex(r, s.len, &nb) != s.len || nb < 14)
+	put_str(o, line + s.off, s.len);
+	if (!nfp_mac_ether(line + s.off, s.len, b))
 		return;
-	for (int i = 0; i < 14; i++)
-		b[i] = (uint8_t)(NFP_HEXVAL(r[3 * i]) << 4 | NFP_HEXVAL(r[3 * i + 1]));
 	put_key(o, first, "dst");
 	put_str(o, buf, nfp_format_mac(b, buf));
 	put_key(o, first, "src");
@@ -224,7 +204,7 @@ static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, in
 			}
 			open = fi->group;
 			if (open != NFP_G_TOP) {
-				put_key(o, tfirst, group_name(open, p));
+				put_key(o, tfirst, nfp_group_name(open, p));
 				putc1(o, '{');
 				gfirst = 1;
 				if (open == NFP_G_IP && nfp_has(p, NFP_F_SRC)) {

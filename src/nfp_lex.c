@@ -487,12 +487,11 @@ static int complete_pkt(const struct nfp_pkt *p, int outer, const struct nfp_rec
  * IPv4, IPv6 or ARP in the Ethernet header more must follow: such a line was cut. */
 static int l2_only_line(const char *line, struct nfp_slice mac)
 {
-	const char *m = line + mac.off;
-	size_t nb = 0;
+	uint8_t b[14];
 	unsigned et;
-	if (nfp_machex(m, mac.len, &nb) != mac.len || nb < 14)
+	if (!nfp_mac_ether(line + mac.off, mac.len, b))
 		return 0;
-	et = (unsigned)(NFP_HEXVAL(m[36]) << 12 | NFP_HEXVAL(m[37]) << 8 | NFP_HEXVAL(m[39]) << 4 | NFP_HEXVAL(m[40]));
+	et = (unsigned)(b[12] << 8 | b[13]);
 	return et != 0x0800 && et != 0x86dd && et != 0x0806 && et != 0x8035;
 }
 

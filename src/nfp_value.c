@@ -166,6 +166,16 @@ size_t nfp_mac(const char *s, size_t n, uint8_t out[6])
 	return 17;
 }
 
+int nfp_mac_ether(const char *r, size_t n, uint8_t b[14])
+{
+	size_t nb = 0;
+	if (n == 0 || nfp_machex(r, n, &nb) != n || nb < 14)
+		return 0;
+	for (int i = 0; i < 14; i++)
+		b[i] = (uint8_t)(NFP_HEXVAL(r[3 * i]) << 4 | NFP_HEXVAL(r[3 * i + 1]));
+	return 1;
+}
+
 size_t nfp_machex(const char *s, size_t n, size_t *nbytes)
 {
 	size_t i = 0, k = 0;
