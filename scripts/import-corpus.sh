@@ -14,4 +14,7 @@ for f in iptables ipv6 icmp geo ubiquiti; do cp "$src/peers/elastic-beats/$f.log
 cut -f1 "$src/peers/liblognorm/field_v2-iptables.tsv" > "$g/liblognorm/field_v2-iptables.log"
 cut -f1 "$src/peers/syslog-ng/test_kv_scanner-iptables.tsv" > "$g/syslog-ng/kv-scanner-iptables.log"
 cp "$src/peers/SOURCES.md" "$g/SOURCES.md"
+# Community ID v1 test vectors, with their licence
+mkdir -p "$top/tests/data/community-id"
+cp "$src"/community-id/{COPYING,baseline_deflt.json,baseline_nob64.json,baseline_seed1.json,readme_table_vectors.tsv} "$top/tests/data/community-id/"
 echo "imported into $g"

@@ -170,6 +170,19 @@ size_t nfp_skip_carrier(const char *line, size_t len);
 
 const char *nfp_type_name(enum nfp_type t);
 
+/* Community ID v1 of a flow; returns the length written to out (at most NFP_CID_MAX) or 0
+ * where the flow has none (ports required but absent) */
+struct nfp_flow {
+	int family;              /* 4 or 6 */
+	const uint8_t *saddr, *daddr;
+	uint8_t proto;
+	int has_ports;
+	uint16_t sport, dport;   /* ICMP: type and code */
+};
+#define NFP_CID_MAX 44
+size_t nfp_community_id(const struct nfp_flow *fl, uint16_t seed, int base64, char *out);
+void nfp_sha1(const uint8_t *p, size_t n, uint8_t out[20]);
+
 /* text forms, written without a terminator; return the length. IPv6 as glibc's inet_ntop
  * prints it (RFC 5952 compression; IPv4-mapped and -compatible tails in dotted form). */
 #define NFP_IPSTR_MAX 46
