@@ -9,6 +9,8 @@ g=$top/tests/golden
 mkdir -p "$g"/{seed,elastic,beats,liblognorm,syslog-ng}
 cp "$src/seed/trace-openstack.log" "$g/seed/"
 cp "$src/peers/elastic-integrations/test-iptables-raw.log" "$src/peers/elastic-integrations/test-ubiquiti.log" "$g/elastic/"
+# Elastic's expected ECS documents for them (tests/ecs/elastic-compare.py)
+cp "$src/peers/elastic-integrations/test-iptables-raw.log-expected.json" "$src/peers/elastic-integrations/test-ubiquiti.log-expected.json" "$g/elastic/"
 for f in iptables ipv6 icmp geo ubiquiti; do cp "$src/peers/elastic-beats/$f.log" "$g/beats/$f.log"; done
 # liblognorm/syslog-ng cases are TSV (input<TAB>their expectation): keep the inputs
 cut -f1 "$src/peers/liblognorm/field_v2-iptables.tsv" > "$g/liblognorm/field_v2-iptables.log"

@@ -189,6 +189,7 @@ void nfp_sha1(const uint8_t *p, size_t n, uint8_t out[20]);
 #define NFP_MACSTR_MAX 17
 size_t nfp_format_ip(int family, const uint8_t *a, char *out);
 size_t nfp_format_mac(const uint8_t m[6], char *out);
+size_t nfp_format_dec(uint64_t v, char *out); /* at most 20 bytes */
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,20 @@ static size_t put_v4(const uint8_t *a, char *o)
 	return n;
 }
 
+size_t nfp_format_dec(uint64_t v, char *o)
+{
+	char d[20];
+	size_t k = sizeof(d), n;
+	do {
+		d[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	n = sizeof(d) - k;
+	for (size_t i = 0; i < n; i++)
+		o[i] = d[k + i];
+	return n;
+}
+
 size_t nfp_format_mac(const uint8_t m[6], char *o)
 {
 	for (int i = 0; i < 6; i++) {

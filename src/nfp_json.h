@@ -16,4 +16,14 @@ struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line)
  * Returns the length it needs (no terminator); nothing beyond cap is written, so a return
  * value > cap means "call again with a larger buffer". 0 for NFP_NONE. */
 size_t nfp_to_json_text(const struct nfp_record *rec, const char *line, char *buf, size_t cap);
+
+/* The ECS schema (Elastic Common Schema 8 + Elastic's iptables.* names). The message's own
+ * time (RFC 3339), host and text come from the caller; each may be NULL. */
+struct nfp_ecs_meta {
+	const char *timestamp;
+	const char *hostname;
+	const char *message;
+	size_t message_len;
+};
+struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m);
 #endif

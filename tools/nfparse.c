@@ -53,9 +53,10 @@ static size_t token_end(const char *s, size_t i, size_t n)
 /* The message part of a syslog line, as rsyslog's RFC 3164 parser would give it as msg:
  * <PRI>, timestamp, hostname, tag "xxx:" removed. Lines without a syslog time stamp are
  * taken whole (raw kernel lines, dmesg). */
-static size_t syslog_msg(const char *s, size_t n)
+static size_t syslog_msg(const char *s, size_t n, size_t *host, size_t *hostlen)
 {
 	size_t i = 0, t, e;
+	*hostlen = 0;
 	if (n > 2 && s[0] == '<') {
 		for (t = 1; t < n && t < 5 && is_digit(s[t]); t++)
 			;
@@ -68,8 +69,11 @@ static size_t syslog_msg(const char *s, size_t n)
 	e = token_end(s, i, n);
 	if (e > i && s[e - 1] == ':' && memchr(s + i, '=', e - i) == NULL)
 		return e < n ? e + 1 : e; /* no hostname, a tag */
-	if (e > i && memchr(s + i, '=', e - i) == NULL && s[i] != '[')
-		i = e < n ? e + 1 : e; /* hostname */
+	if (e > i && memchr(s + i, '=', e - i) == NULL && s[i] != '[') {
+		*host = i; /* hostname */
+		*hostlen = e - i;
+		i = e < n ? e + 1 : e;
+	}
 	for (int k = 0, j = (int)i; k < 2 && (size_t)j < n; k++) {
 		size_t te = token_end(s, (size_t)j, n);
 		if (te == (size_t)j || memchr(s + j, '=', te - (size_t)j) != NULL || s[j] == '[')
@@ -83,10 +87,11 @@ static size_t syslog_msg(const char *s, size_t n)
 
 static void usage(FILE *f)
 {
-	fputs("usage: nfparse [-a] [-m] [-n] [-s] [FILE...]\n"
+	fputs("usage: nfparse [-a] [-e] [-m] [-n] [-s] [FILE...]\n"
 	      "  Reads netfilter kernel-log lines (files or stdin) and writes one JSON object per\n"
 	      "  netfilter record, as mmnetfilter stores it in its container.\n"
 	      "  -a, --all        write a line for every input line: null when it is no record\n"
+	      "  -e, --ecs        the ECS schema (as schema=\"ecs\"); host from the syslog header\n"
 	      "  -m, --msg        input lines are message texts: do not strip a syslog header\n"
 	      "  -n, --no-output  parse (and build JSON) but write nothing: for timing\n"
 	      "  -s, --stats      counts per record type on stderr at the end\n", f);
@@ -94,6 +99,28 @@ static void usage(FILE *f)
 
 /* JSON text straight from the record (nfp_to_json_text: the same document the module's
  * libfastjson object prints as), into one buffer that grows as lines need */
+/* the ECS document, through libfastjson (the module's object, printed) */
+static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, size_t off, size_t host, size_t hostlen)
+{
+	char hn[256];
+	struct nfp_ecs_meta m = { NULL, NULL, line + off, n - off };
+	struct fjson_object *j;
+	if (hostlen > 0 && hostlen < sizeof(hn)) {
+		memcpy(hn, line + host, hostlen);
+		hn[hostlen] = 0;
+		m.hostname = hn;
+	}
+	while (m.message_len > 0 && *m.message == ' ') /* rsyslog's msg keeps it; Elastic's does not */
+		m.message++, m.message_len--;
+	j = nfp_to_ecs(rec, line + off, &m);
+	if (j != NULL) {
+		puts(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN));
+		fjson_object_put(j);
+	}
+}
+
+static int ecs_out;
+
 static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats *st, struct nfp_record *rec)
 {
 	char *line = NULL, *out = NULL;
@@ -101,14 +128,19 @@ static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats 
 	ssize_t got;
 	int rc = 0;
 	while ((got = getline(&line, &cap, in)) >= 0) {
-		size_t n = (size_t)got, off = 0, jl = 0;
+		size_t n = (size_t)got, off = 0, jl = 0, host = 0, hostlen = 0;
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
 		if (mode == IN_AUTO)
-			off = syslog_msg(line, n);
+			off = syslog_msg(line, n, &host, &hostlen);
 		st->lines++;
 		nfp_parse(line + off, n - off, rec);
 		st->by_type[rec->type]++;
+		if (rec->type != NFP_NONE && ecs_out) {
+			if (!quiet)
+				write_ecs(rec, line, n, off, host, hostlen);
+			continue;
+		}
 		if (rec->type != NFP_NONE) {
 			if (rec->flags & NFP_R_TRUNCATED)
 				st->truncated++;
@@ -141,7 +173,7 @@ done:
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' }, { "msg", no_argument, NULL, 'm' },
+		{ "all", no_argument, NULL, 'a' }, { "ecs", no_argument, NULL, 'e' }, { "msg", no_argument, NULL, 'm' },
 		{ "no-output", no_argument, NULL, 'n' }, { "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
@@ -150,9 +182,10 @@ int main(int argc, char **argv)
 	struct stats st = { 0 };
 	static struct nfp_record rec;
 
-	while ((c = getopt_long(argc, argv, "amnsh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "aemnsh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = 1; break;
+		case 'e': ecs_out = 1; break;
 		case 'm': mode = IN_MSG; break;
 		case 'n': quiet = 1; break;
 		case 's': stats = 1; break;

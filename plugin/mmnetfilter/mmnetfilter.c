@@ -50,7 +50,7 @@ STATSCOUNTER_DEF(ctrNone, mutCtrNone)
 STATSCOUNTER_DEF(ctrTruncated, mutCtrTruncated)
 static statsobj_t *modStats;
 
-enum schema { SCHEMA_NATIVE = 0 };
+enum schema { SCHEMA_NATIVE = 0, SCHEMA_ECS };
 
 typedef struct _instanceData {
 	uchar *container;  /* "!netfilter", ".x", "/x" (without the '$') */
@@ -166,7 +166,16 @@ CODESTARTdoAction
 		len = getMSGLen(pMsg);
 	}
 	if (text != NULL && len > 0 && nfp_parse((const char *)text, (size_t)len, rec) != NFP_NONE) {
-		json = nfp_to_json(rec, (const char *)text);
+		if (pData->schema == SCHEMA_ECS) {
+			/* ECS wants the message's own time, host and text beside the fields */
+			struct nfp_ecs_meta m = { getTimeReported(pMsg, tplFmtRFC3339Date), getHOSTNAME(pMsg),
+						  (const char *)text, (size_t)len };
+			while (m.message_len > 0 && *m.message == ' ')
+				m.message++, m.message_len--;
+			json = nfp_to_ecs(rec, (const char *)text, &m);
+		} else {
+			json = nfp_to_json(rec, (const char *)text);
+		}
 		if (json == NULL)
 			ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
 		CHKiRet(msgAddJSON(pMsg, pData->container, json, 0, 0));
@@ -213,8 +222,10 @@ static rsRetVal set_schema(instanceData *pData, es_str_t *val)
 		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
 	if (strcmp(s, "native") == 0) {
 		pData->schema = SCHEMA_NATIVE;
+	} else if (strcmp(s, "ecs") == 0) {
+		pData->schema = SCHEMA_ECS;
 	} else {
-		parser_errmsg("mmnetfilter: parameter 'schema': unknown value '%s' (supported: native)", s);
+		parser_errmsg("mmnetfilter: parameter 'schema': unknown value '%s' (supported: native, ecs)", s);
 		iRet = RS_RET_INVALID_PARAMS;
 	}
 	free(s);

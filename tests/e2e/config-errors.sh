@@ -18,6 +18,7 @@ check() { # check NAME EXPECT_RC REGEX ACTION_PARAMS
 
 check defaults 0 "" ''
 check all-params 0 "" 'container="$!fw" schema="native" userawmsg="off"'
+check ecs 0 "" 'schema="ecs"'
 check local-container 0 "" 'container="$.nf"'
 check global-container 0 "" 'container="$/nf"'
 check unknown-param 1 "parameter 'contianer' not known" 'contianer="$!x"'

@@ -1,0 +1,443 @@
+/* ECS schema emitter: one parsed record -> an Elastic Common Schema 8 document, with
+ * Elastic's iptables integration's iptables.* names for what ECS has no field for, and the
+ * same namespace for what that integration drops. Built from the same record as the native
+ * schema; the message's time, host and text come from the caller (rsyslog or nfparse). */
+#include <string.h>
+#include "nfp_json.h"
+#include "nfp_int.h"
+
+#define ECS_VERSION "8.16.0"
+
+static struct fjson_object *sub(struct fjson_object *o, const char *name)
+{
+	struct fjson_object *c;
+	if (fjson_object_object_get_ex(o, name, &c))
+		return c;
+	c = fjson_object_new_object();
+	fjson_object_object_add(o, name, c);
+	return c;
+}
+
+static void put(struct fjson_object *o, const char *name, struct fjson_object *v)
+{
+	if (v != NULL)
+		fjson_object_object_add(o, name, v);
+}
+
+static struct fjson_object *sl(const char *line, struct nfp_slice s)
+{
+	return fjson_object_new_string_len(line + s.off, (int)s.len);
+}
+
+static struct fjson_object *ip(const union nfp_value *v)
+{
+	char b[NFP_IPSTR_MAX];
+	return fjson_object_new_string_len(b, (int)nfp_format_ip(v->ip.family, v->ip.a, b));
+}
+
+/* ECS MAC form: upper case, dash separated */
+static struct fjson_object *ecs_mac(const uint8_t m[6])
+{
+	static const char hx[] = "0123456789ABCDEF";
+	char b[17];
+	for (int i = 0; i < 6; i++) {
+		b[3 * i] = hx[m[i] >> 4];
+		b[3 * i + 1] = hx[m[i] & 15];
+		if (i < 5)
+			b[3 * i + 2] = '-';
+	}
+	return fjson_object_new_string_len(b, 17);
+}
+
+static struct fjson_object *num(const struct nfp_pkt *p, enum nfp_field f)
+{
+	return nfp_has(p, f) ? fjson_object_new_int64((int64_t)p->v[f].u) : NULL;
+}
+
+static const char *transport_name(uint64_t proto)
+{
+	switch (proto) {
+	case 1: return "icmp";
+	case 2: return "igmp";
+	case 4: return "ipv4";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 33: return "dccp";
+	case 41: return "ipv6";
+	case 47: return "gre";
+	case 50: return "esp";
+	case 51: return "ah";
+	case 58: return "ipv6-icmp";
+	case 112: return "vrrp";
+	case 132: return "sctp";
+	case 136: return "udplite";
+	default: return NULL;
+	}
+}
+
+static struct fjson_object *flag_list(enum nfp_field f, uint64_t bits)
+{
+	struct fjson_object *a = fjson_object_new_array();
+	for (unsigned i = 0; i < nfp_nflags; i++)
+		if (nfp_flags[i].field == f && (bits >> nfp_flags[i].bit & 1u))
+			fjson_object_array_add(a, fjson_object_new_string(nfp_flags[i].word));
+	return a;
+}
+
+/* ---- what the prefix says happened ---- */
+
+struct verdict {
+	char action[48];
+	int type; /* 0 unknown, 1 allowed, 2 denied */
+	const char *rule_name, *rule_id, *ruleset;
+	size_t rule_name_len, rule_id_len;
+	/* Ubiquiti EdgeOS / VyOS: [<rule set>-<rule number|default>-<A|D|R>] */
+	int ubnt;
+	size_t zone_split; /* "wan-lan": position of the '-' between the zones, or 0 */
+};
+
+static int ci_has(const char *s, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+	for (size_t i = 0; i + k <= n; i++) {
+		size_t j = 0;
+		while (j < k && (s[i + j] | 0x20) == w[j])
+			j++;
+		if (j == k)
+			return 1;
+	}
+	return 0;
+}
+
+static int word_type(const char *w, size_t n)
+{
+	if (ci_has(w, n, "drop") || ci_has(w, n, "reject") || ci_has(w, n, "deny") || ci_has(w, n, "block"))
+		return 2;
+	if (ci_has(w, n, "accept") || ci_has(w, n, "allow"))
+		return 1;
+	return 0;
+}
+
+static void set_action(struct verdict *v, const char *w, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 1 < sizeof(v->action); i++) {
+		char c = w[i];
+		v->action[k++] = c == ' ' ? '_' : (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+	}
+	v->action[k] = 0;
+}
+
+static void prefix_verdict(const char *p, size_t n, struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	size_t raw_n = n;
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	if (n == 0)
+		return;
+	/* Ubiquiti EdgeOS / VyOS: the prefix abuts IN= (no trailing space) */
+	if (n == raw_n && n > 5 && p[0] == '[' && p[n - 1] == ']' && p[n - 3] == '-' &&
+	    (p[n - 2] == 'A' || p[n - 2] == 'D' || p[n - 2] == 'R')) {
+		size_t e = n - 3, d = e;
+		while (d > 1 && p[d - 1] != '-')
+			d--;
+		if (d > 2 && p[d - 1] == '-') {
+			v->ubnt = 1;
+			v->rule_name = p + 1;
+			v->rule_name_len = d - 2;
+			v->rule_id = p + d;
+			v->rule_id_len = e - d;
+			const char *a = p[n - 2] == 'A' ? "accept" : p[n - 2] == 'D' ? "drop" : "reject";
+			set_action(v, a, strlen(a));
+			v->type = p[n - 2] == 'A' ? 1 : 2;
+			const char *dash = memchr(v->rule_name, '-', v->rule_name_len);
+			if (dash != NULL && memchr(dash + 1, '-', v->rule_name_len - (size_t)(dash + 1 - v->rule_name)) == NULL)
+				v->zone_split = (size_t)(dash - v->rule_name);
+			return;
+		}
+	}
+	/* UFW: [UFW BLOCK] [UFW ALLOW] [UFW AUDIT] [UFW LIMIT BLOCK] */
+	if (n > 6 && memcmp(p, "[UFW ", 5) == 0 && p[n - 1] == ']') {
+		set_action(v, p + 5, n - 6);
+		v->type = word_type(p + 5, n - 6);
+		return;
+	}
+	/* Shorewall:<chain>:<ACTION>: */
+	if (n > 11 && memcmp(p, "Shorewall:", 10) == 0) {
+		const char *c = p + 10, *e = memchr(c, ':', n - 10);
+		if (e != NULL) {
+			size_t al = n - (size_t)(e + 1 - p);
+			if (al > 0 && p[n - 1] == ':')
+				al--;
+			v->rule_name = c;
+			v->rule_name_len = (size_t)(e - c);
+			set_action(v, e + 1, al);
+			v->type = word_type(e + 1, al);
+			return;
+		}
+	}
+	/* a last word saying what happened: "DENY:", "iptables DROP_INPUT:", firewalld's
+	 * "filter_IN_public_REJECT:" */
+	size_t e = n, b;
+	if (p[e - 1] == ':')
+		e--;
+	b = e;
+	while (b > 0 && p[b - 1] != ' ' && p[b - 1] != ']' && p[b - 1] != ':')
+		b--;
+	if (e > b && word_type(p + b, e - b)) {
+		size_t us = e;
+		v->type = word_type(p + b, e - b);
+		/* firewalld: <table>_<dir>_<zone>_<ACTION>: the rule is the whole name, the action its end */
+		while (us > b && p[us - 1] != '_')
+			us--;
+		if (us > b && memcmp(p + b, "filter_", 7) == 0) {
+			v->rule_name = p + b;
+			v->rule_name_len = e - b;
+			set_action(v, p + us, e - us);
+		} else {
+			set_action(v, p + b, e - b);
+		}
+	}
+}
+
+/* the quoted packet of an ICMP error, in ECS terms (no Community ID: it is not the flow) */
+static struct fjson_object *inner_doc(const struct nfp_pkt *q)
+{
+	struct fjson_object *o = fjson_object_new_object();
+	uint64_t proto = nfp_has(q, NFP_F_PROTO) ? q->v[NFP_F_PROTO].u : 256;
+	if (nfp_has(q, NFP_F_SRC))
+		put(sub(o, "source"), "ip", ip(&q->v[NFP_F_SRC]));
+	if (nfp_has(q, NFP_F_DST))
+		put(sub(o, "destination"), "ip", ip(&q->v[NFP_F_DST]));
+	if (nfp_has(q, NFP_F_TCP_SPT) || nfp_has(q, NFP_F_UDP_SPT))
+		put(sub(o, "source"), "port", num(q, nfp_has(q, NFP_F_TCP_SPT) ? NFP_F_TCP_SPT : NFP_F_UDP_SPT));
+	if (nfp_has(q, NFP_F_TCP_DPT) || nfp_has(q, NFP_F_UDP_DPT))
+		put(sub(o, "destination"), "port", num(q, nfp_has(q, NFP_F_TCP_DPT) ? NFP_F_TCP_DPT : NFP_F_UDP_DPT));
+	if (transport_name(proto) != NULL)
+		put(sub(o, "network"), "transport", fjson_object_new_string(transport_name(proto)));
+	if (proto < 256) {
+		char b[20];
+		put(sub(o, "network"), "iana_number", fjson_object_new_string_len(b, (int)nfp_format_dec(proto, b)));
+	}
+	put(o, "ttl", num(q, NFP_F_TTL));
+	put(o, "id", num(q, NFP_F_IP_ID));
+	put(o, "length", num(q, NFP_F_IP_LEN));
+	return o;
+}
+
+struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m)
+{
+	const struct nfp_pkt *p = &rec->pkt[0];
+	struct fjson_object *d, *ev, *ipt, *net, *rel = NULL, *types;
+	struct verdict vd;
+	uint64_t proto = nfp_has(p, NFP_F_PROTO) ? p->v[NFP_F_PROTO].u : 256;
+	uint8_t eth[14];
+	char cid[NFP_CID_MAX];
+
+	if (rec->type == NFP_NONE || (d = fjson_object_new_object()) == NULL)
+		return NULL;
+	if (m != NULL && m->timestamp != NULL)
+		put(d, "@timestamp", fjson_object_new_string(m->timestamp));
+	if (m != NULL && m->message != NULL)
+		put(d, "message", fjson_object_new_string_len(m->message, (int)m->message_len));
+	put(sub(d, "ecs"), "version", fjson_object_new_string(ECS_VERSION));
+
+	/* event */
+	prefix_verdict(line + p->v[NFP_F_PREFIX].s.off, nfp_has(p, NFP_F_PREFIX) ? p->v[NFP_F_PREFIX].s.len : 0, &vd);
+	ev = sub(d, "event");
+	put(ev, "kind", fjson_object_new_string("event"));
+	types = fjson_object_new_array();
+	fjson_object_array_add(types, fjson_object_new_string("network"));
+	put(ev, "category", types);
+	types = fjson_object_new_array();
+	if (vd.type)
+		fjson_object_array_add(types, fjson_object_new_string(vd.type == 1 ? "allowed" : "denied"));
+	fjson_object_array_add(types, fjson_object_new_string("connection"));
+	put(ev, "type", types);
+	if (vd.action[0])
+		put(ev, "action", fjson_object_new_string(vd.action));
+	if (rec->type == NFP_TRACE)
+		put(ev, "dataset", fjson_object_new_string("iptables.trace"));
+
+	/* addresses and ports: the IP header, or the ARP payload */
+	enum nfp_field fs = NFP_F_SRC, fdst = NFP_F_DST;
+	if (!nfp_has(p, NFP_F_SRC) && nfp_has(p, NFP_F_ARP_IPSRC)) {
+		fs = NFP_F_ARP_IPSRC;
+		fdst = NFP_F_ARP_IPDST;
+	}
+	if (nfp_has(p, fs)) {
+		put(sub(d, "source"), "ip", ip(&p->v[fs]));
+		rel = fjson_object_new_array();
+		fjson_object_array_add(rel, ip(&p->v[fs]));
+	}
+	if (nfp_has(p, fdst)) {
+		put(sub(d, "destination"), "ip", ip(&p->v[fdst]));
+		if (rel == NULL)
+			rel = fjson_object_new_array();
+		if (!nfp_has(p, fs) || p->v[fs].ip.family != p->v[fdst].ip.family ||
+		    memcmp(p->v[fs].ip.a, p->v[fdst].ip.a, p->v[fs].ip.family == 6 ? 16 : 4) != 0)
+			fjson_object_array_add(rel, ip(&p->v[fdst]));
+	}
+	if (rel != NULL)
+		put(sub(d, "related"), "ip", rel);
+	enum nfp_field sp = nfp_has(p, NFP_F_TCP_SPT) ? NFP_F_TCP_SPT : NFP_F_UDP_SPT;
+	enum nfp_field dp = nfp_has(p, NFP_F_TCP_DPT) ? NFP_F_TCP_DPT : NFP_F_UDP_DPT;
+	if (nfp_has(p, sp))
+		put(sub(d, "source"), "port", num(p, sp));
+	if (nfp_has(p, dp))
+		put(sub(d, "destination"), "port", num(p, dp));
+	if (nfp_has(p, NFP_F_MAC) && nfp_mac_ether(line + p->v[NFP_F_MAC].s.off, p->v[NFP_F_MAC].s.len, eth)) {
+		put(sub(d, "destination"), "mac", ecs_mac(eth));
+		put(sub(d, "source"), "mac", ecs_mac(eth + 6));
+	}
+	if (nfp_has(p, NFP_F_MACSRC))
+		put(sub(d, "source"), "mac", ecs_mac(p->v[NFP_F_MACSRC].mac));
+	if (nfp_has(p, NFP_F_MACDST))
+		put(sub(d, "destination"), "mac", ecs_mac(p->v[NFP_F_MACDST].mac));
+
+	/* network */
+	net = sub(d, "network");
+	if (transport_name(proto) != NULL)
+		put(net, "transport", fjson_object_new_string(transport_name(proto)));
+	if (proto < 256)
+		put(net, "iana_number", fjson_object_new_string_len(cid, (int)nfp_format_dec(proto, cid)));
+	if (nfp_has(p, NFP_F_SRC))
+		put(net, "type", fjson_object_new_string(p->v[NFP_F_SRC].ip.family == 6 ? "ipv6" : "ipv4"));
+	if (nfp_has(p, NFP_F_SRC) && nfp_has(p, NFP_F_DST) && proto < 256) {
+		struct nfp_flow fl = { .family = p->v[NFP_F_SRC].ip.family, .saddr = p->v[NFP_F_SRC].ip.a,
+				       .daddr = p->v[NFP_F_DST].ip.a, .proto = (uint8_t)proto };
+		if (nfp_has(p, sp) && nfp_has(p, dp)) {
+			fl.has_ports = 1;
+			fl.sport = (uint16_t)p->v[sp].u;
+			fl.dport = (uint16_t)p->v[dp].u;
+		} else if (nfp_has(p, NFP_F_ICMP_TYPE) && nfp_has(p, NFP_F_ICMP_CODE)) {
+			fl.has_ports = 1;
+			fl.sport = (uint16_t)p->v[NFP_F_ICMP_TYPE].u;
+			fl.dport = (uint16_t)p->v[NFP_F_ICMP_CODE].u;
+		}
+		size_t cl = fl.family == p->v[NFP_F_DST].ip.family ? nfp_community_id(&fl, 0, 1, cid) : 0;
+		if (cl > 0)
+			put(net, "community_id", fjson_object_new_string_len(cid, (int)cl));
+	}
+	if (nfp_has(p, NFP_F_VID))
+		put(sub(net, "vlan"), "id", fjson_object_new_string_len(cid, (int)nfp_format_dec(p->v[NFP_F_VID].u & 0xfff, cid)));
+
+	/* observer */
+	if (m != NULL && m->hostname != NULL) {
+		put(sub(d, "observer"), "hostname", fjson_object_new_string(m->hostname));
+		put(sub(d, "observer"), "name", fjson_object_new_string(m->hostname));
+	}
+	if (nfp_has(p, NFP_F_IN) && p->v[NFP_F_IN].s.len > 0)
+		put(sub(sub(sub(d, "observer"), "ingress"), "interface"), "name", sl(line, p->v[NFP_F_IN].s));
+	if (nfp_has(p, NFP_F_OUT) && p->v[NFP_F_OUT].s.len > 0)
+		put(sub(sub(sub(d, "observer"), "egress"), "interface"), "name", sl(line, p->v[NFP_F_OUT].s));
+
+	/* rule */
+	if (vd.rule_name != NULL)
+		put(sub(d, "rule"), "name", fjson_object_new_string_len(vd.rule_name, (int)vd.rule_name_len));
+	if (vd.rule_id != NULL)
+		put(sub(d, "rule"), "id", fjson_object_new_string_len(vd.rule_id, (int)vd.rule_id_len));
+
+	/* iptables.*: Elastic's names first, then ours */
+	ipt = sub(d, "iptables");
+	if (nfp_has(p, NFP_F_PREFIX)) {
+		struct nfp_slice ps = p->v[NFP_F_PREFIX].s;
+		while (ps.len > 0 && line[ps.off + ps.len - 1] == ' ')
+			ps.len--;
+		if (ps.len > 0)
+			put(ipt, "prefix", sl(line, ps));
+	}
+	if (nfp_has(p, NFP_F_IN))
+		put(ipt, "input_device", sl(line, p->v[NFP_F_IN].s));
+	if (nfp_has(p, NFP_F_OUT))
+		put(ipt, "output_device", sl(line, p->v[NFP_F_OUT].s));
+	if (nfp_has(p, NFP_F_PHYSIN))
+		put(ipt, "physical_input_device", sl(line, p->v[NFP_F_PHYSIN].s));
+	if (nfp_has(p, NFP_F_PHYSOUT))
+		put(ipt, "physical_output_device", sl(line, p->v[NFP_F_PHYSOUT].s));
+	if (nfp_has(p, NFP_F_MAC) && nfp_mac_ether(line + p->v[NFP_F_MAC].s.off, p->v[NFP_F_MAC].s.len, eth))
+		put(ipt, "ether_type", fjson_object_new_int(eth[12] << 8 | eth[13]));
+	put(ipt, "ether_type", num(p, NFP_F_MACPROTO));
+	put(ipt, "length", num(p, NFP_F_IP_LEN));
+	put(ipt, "tos", num(p, NFP_F_TOS));
+	put(ipt, "precedence_bits", num(p, NFP_F_PREC));
+	put(ipt, "ttl", num(p, NFP_F_TTL));
+	put(ipt, "id", num(p, NFP_F_IP_ID));
+	if (nfp_has(p, NFP_F_IP_FLAGS))
+		put(ipt, "fragment_flags", flag_list(NFP_F_IP_FLAGS, p->v[NFP_F_IP_FLAGS].u));
+	put(ipt, "fragment_offset", num(p, NFP_F_FRAG));
+	put(ipt, "flow_label", num(p, NFP_F_FLOWLBL));
+	/* Elastic's names for the IPv6 traffic class and hop limit */
+	put(ipt, "tos", num(p, NFP_F_TC));
+	put(ipt, "ttl", num(p, NFP_F_HOPLIMIT));
+	if (nfp_has(p, NFP_F_WINDOW) || nfp_has(p, NFP_F_TCP_FLAGS) || nfp_has(p, NFP_F_RES)) {
+		struct fjson_object *t = sub(ipt, "tcp");
+		if (nfp_has(p, NFP_F_TCP_FLAGS))
+			put(t, "flags", flag_list(NFP_F_TCP_FLAGS, p->v[NFP_F_TCP_FLAGS].u));
+		put(t, "window", num(p, NFP_F_WINDOW));
+		put(t, "reserved_bits", num(p, NFP_F_RES));
+		put(t, "seq", num(p, NFP_F_TCP_SEQ));
+		put(t, "ack", num(p, NFP_F_TCP_ACK));
+		put(t, "urgent_pointer", num(p, NFP_F_URGP));
+		if (nfp_has(p, NFP_F_TCP_OPT))
+			put(t, "options", sl(line, p->v[NFP_F_TCP_OPT].s));
+	}
+	if (nfp_has(p, NFP_F_UDP_LEN))
+		put(sub(ipt, "udp"), "length", num(p, NFP_F_UDP_LEN));
+	if (nfp_has(p, NFP_F_ICMP_TYPE)) {
+		struct fjson_object *ic = sub(ipt, "icmp");
+		put(ic, "type", num(p, NFP_F_ICMP_TYPE));
+		put(ic, "code", num(p, NFP_F_ICMP_CODE));
+		put(ic, "id", num(p, NFP_F_ICMP_ID));
+		put(ic, "seq", num(p, NFP_F_ICMP_SEQ));
+		put(ic, "parameter", num(p, NFP_F_PARAMETER));
+		put(ic, "parameter", num(p, NFP_F_POINTER));
+		if (nfp_has(p, NFP_F_GATEWAY))
+			put(ic, "redirect", ip(&p->v[NFP_F_GATEWAY]));
+		put(ic, "mtu", num(p, NFP_F_MTU));
+		if (rec->depth_seen)
+			put(ic, "inner", inner_doc(&rec->pkt[1]));
+	}
+	if (nfp_has(p, NFP_F_HTYPE)) {
+		struct fjson_object *a = sub(ipt, "arp");
+		put(a, "htype", num(p, NFP_F_HTYPE));
+		put(a, "ptype", num(p, NFP_F_PTYPE));
+		put(a, "opcode", num(p, NFP_F_OPCODE));
+		if (nfp_has(p, NFP_F_ARP_MACSRC))
+			put(a, "sender_mac", ecs_mac(p->v[NFP_F_ARP_MACSRC].mac));
+		if (nfp_has(p, NFP_F_ARP_MACDST))
+			put(a, "target_mac", ecs_mac(p->v[NFP_F_ARP_MACDST].mac));
+	}
+	put(ipt, "incomplete_bytes", num(p, NFP_F_INCOMPLETE));
+	put(ipt, "spi", num(p, nfp_has(p, NFP_F_ESP_SPI) ? NFP_F_ESP_SPI : NFP_F_AH_SPI));
+	put(ipt, "uid", num(p, NFP_F_UID));
+	put(ipt, "gid", num(p, NFP_F_GID));
+	put(ipt, "mark", num(p, NFP_F_MARK));
+	if (rec->type == NFP_TRACE) {
+		struct fjson_object *t = sub(ipt, "trace");
+		put(t, "table", sl(line, p->v[NFP_F_TRACE_TABLE].s));
+		put(t, "chain", sl(line, p->v[NFP_F_TRACE_CHAIN].s));
+		put(t, "type", sl(line, p->v[NFP_F_TRACE_TYPE].s));
+		put(t, "rule_number", num(p, NFP_F_TRACE_RULE));
+	}
+	if (vd.ubnt) {
+		struct fjson_object *u = sub(ipt, "ubiquiti");
+		put(u, "rule_set", fjson_object_new_string_len(vd.rule_name, (int)vd.rule_name_len));
+		put(u, "rule_number", fjson_object_new_string_len(vd.rule_id, (int)vd.rule_id_len));
+		if (vd.zone_split) {
+			put(u, "input_zone", fjson_object_new_string_len(vd.rule_name, (int)vd.zone_split));
+			put(u, "output_zone", fjson_object_new_string_len(vd.rule_name + vd.zone_split + 1,
+									  (int)(vd.rule_name_len - vd.zone_split - 1)));
+			put(sub(sub(d, "observer"), "ingress"), "zone",
+			    fjson_object_new_string_len(vd.rule_name, (int)vd.zone_split));
+			put(sub(sub(d, "observer"), "egress"), "zone",
+			    fjson_object_new_string_len(vd.rule_name + vd.zone_split + 1, (int)(vd.rule_name_len - vd.zone_split - 1)));
+		}
+	}
+	if (rec->flags & NFP_R_TRUNCATED)
+		put(ipt, "truncated", fjson_object_new_boolean(1));
+	if (rec->type == NFP_FRAGMENT)
+		put(ipt, "fragment_of_line", fjson_object_new_boolean(1));
+	return d;
+}
