@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""A test Elasticsearch endpoint for the delivery tests (no Elasticsearch can be installed on
+these machines). Faithful where rsyslog's omelasticsearch depends on it:
+  GET /                 cluster info with a version
+  GET /_cat/health      omelasticsearch's connection check
+  PUT /_index_template/N   stores a composable template (the shipped one is loaded at start)
+  POST /_bulk, /<index>/_bulk   NDJSON bodies; "create"/"index" actions; per-item results in the
+                        real response shape; documents checked against the matching template's
+                        mappings ("dynamic": "strict": an unmapped field is a per-item 400
+                        strict_dynamic_mapping_exception, a wrong type a per-item 400
+                        mapper_parsing_exception); "create" of an existing _id is a 409.
+Fault switches (POST /_mock/faults?item429=N&item503=N&status=503&requests=N&drop=N): the next
+N bulk requests get every item answered 429 es_rejected_execution_exception (or 503
+unavailable_shards_exception), or the whole request answered with an HTTP status, or the
+connection dropped without an answer.
+GET /_mock/docs: {"count": n, "docs": [...]} of everything stored; GET /_mock/stats.
+Usage: esmock.py --template FILE --port-file FILE [--port 0]
+The validation is importable: validate(doc, mappings) -> None or (type, reason).
+"""
+import argparse, ipaddress, json, re, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse, parse_qs
+
+DATE = re.compile(r"^\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?)?$")
+
+def check_leaf(path, v, m):
+    t = m.get("type")
+    vals = v if isinstance(v, list) else [v]
+    for x in vals:
+        ok = True
+        if t == "ip":
+            try:
+                ipaddress.ip_address(x) if isinstance(x, str) else (_ for _ in ()).throw(ValueError())
+            except ValueError:
+                ok = False
+        elif t == "long":
+            ok = isinstance(x, int) and not isinstance(x, bool) and -2**63 <= x < 2**63
+        elif t in ("keyword", "text", "match_only_text"):
+            ok = isinstance(x, str)
+        elif t == "date":
+            ok = isinstance(x, str) and DATE.match(x) is not None
+        elif t == "boolean":
+            ok = isinstance(x, bool)
+        if not ok:
+            return ("mapper_parsing_exception", f"failed to parse field [{path}] of type [{t}] in document: value {x!r}")
+    return None
+
+def validate(doc, props, prefix=""):
+    """props: a mappings "properties" object; strict: every field must be mapped"""
+    if not isinstance(doc, dict):
+        return ("mapper_parsing_exception", f"object mapping for [{prefix or '_doc'}] tried to parse a non-object")
+    for k, v in doc.items():
+        path = prefix + k
+        m = props.get(k)
+        if m is None:
+            return ("strict_dynamic_mapping_exception",
+                    f"mapping set to strict, dynamic introduction of [{k}] within [{prefix[:-1] or '_doc'}] is not allowed")
+        if "properties" in m:
+            err = validate(v, m["properties"], path + ".")
+        else:
+            err = check_leaf(path, v, m)
+        if err:
+            return err
+    return None
+
+class State:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.templates = {}
+        self.docs = {}        # (index, id) -> doc
+        self.order = []
+        self.seq = 0
+        self.faults = {"item429": 0, "item503": 0, "status": 0, "requests": 0, "drop": 0}
+        self.stats = {"bulk_requests": 0, "items": 0, "created": 0, "rejected_400": 0, "conflict_409": 0,
+                      "item_429": 0, "whole_status": 0, "dropped": 0}
+
+    def mappings_for(self, index):
+        best = None
+        for t in self.templates.values():
+            for pat in t.get("index_patterns", []):
+                if re.fullmatch(pat.replace(".", r"\.").replace("*", ".*"), index):
+                    if best is None or t.get("priority", 0) > best.get("priority", 0):
+                        best = t
+        return (best or {}).get("template", {}).get("mappings", {}).get("properties")
+
+S = State()
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def reply(self, code, obj, ctype="application/json"):
+        body = (json.dumps(obj) if not isinstance(obj, (bytes, str)) else obj)
+        body = body.encode() if isinstance(body, str) else body
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def do_GET(self):
+        u = urlparse(self.path)
+        if u.path == "/":
+            return self.reply(200, {"name": "esmock", "cluster_name": "mmnetfilter-test",
+                                    "version": {"number": "8.11.0", "build_flavor": "default", "lucene_version": "9.8.0"},
+                                    "tagline": "You Know, for Search"})
+        if u.path == "/_cat/health":
+            return self.reply(200, "1700000000 00:00:00 mmnetfilter-test green 1 1 1 1 0 0 0 0 - 100.0%\n", "text/plain")
+        if u.path == "/_mock/docs":
+            with S.lock:
+                return self.reply(200, {"count": len(S.order), "docs": [S.docs[k] for k in S.order]})
+        if u.path == "/_mock/stats":
+            with S.lock:
+                return self.reply(200, S.stats)
+        self.reply(404, {"error": {"type": "resource_not_found_exception"}, "status": 404})
+
+    def do_PUT(self):
+        u = urlparse(self.path)
+        if u.path.startswith("/_index_template/"):
+            S.templates[u.path.rsplit("/", 1)[1]] = json.loads(self.body())
+            return self.reply(200, {"acknowledged": True})
+        self.reply(404, {"status": 404})
+
+    def do_POST(self):
+        u = urlparse(self.path)
+        if u.path == "/_mock/faults":
+            self.body()
+            q = {k: int(v[0]) for k, v in parse_qs(u.query).items()}
+            with S.lock:
+                S.faults.update(q)
+            return self.reply(200, S.faults)
+        if not u.path.endswith("/_bulk"):
+            return self.reply(404, {"status": 404})
+        raw = self.body()
+        with S.lock:
+            S.stats["bulk_requests"] += 1
+            f = S.faults
+            if f["drop"] > 0:
+                f["drop"] -= 1
+                S.stats["dropped"] += 1
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            if f["requests"] > 0 and f["status"]:
+                f["requests"] -= 1
+                S.stats["whole_status"] += 1
+                st = f["status"]
+                return self.reply(st, {"error": {"type": "es_rejected_execution_exception" if st == 429 else "unavailable_shards_exception",
+                                                 "reason": "injected by esmock"}, "status": st})
+            reject_all = 0
+            for st in (429, 503):
+                if f[f"item{st}"] > 0 and not reject_all:
+                    f[f"item{st}"] -= 1
+                    reject_all = st
+        default_index = u.path[1:-len("/_bulk")] or None
+        lines = [l for l in raw.split(b"\n") if l.strip()]
+        items, errors, i = [], False, 0
+        while i < len(lines):
+            action = json.loads(lines[i]); i += 1
+            op = next(iter(action))
+            meta = action[op]
+            index = meta.get("_index", default_index)
+            doc = json.loads(lines[i]) if op != "delete" else None
+            i += 1
+            with S.lock:
+                S.stats["items"] += 1
+                S.seq += 1
+                _id = meta.get("_id") or f"mock{S.seq}"
+                res = {"_index": index, "_id": _id}
+                if reject_all:
+                    res.update(status=reject_all, error={"type": "es_rejected_execution_exception" if reject_all == 429
+                                                         else "unavailable_shards_exception", "reason": "injected by esmock"})
+                    S.stats[f"item_{reject_all}"] = S.stats.get(f"item_{reject_all}", 0) + 1
+                else:
+                    props = S.mappings_for(index)
+                    err = validate(doc, props) if props is not None else None
+                    if err:
+                        res.update(status=400, error={"type": err[0], "reason": err[1]})
+                        S.stats["rejected_400"] += 1
+                    elif op == "create" and (index, _id) in S.docs:
+                        res.update(status=409, error={"type": "version_conflict_engine_exception",
+                                                      "reason": f"[{_id}]: version conflict, document already exists"})
+                        S.stats["conflict_409"] += 1
+                    else:
+                        new = (index, _id) not in S.docs
+                        S.docs[(index, _id)] = doc
+                        if new:
+                            S.order.append((index, _id))
+                        S.stats["created"] += 1
+                        res.update(_version=1, result="created" if new else "updated", status=201 if new else 200,
+                                   _shards={"total": 1, "successful": 1, "failed": 0}, _seq_no=S.seq, _primary_term=1)
+            errors |= res["status"] >= 300
+            items.append({op: res})
+        self.reply(200, {"took": 1, "errors": errors, "items": items})
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--template", required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--port", type=int, default=0)
+    a = ap.parse_args()
+    S.templates["netfilter"] = json.load(open(a.template))
+    srv = ThreadingHTTPServer(("127.0.0.1", a.port), H)
+    srv.daemon_threads = True
+    with open(a.port_file, "w") as f:
+        f.write(str(srv.server_address[1]))
+    srv.serve_forever()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Every field the ECS emitter produces is mapped in the shipped index template, with a
+matching type: ECS documents for every corpus line (golden files, hostile lines, the sample)
+checked with the test endpoint's own validator. And the other way round: every field the
+template maps is produced by some corpus line (so template and emitter cannot drift apart).
+Usage: mapping-check.py NFPARSE TOP_SRCDIR"""
+import glob, json, os, subprocess, sys
+nfparse, top = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.join(top, "tests", "es"))
+from esmock import validate
+
+tpl = json.load(open(os.path.join(top, "contrib", "elasticsearch", "netfilter-index-template.json")))
+props = tpl["template"]["mappings"]["properties"]
+
+def leaves(p, pre=""):
+    for k, v in p.items():
+        if "properties" in v:
+            yield from leaves(v["properties"], pre + k + ".")
+        else:
+            yield pre + k
+
+def paths(d, pre=""):
+    for k, v in d.items():
+        if isinstance(v, dict):
+            yield from paths(v, pre + k + ".")
+        else:
+            yield pre + k
+
+runs = [(["-e", "-a"], f) for f in sorted(glob.glob(os.path.join(top, "tests", "golden", "*", "*.log")))]
+runs += [(["-e", "-a", "-m"], os.path.join(top, "tests", "data", "hostile.log")),
+         (["-e", "-a"], os.path.join(top, "contrib", "sample", "kern.log"))]
+seen, docs, bad = set(), 0, []
+for opts, f in runs:
+    out = subprocess.run([nfparse] + opts + [f], capture_output=True, check=True).stdout.decode("utf-8", "surrogateescape")
+    for i, line in enumerate(out.splitlines(), 1):
+        d = json.loads(line)
+        if d is None:
+            continue
+        d.setdefault("@timestamp", "2026-11-27T00:00:00+00:00")  # the module sets it; nfparse has no clock
+        docs += 1
+        err = validate(d, props)
+        if err:
+            bad.append(f"{os.path.relpath(f, top)}:{i}: {err[0]}: {err[1]}")
+        seen.update(paths(d))
+unproduced = sorted(set(leaves(props)) - seen)
+for b in bad:
+    print("  " + b)
+for u in unproduced:
+    print(f"  mapped but never produced by the corpus: {u}")
+print(f"mapping-check: {docs} ECS documents, {len(seen)} distinct fields, all checked against the template: "
+      f"{len(bad)} rejected; {len(unproduced)} mapped fields never produced")
+print(f"{docs - len(bad)} passed, {len(bad) + len(unproduced)} failed")
+sys.exit(1 if bad or unproduced else 0)
