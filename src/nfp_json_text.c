@@ -30,11 +30,16 @@ static const unsigned char needs_esc[256] = {
 	[0 ... 31] = 1, ['"'] = 1, ['\\'] = 1, ['/'] = 1,
 };
 
-/* libfastjson's string escaping; runs of plain bytes are copied whole */
+/* libfastjson's string escaping; runs of plain bytes are copied whole. Like libfastjson, a
+ * string ends at its first NUL byte (rsyslog escapes control characters on receipt by
+ * default, so NUL is rare; the message text itself is never changed). */
 static void put_str(struct out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t start = 0, i = 0;
+	const char *nul = memchr(s, 0, n);
+	if (nul != NULL)
+		n = (size_t)(nul - s);
 	putc1(o, '"');
 	for (;;) {
 		while (i < n && !needs_esc[(unsigned char)s[i]])

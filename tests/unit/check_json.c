@@ -52,7 +52,7 @@ START_TEST(test_text_equals_object)
 		"tests/golden/seed/trace-openstack.log", "tests/golden/elastic/test-iptables-raw.log",
 		"tests/golden/elastic/test-ubiquiti.log", "tests/golden/beats/ipv6.log", "tests/golden/beats/iptables.log",
 		"tests/golden/formats/kernel.log", "tests/golden/formats/vendors.log",
-		"tests/golden/liblognorm/field_v2-iptables.log", "tests/data/hostile.log",
+		"tests/golden/liblognorm/field_v2-iptables.log", "tests/data/hostile.log", "tests/data/control-bytes.log",
 	};
 	const char *top = getenv("top_srcdir");
 	char path[4096], *line = NULL, *buf = malloc(1 << 20);
