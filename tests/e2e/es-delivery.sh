@@ -96,6 +96,15 @@ if [ -z "${ES_URL:-}" ]; then
 	n3=$(records "$WORK/phase3.log"); total=$((total + n3))
 	send "$WORK/phase3.log"; wait_count "$total" 60
 	echo "es-delivery: phase 3 (2 dropped connections): $n3 records, all accepted after the action resumed"
+	# a whole-request 503 (no per-item answers): Debian 12's omelasticsearch takes it for a data
+	# error and writes the batch to the errorfile without retrying (README); check that it is
+	# there, i.e. kept, not silently gone
+	curl -fsS -XPOST "$es/_mock/faults?status=503&requests=1" >/dev/null
+	echo "<4>Nov 27 00:00:01 fw kernel: WHOLE-503: IN=eth0 OUT= MAC= SRC=192.0.2.3 DST=192.0.2.4 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=2 PROTO=UDP SPT=3 DPT=4 LEN=20 " > "$WORK/phase5.log"
+	send "$WORK/phase5.log"
+	for i in $(seq 1 100); do grep -q WHOLE-503 "$WORK/es-errors.json" 2>/dev/null && break; sleep 0.1; done
+	grep -q WHOLE-503 "$WORK/es-errors.json" || fail "a batch answered with a whole-request 503 is neither in Elasticsearch nor in the errorfile"
+	echo "es-delivery: phase 5 (whole-request 503): the batch is in the errorfile, as documented"
 fi
 # a document the template rejects lands in the errorfile
 echo "<4>Nov 27 00:00:00 fw kernel: MAPPING-CONFLICT: IN=eth0 OUT= MAC= SRC=192.0.2.1 DST=192.0.2.2 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=UDP SPT=1 DPT=2 LEN=20 " > "$WORK/phase4.log"
