@@ -13,9 +13,8 @@ sample=$top/contrib/sample/kern.log
 
 cat > "$WORK/rsyslog.conf" <<CONF
 global(workDirectory="$WORK")
-module(load="mmnetfilter")
 module(load="imptcp")
-include(file="$top/contrib/rsyslog.d/mmnetfilter-template.conf")
+include(file="$top/contrib/rsyslog.d/mmnetfilter-base.conf")
 input(type="imptcp" address="127.0.0.1" port="0" listenPortFileName="$WORK/port" ruleset="netfilter")
 ruleset(name="netfilter") {
 	action(type="mmnetfilter")

@@ -27,10 +27,11 @@ host=${es#http://}; port=${host##*:}; host=${host%%:*}
 sed -e "s|server=\"localhost\"|server=\"$host\"|; s|serverport=\"9200\"|serverport=\"$port\"|" \
     -e "s|/var/log/rsyslog-netfilter-es-errors.json|$WORK/es-errors.json|; s|/var/log/rsyslog-netfilter-es-rejected.json|$WORK/es-rejected.json|" \
     -e "s|action.resumeInterval=\"5\"|action.resumeInterval=\"1\"|" \
-    -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" \
     "$top_srcdir/contrib/rsyslog.d/mmnetfilter-elasticsearch.conf" > "$WORK/es.conf"
+sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" "$top_srcdir/contrib/rsyslog.d/mmnetfilter-base.conf" > "$WORK/base.conf"
 cat > "$WORK/rsyslog.conf" <<CONF
 global(workDirectory="$WORK")
+include(file="$WORK/base.conf")
 include(file="$WORK/es.conf")
 module(load="imptcp")
 input(type="imptcp" port="0" address="127.0.0.1" listenPortFileName="$WORK/port" ruleset="in" supportOctetCountedFraming="off")
