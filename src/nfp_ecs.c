@@ -8,20 +8,22 @@
 
 #define ECS_VERSION "8.16.0"
 
-static struct fjson_object *sub(struct fjson_object *o, const char *name)
-{
-	struct fjson_object *c;
-	if (fjson_object_object_get_ex(o, name, &c))
-		return c;
-	c = fjson_object_new_object();
-	fjson_object_object_add(o, name, c);
-	return c;
-}
-
+/* Every member name is a string constant and is added once per object (the code below picks
+ * one source where the kernel could print two), so libfastjson neither copies nor searches. */
 static void put(struct fjson_object *o, const char *name, struct fjson_object *v)
 {
 	if (v != NULL)
-		fjson_object_object_add(o, name, v);
+		fjson_object_object_add_ex(o, name, v, FJSON_OBJECT_ADD_KEY_IS_NEW | FJSON_OBJECT_KEY_IS_CONSTANT);
+}
+
+/* an object created on first use */
+static struct fjson_object *lazy(struct fjson_object **slot, struct fjson_object *parent, const char *name)
+{
+	if (*slot == NULL) {
+		*slot = fjson_object_new_object();
+		put(parent, name, *slot);
+	}
+	return *slot;
 }
 
 static struct fjson_object *sl(const char *line, struct nfp_slice s)
@@ -204,21 +206,21 @@ static void prefix_verdict(const char *p, size_t n, struct verdict *v)
 /* the quoted packet of an ICMP error, in ECS terms (no Community ID: it is not the flow) */
 static struct fjson_object *inner_doc(const struct nfp_pkt *q)
 {
-	struct fjson_object *o = fjson_object_new_object();
+	struct fjson_object *o = fjson_object_new_object(), *src = NULL, *dst = NULL, *net = NULL;
 	uint64_t proto = nfp_has(q, NFP_F_PROTO) ? q->v[NFP_F_PROTO].u : 256;
 	if (nfp_has(q, NFP_F_SRC))
-		put(sub(o, "source"), "ip", ip(&q->v[NFP_F_SRC]));
+		put(lazy(&src, o, "source"), "ip", ip(&q->v[NFP_F_SRC]));
 	if (nfp_has(q, NFP_F_DST))
-		put(sub(o, "destination"), "ip", ip(&q->v[NFP_F_DST]));
+		put(lazy(&dst, o, "destination"), "ip", ip(&q->v[NFP_F_DST]));
 	if (nfp_has(q, NFP_F_TCP_SPT) || nfp_has(q, NFP_F_UDP_SPT))
-		put(sub(o, "source"), "port", num(q, nfp_has(q, NFP_F_TCP_SPT) ? NFP_F_TCP_SPT : NFP_F_UDP_SPT));
+		put(lazy(&src, o, "source"), "port", num(q, nfp_has(q, NFP_F_TCP_SPT) ? NFP_F_TCP_SPT : NFP_F_UDP_SPT));
 	if (nfp_has(q, NFP_F_TCP_DPT) || nfp_has(q, NFP_F_UDP_DPT))
-		put(sub(o, "destination"), "port", num(q, nfp_has(q, NFP_F_TCP_DPT) ? NFP_F_TCP_DPT : NFP_F_UDP_DPT));
+		put(lazy(&dst, o, "destination"), "port", num(q, nfp_has(q, NFP_F_TCP_DPT) ? NFP_F_TCP_DPT : NFP_F_UDP_DPT));
 	if (transport_name(proto) != NULL)
-		put(sub(o, "network"), "transport", fjson_object_new_string(transport_name(proto)));
+		put(lazy(&net, o, "network"), "transport", fjson_object_new_string(transport_name(proto)));
 	if (proto < 256) {
 		char b[20];
-		put(sub(o, "network"), "iana_number", fjson_object_new_string_len(b, (int)nfp_format_dec(proto, b)));
+		put(lazy(&net, o, "network"), "iana_number", fjson_object_new_string_len(b, (int)nfp_format_dec(proto, b)));
 	}
 	put(o, "ttl", num(q, NFP_F_TTL));
 	put(o, "id", num(q, NFP_F_IP_ID));
@@ -229,10 +231,13 @@ static struct fjson_object *inner_doc(const struct nfp_pkt *q)
 struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m)
 {
 	const struct nfp_pkt *p = &rec->pkt[0];
-	struct fjson_object *d, *ev, *ipt, *net, *rel = NULL, *types;
+	struct fjson_object *d, *ev, *ipt, *net, *rel = NULL, *types, *ecs;
+	struct fjson_object *src = NULL, *dst = NULL, *obs = NULL, *ing = NULL, *egr = NULL, *ingif = NULL, *egrif = NULL;
+	struct fjson_object *rule = NULL, *vlan = NULL;
 	struct verdict vd;
 	uint64_t proto = nfp_has(p, NFP_F_PROTO) ? p->v[NFP_F_PROTO].u : 256;
 	uint8_t eth[14];
+	int have_eth;
 	char cid[NFP_CID_MAX];
 
 	if (rec->type == NFP_NONE || (d = fjson_object_new_object()) == NULL)
@@ -241,11 +246,14 @@ struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, 
 		put(d, "@timestamp", fjson_object_new_string(m->timestamp));
 	if (m != NULL && m->message != NULL)
 		put(d, "message", fjson_object_new_string_len(m->message, (int)m->message_len));
-	put(sub(d, "ecs"), "version", fjson_object_new_string(ECS_VERSION));
+	ecs = fjson_object_new_object();
+	put(d, "ecs", ecs);
+	put(ecs, "version", fjson_object_new_string(ECS_VERSION));
 
 	/* event */
 	prefix_verdict(line + p->v[NFP_F_PREFIX].s.off, nfp_has(p, NFP_F_PREFIX) ? p->v[NFP_F_PREFIX].s.len : 0, &vd);
-	ev = sub(d, "event");
+	ev = fjson_object_new_object();
+	put(d, "event", ev);
 	put(ev, "kind", fjson_object_new_string("event"));
 	types = fjson_object_new_array();
 	fjson_object_array_add(types, fjson_object_new_string("network"));
@@ -267,37 +275,43 @@ struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, 
 		fdst = NFP_F_ARP_IPDST;
 	}
 	if (nfp_has(p, fs)) {
-		put(sub(d, "source"), "ip", ip(&p->v[fs]));
+		put(lazy(&src, d, "source"), "ip", ip(&p->v[fs]));
 		rel = fjson_object_new_array();
 		fjson_object_array_add(rel, ip(&p->v[fs]));
 	}
 	if (nfp_has(p, fdst)) {
-		put(sub(d, "destination"), "ip", ip(&p->v[fdst]));
+		put(lazy(&dst, d, "destination"), "ip", ip(&p->v[fdst]));
 		if (rel == NULL)
 			rel = fjson_object_new_array();
 		if (!nfp_has(p, fs) || p->v[fs].ip.family != p->v[fdst].ip.family ||
 		    memcmp(p->v[fs].ip.a, p->v[fdst].ip.a, p->v[fs].ip.family == 6 ? 16 : 4) != 0)
 			fjson_object_array_add(rel, ip(&p->v[fdst]));
 	}
-	if (rel != NULL)
-		put(sub(d, "related"), "ip", rel);
+	if (rel != NULL) {
+		struct fjson_object *r = fjson_object_new_object();
+		put(d, "related", r);
+		put(r, "ip", rel);
+	}
 	enum nfp_field sp = nfp_has(p, NFP_F_TCP_SPT) ? NFP_F_TCP_SPT : NFP_F_UDP_SPT;
 	enum nfp_field dp = nfp_has(p, NFP_F_TCP_DPT) ? NFP_F_TCP_DPT : NFP_F_UDP_DPT;
 	if (nfp_has(p, sp))
-		put(sub(d, "source"), "port", num(p, sp));
+		put(lazy(&src, d, "source"), "port", num(p, sp));
 	if (nfp_has(p, dp))
-		put(sub(d, "destination"), "port", num(p, dp));
-	if (nfp_has(p, NFP_F_MAC) && nfp_mac_ether(line + p->v[NFP_F_MAC].s.off, p->v[NFP_F_MAC].s.len, eth)) {
-		put(sub(d, "destination"), "mac", ecs_mac(eth));
-		put(sub(d, "source"), "mac", ecs_mac(eth + 6));
-	}
+		put(lazy(&dst, d, "destination"), "port", num(p, dp));
+	/* the decoded Ethernet header (MACSRC=/MACDST=), else the raw MAC= split */
+	have_eth = nfp_has(p, NFP_F_MAC) && nfp_mac_ether(line + p->v[NFP_F_MAC].s.off, p->v[NFP_F_MAC].s.len, eth);
 	if (nfp_has(p, NFP_F_MACSRC))
-		put(sub(d, "source"), "mac", ecs_mac(p->v[NFP_F_MACSRC].mac));
+		put(lazy(&src, d, "source"), "mac", ecs_mac(p->v[NFP_F_MACSRC].mac));
+	else if (have_eth)
+		put(lazy(&src, d, "source"), "mac", ecs_mac(eth + 6));
 	if (nfp_has(p, NFP_F_MACDST))
-		put(sub(d, "destination"), "mac", ecs_mac(p->v[NFP_F_MACDST].mac));
+		put(lazy(&dst, d, "destination"), "mac", ecs_mac(p->v[NFP_F_MACDST].mac));
+	else if (have_eth)
+		put(lazy(&dst, d, "destination"), "mac", ecs_mac(eth));
 
 	/* network */
-	net = sub(d, "network");
+	net = fjson_object_new_object();
+	put(d, "network", net);
 	if (transport_name(proto) != NULL)
 		put(net, "transport", fjson_object_new_string(transport_name(proto)));
 	if (proto < 256)
@@ -321,26 +335,27 @@ struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, 
 			put(net, "community_id", fjson_object_new_string_len(cid, (int)cl));
 	}
 	if (nfp_has(p, NFP_F_VID))
-		put(sub(net, "vlan"), "id", fjson_object_new_string_len(cid, (int)nfp_format_dec(p->v[NFP_F_VID].u & 0xfff, cid)));
+		put(lazy(&vlan, net, "vlan"), "id", fjson_object_new_string_len(cid, (int)nfp_format_dec(p->v[NFP_F_VID].u & 0xfff, cid)));
 
 	/* observer */
 	if (m != NULL && m->hostname != NULL) {
-		put(sub(d, "observer"), "hostname", fjson_object_new_string(m->hostname));
-		put(sub(d, "observer"), "name", fjson_object_new_string(m->hostname));
+		put(lazy(&obs, d, "observer"), "hostname", fjson_object_new_string(m->hostname));
+		put(obs, "name", fjson_object_new_string(m->hostname));
 	}
 	if (nfp_has(p, NFP_F_IN) && p->v[NFP_F_IN].s.len > 0)
-		put(sub(sub(sub(d, "observer"), "ingress"), "interface"), "name", sl(line, p->v[NFP_F_IN].s));
+		put(lazy(&ingif, lazy(&ing, lazy(&obs, d, "observer"), "ingress"), "interface"), "name", sl(line, p->v[NFP_F_IN].s));
 	if (nfp_has(p, NFP_F_OUT) && p->v[NFP_F_OUT].s.len > 0)
-		put(sub(sub(sub(d, "observer"), "egress"), "interface"), "name", sl(line, p->v[NFP_F_OUT].s));
+		put(lazy(&egrif, lazy(&egr, lazy(&obs, d, "observer"), "egress"), "interface"), "name", sl(line, p->v[NFP_F_OUT].s));
 
 	/* rule */
 	if (vd.rule_name != NULL)
-		put(sub(d, "rule"), "name", fjson_object_new_string_len(vd.rule_name, (int)vd.rule_name_len));
+		put(lazy(&rule, d, "rule"), "name", fjson_object_new_string_len(vd.rule_name, (int)vd.rule_name_len));
 	if (vd.rule_id != NULL)
-		put(sub(d, "rule"), "id", fjson_object_new_string_len(vd.rule_id, (int)vd.rule_id_len));
+		put(lazy(&rule, d, "rule"), "id", fjson_object_new_string_len(vd.rule_id, (int)vd.rule_id_len));
 
 	/* iptables.*: Elastic's names first, then ours */
-	ipt = sub(d, "iptables");
+	ipt = fjson_object_new_object();
+	put(d, "iptables", ipt);
 	if (nfp_has(p, NFP_F_PREFIX)) {
 		struct nfp_slice ps = p->v[NFP_F_PREFIX].s;
 		while (ps.len > 0 && line[ps.off + ps.len - 1] == ' ')
@@ -356,23 +371,23 @@ struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, 
 		put(ipt, "physical_input_device", sl(line, p->v[NFP_F_PHYSIN].s));
 	if (nfp_has(p, NFP_F_PHYSOUT))
 		put(ipt, "physical_output_device", sl(line, p->v[NFP_F_PHYSOUT].s));
-	if (nfp_has(p, NFP_F_MAC) && nfp_mac_ether(line + p->v[NFP_F_MAC].s.off, p->v[NFP_F_MAC].s.len, eth))
+	if (nfp_has(p, NFP_F_MACPROTO))
+		put(ipt, "ether_type", num(p, NFP_F_MACPROTO));
+	else if (have_eth)
 		put(ipt, "ether_type", fjson_object_new_int(eth[12] << 8 | eth[13]));
-	put(ipt, "ether_type", num(p, NFP_F_MACPROTO));
 	put(ipt, "length", num(p, NFP_F_IP_LEN));
-	put(ipt, "tos", num(p, NFP_F_TOS));
+	/* Elastic's names for the IPv6 traffic class and hop limit too */
+	put(ipt, "tos", num(p, nfp_has(p, NFP_F_TOS) ? NFP_F_TOS : NFP_F_TC));
 	put(ipt, "precedence_bits", num(p, NFP_F_PREC));
-	put(ipt, "ttl", num(p, NFP_F_TTL));
+	put(ipt, "ttl", num(p, nfp_has(p, NFP_F_TTL) ? NFP_F_TTL : NFP_F_HOPLIMIT));
 	put(ipt, "id", num(p, NFP_F_IP_ID));
 	if (nfp_has(p, NFP_F_IP_FLAGS))
 		put(ipt, "fragment_flags", flag_list(NFP_F_IP_FLAGS, p->v[NFP_F_IP_FLAGS].u));
 	put(ipt, "fragment_offset", num(p, NFP_F_FRAG));
 	put(ipt, "flow_label", num(p, NFP_F_FLOWLBL));
-	/* Elastic's names for the IPv6 traffic class and hop limit */
-	put(ipt, "tos", num(p, NFP_F_TC));
-	put(ipt, "ttl", num(p, NFP_F_HOPLIMIT));
 	if (nfp_has(p, NFP_F_WINDOW) || nfp_has(p, NFP_F_TCP_FLAGS) || nfp_has(p, NFP_F_RES)) {
-		struct fjson_object *t = sub(ipt, "tcp");
+		struct fjson_object *t = fjson_object_new_object();
+		put(ipt, "tcp", t);
 		if (nfp_has(p, NFP_F_TCP_FLAGS))
 			put(t, "flags", flag_list(NFP_F_TCP_FLAGS, p->v[NFP_F_TCP_FLAGS].u));
 		put(t, "window", num(p, NFP_F_WINDOW));
@@ -383,16 +398,19 @@ struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, 
 		if (nfp_has(p, NFP_F_TCP_OPT))
 			put(t, "options", sl(line, p->v[NFP_F_TCP_OPT].s));
 	}
-	if (nfp_has(p, NFP_F_UDP_LEN))
-		put(sub(ipt, "udp"), "length", num(p, NFP_F_UDP_LEN));
+	if (nfp_has(p, NFP_F_UDP_LEN)) {
+		struct fjson_object *u = fjson_object_new_object();
+		put(ipt, "udp", u);
+		put(u, "length", num(p, NFP_F_UDP_LEN));
+	}
 	if (nfp_has(p, NFP_F_ICMP_TYPE)) {
-		struct fjson_object *ic = sub(ipt, "icmp");
+		struct fjson_object *ic = fjson_object_new_object();
+		put(ipt, "icmp", ic);
 		put(ic, "type", num(p, NFP_F_ICMP_TYPE));
 		put(ic, "code", num(p, NFP_F_ICMP_CODE));
 		put(ic, "id", num(p, NFP_F_ICMP_ID));
 		put(ic, "seq", num(p, NFP_F_ICMP_SEQ));
-		put(ic, "parameter", num(p, NFP_F_PARAMETER));
-		put(ic, "parameter", num(p, NFP_F_POINTER));
+		put(ic, "parameter", num(p, nfp_has(p, NFP_F_PARAMETER) ? NFP_F_PARAMETER : NFP_F_POINTER));
 		if (nfp_has(p, NFP_F_GATEWAY))
 			put(ic, "redirect", ip(&p->v[NFP_F_GATEWAY]));
 		put(ic, "mtu", num(p, NFP_F_MTU));
@@ -400,7 +418,8 @@ struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, 
 			put(ic, "inner", inner_doc(&rec->pkt[1]));
 	}
 	if (nfp_has(p, NFP_F_HTYPE)) {
-		struct fjson_object *a = sub(ipt, "arp");
+		struct fjson_object *a = fjson_object_new_object();
+		put(ipt, "arp", a);
 		put(a, "htype", num(p, NFP_F_HTYPE));
 		put(a, "ptype", num(p, NFP_F_PTYPE));
 		put(a, "opcode", num(p, NFP_F_OPCODE));
@@ -415,23 +434,25 @@ struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, 
 	put(ipt, "gid", num(p, NFP_F_GID));
 	put(ipt, "mark", num(p, NFP_F_MARK));
 	if (rec->type == NFP_TRACE) {
-		struct fjson_object *t = sub(ipt, "trace");
+		struct fjson_object *t = fjson_object_new_object();
+		put(ipt, "trace", t);
 		put(t, "table", sl(line, p->v[NFP_F_TRACE_TABLE].s));
 		put(t, "chain", sl(line, p->v[NFP_F_TRACE_CHAIN].s));
 		put(t, "type", sl(line, p->v[NFP_F_TRACE_TYPE].s));
 		put(t, "rule_number", num(p, NFP_F_TRACE_RULE));
 	}
 	if (vd.ubnt) {
-		struct fjson_object *u = sub(ipt, "ubiquiti");
+		struct fjson_object *u = fjson_object_new_object();
+		put(ipt, "ubiquiti", u);
 		put(u, "rule_set", fjson_object_new_string_len(vd.rule_name, (int)vd.rule_name_len));
 		put(u, "rule_number", fjson_object_new_string_len(vd.rule_id, (int)vd.rule_id_len));
 		if (vd.zone_split) {
 			put(u, "input_zone", fjson_object_new_string_len(vd.rule_name, (int)vd.zone_split));
 			put(u, "output_zone", fjson_object_new_string_len(vd.rule_name + vd.zone_split + 1,
 									  (int)(vd.rule_name_len - vd.zone_split - 1)));
-			put(sub(sub(d, "observer"), "ingress"), "zone",
+			put(lazy(&ing, lazy(&obs, d, "observer"), "ingress"), "zone",
 			    fjson_object_new_string_len(vd.rule_name, (int)vd.zone_split));
-			put(sub(sub(d, "observer"), "egress"), "zone",
+			put(lazy(&egr, lazy(&obs, d, "observer"), "egress"), "zone",
 			    fjson_object_new_string_len(vd.rule_name + vd.zone_split + 1, (int)(vd.rule_name_len - vd.zone_split - 1)));
 		}
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Every field the ECS emitter produces is mapped in the shipped index template, with a
+"""No member twice in an object, and every field the ECS emitter produces is mapped in the shipped index template, with a
 matching type: ECS documents for every corpus line (golden files, hostile lines, the sample)
 checked with the test endpoint's own validator. And the other way round: every field the
 template maps is produced by some corpus line (so template and emitter cannot drift apart).
@@ -33,7 +33,14 @@ seen, docs, bad = set(), 0, []
 for opts, f in runs:
     out = subprocess.run([nfparse] + opts + [f], capture_output=True, check=True).stdout.decode("utf-8", "surrogateescape")
     for i, line in enumerate(out.splitlines(), 1):
-        d = json.loads(line)
+        dups = []
+        def no_dups(pairs, dups=dups):
+            keys = [k for k, _ in pairs]
+            dups.extend(k for k in set(keys) if keys.count(k) > 1)
+            return dict(pairs)
+        d = json.loads(line, object_pairs_hook=no_dups)
+        if dups:
+            bad.append(f"{os.path.relpath(f, top)}:{i}: duplicate members {sorted(set(dups))}")
         if d is None:
             continue
         d.setdefault("@timestamp", "2026-11-27T00:00:00+00:00")  # the module sets it; nfparse has no clock
