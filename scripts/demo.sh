@@ -26,12 +26,7 @@ ruleset(name="netfilter") {
 }
 CONF
 start_rsyslogd "$WORK/rsyslog.conf"
-for i in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-python3 - "$(cat "$WORK/port")" "$sample" <<'PY'
-import socket, sys
-with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
-    s.sendall(open(sys.argv[2], "rb").read())
-PY
+send_tcp "$WORK/port" "$sample"
 nin=$(wc -l < "$sample")
 for i in $(seq 1 300); do
 	n=$(cat "$WORK/netfilter.jsonl" "$WORK/other.log" 2>/dev/null | wc -l)

@@ -8,13 +8,9 @@
 
 #define ECS_VERSION "8.16.0"
 
-/* Every member name is a string constant and is added once per object (the code below picks
- * one source where the kernel could print two), so libfastjson neither copies nor searches. */
-static void put(struct fjson_object *o, const char *name, struct fjson_object *v)
-{
-	if (v != NULL)
-		fjson_object_object_add_ex(o, name, v, FJSON_OBJECT_ADD_KEY_IS_NEW | FJSON_OBJECT_KEY_IS_CONSTANT);
-}
+/* every member name is added once per object: the code below picks one source where the
+ * kernel could print two */
+#define put nfp_json_add
 
 /* an object created on first use */
 static struct fjson_object *lazy(struct fjson_object **slot, struct fjson_object *parent, const char *name)

@@ -22,12 +22,7 @@ static struct fjson_object *macstr(const uint8_t m[6])
 	return fjson_object_new_string_len(buf, (int)nfp_format_mac(m, buf));
 }
 
-/* names are the field table's static strings and never repeat within one object */
-static void add(struct fjson_object *o, const char *name, struct fjson_object *v)
-{
-	if (v != NULL)
-		fjson_object_object_add_ex(o, name, v, FJSON_OBJECT_ADD_KEY_IS_NEW | FJSON_OBJECT_KEY_IS_CONSTANT);
-}
+#define add nfp_json_add /* names: the field table's static strings, never repeated in one object */
 
 /* MAC=<dst>:<src>:<type>[:more]: the raw string, and the Ethernet split where there is one */
 static void macraw(struct fjson_object *o, const char *line, struct nfp_slice s)

@@ -9,6 +9,14 @@
 #endif
 #include "nfp.h"
 
+/* Emitters' member add: names are string constants, added once per object, so libfastjson
+ * neither copies nor searches them. NULL values are skipped. */
+static inline void nfp_json_add(struct fjson_object *o, const char *name, struct fjson_object *v)
+{
+	if (v != NULL)
+		fjson_object_object_add_ex(o, name, v, FJSON_OBJECT_ADD_KEY_IS_NEW | FJSON_OBJECT_KEY_IS_CONSTANT);
+}
+
 /* NULL on allocation failure or for NFP_NONE */
 struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line);
 

@@ -17,12 +17,7 @@ ruleset(name="r") {
 CONF
 } > "$WORK/rsyslog.conf"
 start_rsyslogd "$WORK/rsyslog.conf"
-for i in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-python3 - "$(cat "$WORK/port")" "$WORK/input.log" <<'PY'
-import socket, sys
-with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
-    s.sendall(open(sys.argv[2], "rb").read())
-PY
+send_tcp "$WORK/port" "$WORK/input.log"
 wait_lines "$WORK/out.jsonl" "$nin"
 stop_rsyslogd
 python3 "$top_srcdir/tests/ecs/elastic-compare.py" "$NFPARSE" "$g" "$WORK/out.jsonl" || fail "ECS documents differ from Elastic's"

@@ -18,7 +18,7 @@ else
 	python3 "$top_srcdir/tests/es/esmock.py" --template "$top_srcdir/contrib/elasticsearch/netfilter-index-template.json" \
 		--port-file "$WORK/esport" & ES_PID=$!
 	trap 'kill $ES_PID 2>/dev/null; cleanup' EXIT
-	for i in $(seq 1 50); do [ -s "$WORK/esport" ] && break; sleep 0.1; done
+	wait_file "$WORK/esport"
 	es=http://127.0.0.1:$(cat "$WORK/esport")
 fi
 host=${es#http://}; port=${host##*:}; host=${host%%:*}
@@ -49,16 +49,7 @@ ruleset(name="in") {
 }
 CONF
 start_rsyslogd "$WORK/rsyslog.conf"
-for i in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-rport=$(cat "$WORK/port")
-
-send() { # send FILE: lines as remote syslog
-	python3 - "$rport" "$1" <<'PY'
-import socket, sys
-with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
-    s.sendall(open(sys.argv[2], "rb").read())
-PY
-}
+send() { send_tcp "$WORK/port" "$1"; } # send FILE: lines as remote syslog
 count() { curl -fsS "$es/_mock/docs" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])' 2>/dev/null ||
 	curl -fsS "$es/logs-netfilter-default/_count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'; }
 wait_count() { # wait_count N SECONDS

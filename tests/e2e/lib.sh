@@ -84,6 +84,23 @@ stop_rsyslogd() {
 	[ "$rc" = 0 ] || fail "rsyslogd exit code $rc"
 }
 
+# wait_file FILE [SECONDS]: until FILE exists and is not empty (a listener's port file)
+wait_file() {
+	local i
+	for i in $(seq 1 $((${2:-10} * 10))); do [ -s "$1" ] && return 0; sleep 0.1; done
+	fail "$1 did not appear in ${2:-10} s"
+}
+
+# send_tcp PORTFILE FILE: the file's bytes to 127.0.0.1:<port>, as a remote syslog sender would
+send_tcp() {
+	wait_file "$1"
+	python3 - "$(cat "$1")" "$2" <<'PY'
+import socket, sys
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
+    s.sendall(open(sys.argv[2], "rb").read())
+PY
+}
+
 # a template writing msg, parsesuccess and the whole $! tree ({} when empty) as one JSON line
 out_template() {
 	cat <<'CONF'

@@ -35,14 +35,7 @@ CONF
 } > "$WORK/rsyslog.conf"
 
 start_rsyslogd "$WORK/rsyslog.conf"
-for i in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-port=$(cat "$WORK/port")
-python3 - "$port" "$WORK/input.log" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(open(sys.argv[2], "rb").read())
-s.close()
-PY
+send_tcp "$WORK/port" "$WORK/input.log"
 wait_lines "$WORK/out.jsonl" "$nin"
 stop_rsyslogd
 
