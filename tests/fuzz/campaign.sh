@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# A libFuzzer campaign over parse + all emitters (clang, ASan+UBSan), seeded with every corpus
+# line. Not part of make check (the replay of the seeds is); run it by hand:
+#   bash tests/fuzz/campaign.sh [SECONDS]        (default 120; apt-get install clang libclang-rt-14-dev)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${1:-120}
+work=$(mktemp -d "${TMPDIR:-/tmp}/mnf-fuzz.XXXXXX")
+mkdir -p "$work/corpus"
+i=0
+for f in "$top"/tests/golden/*/*.log "$top"/tests/data/*.log; do
+	while IFS= read -r l; do i=$((i + 1)); printf '%s' "$l" > "$work/corpus/s$i"; done < "$f"
+done
+cd "$top"
+clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags libfastjson) \
+	src/nfp_*.c tests/fuzz/fuzz_nfp.c $(pkg-config --libs libfastjson) -o "$work/fuzz"
+echo "seeds: $i; crashes, if any, are written to $work"
+cd "$work" && ./fuzz -max_total_time="$secs" -max_len=4096 corpus
