@@ -232,8 +232,8 @@ static int put_value(struct lexer *lx, struct nfp_pkt *p, int f, size_t voff, si
 	}
 }
 
-/* KEY=VALUE token at [t, t+tl), its first '=' at eq; returns 0 if the grammar has no place
- * for it */
+/* KEY=VALUE token at [t, t+tl), its first '=' at eq. Returns 0 if the grammar has no place
+ * for it, 1 if the value was stored, 2 if the key is known but its value did not decode */
 static int key_token(struct lexer *lx, size_t t, size_t tl, size_t eq)
 {
 	const char *s = lx->line + t;
@@ -258,13 +258,14 @@ static int key_token(struct lexer *lx, size_t t, size_t tl, size_t eq)
 		f = lookup_key(NFP_S_ANY0, s, kl);
 	if (f < 0 || nfp_has(p, (enum nfp_field)f))
 		return 0; /* unknown here, or repeated: kept as an unknown token */
-	if (!put_value(lx, p, f, voff, vl))
+	int stored = put_value(lx, p, f, voff, vl);
+	if (!stored)
 		nfp_put_bad(p, (enum nfp_field)f, voff, vl);
 	if (lx->spi_ret && (f == NFP_F_AH_SPI || f == NFP_F_ESP_SPI)) {
 		lx->sec = NFP_S_IP;
 		lx->spi_ret = 0;
 	}
-	return 1;
+	return stored ? 1 : 2;
 }
 
 static inline size_t tok_end(const char *line, size_t pos, size_t len)
@@ -596,10 +597,9 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 			return rec->type;
 		}
 		if (eq != SIZE_MAX) {
-			struct nfp_pkt *p = &rec->pkt[lx.depth];
-			uint64_t bad0 = p->invalid[0] | p->invalid[1];
-			if (key_token(&lx, t, tl, eq)) {
-				last_bad = (p->invalid[0] | p->invalid[1]) != bad0;
+			int kt = key_token(&lx, t, tl, eq);
+			if (kt != 0) {
+				last_bad = kt == 2;
 				pos = e;
 				continue;
 			}
