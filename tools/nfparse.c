@@ -136,14 +136,14 @@ static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats 
 		st->lines++;
 		nfp_parse(line + off, n - off, rec);
 		st->by_type[rec->type]++;
+		if (rec->type != NFP_NONE && (rec->flags & NFP_R_TRUNCATED))
+			st->truncated++;
 		if (rec->type != NFP_NONE && ecs_out) {
 			if (!quiet)
 				write_ecs(rec, line, n, off, host, hostlen);
 			continue;
 		}
 		if (rec->type != NFP_NONE) {
-			if (rec->flags & NFP_R_TRUNCATED)
-				st->truncated++;
 			while ((jl = nfp_to_json_text(rec, line + off, out, ocap)) + 1 > ocap) {
 				char *nb = realloc(out, jl + 4096);
 				if (nb == NULL) {
