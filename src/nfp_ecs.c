@@ -443,13 +443,13 @@ struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, 
 		put(u, "rule_set", fjson_object_new_string_len(vd.rule_name, (int)vd.rule_name_len));
 		put(u, "rule_number", fjson_object_new_string_len(vd.rule_id, (int)vd.rule_id_len));
 		if (vd.zone_split) {
-			put(u, "input_zone", fjson_object_new_string_len(vd.rule_name, (int)vd.zone_split));
-			put(u, "output_zone", fjson_object_new_string_len(vd.rule_name + vd.zone_split + 1,
-									  (int)(vd.rule_name_len - vd.zone_split - 1)));
-			put(lazy(&ing, lazy(&obs, d, "observer"), "ingress"), "zone",
-			    fjson_object_new_string_len(vd.rule_name, (int)vd.zone_split));
-			put(lazy(&egr, lazy(&obs, d, "observer"), "egress"), "zone",
-			    fjson_object_new_string_len(vd.rule_name + vd.zone_split + 1, (int)(vd.rule_name_len - vd.zone_split - 1)));
+			/* "<in>-<out>": the zones, for Elastic's names and ECS's */
+			const char *in = vd.rule_name, *out = vd.rule_name + vd.zone_split + 1;
+			int inl = (int)vd.zone_split, outl = (int)(vd.rule_name_len - vd.zone_split - 1);
+			put(u, "input_zone", fjson_object_new_string_len(in, inl));
+			put(u, "output_zone", fjson_object_new_string_len(out, outl));
+			put(lazy(&ing, lazy(&obs, d, "observer"), "ingress"), "zone", fjson_object_new_string_len(in, inl));
+			put(lazy(&egr, lazy(&obs, d, "observer"), "egress"), "zone", fjson_object_new_string_len(out, outl));
 		}
 	}
 	if (rec->flags & NFP_R_TRUNCATED)
