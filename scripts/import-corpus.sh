@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 src=${1:-$top/../shared/corpus}
 g=$top/tests/golden
 mkdir -p "$g"/{seed,elastic,beats,liblognorm,syslog-ng}
-cp "$src/seed/trace-openstack.log" "$g/seed/"
+cp "$src/seed/trace-openstack.log" "$src/seed/iptables-save-nat.txt" "$g/seed/"
 cp "$src/peers/elastic-integrations/test-iptables-raw.log" "$src/peers/elastic-integrations/test-ubiquiti.log" "$g/elastic/"
 # Elastic's expected ECS documents for them (tests/ecs/elastic-compare.py)
 cp "$src/peers/elastic-integrations/test-iptables-raw.log-expected.json" "$src/peers/elastic-integrations/test-ubiquiti.log-expected.json" "$g/elastic/"

@@ -47,8 +47,21 @@ enum nfp_kind {
 	NFP_K_MACRAW,  /* MAC= colon hex of any length -> object */
 	NFP_K_FLAGS,   /* bit set of bare words -> array of strings */
 	NFP_K_BOOL,    /* presence -> true */
-	NFP_K_PROTO    /* protocol name or number -> integer (+ proto_name) */
+	NFP_K_PROTO,   /* protocol name or number -> integer (+ proto_name) */
+	NFP_K_WORD     /* index into nfp_words[] -> string (words the line does not spell as emitted) */
 };
+
+/* the words NFP_K_WORD fields take */
+enum nfp_word {
+	NFP_W_RULE = 0, NFP_W_RETURN, NFP_W_POLICY, NFP_W_PACKET, NFP_W_CONNTRACK, /* trace.type */
+	NFP_W_KERNEL, NFP_W_XTABLES, NFP_W_NFT,                                    /* trace.source */
+	NFP_W_INET, NFP_W_IP, NFP_W_ARP, NFP_W_NETDEV, NFP_W_BRIDGE, NFP_W_IP6,    /* trace.family */
+	NFP_W__COUNT
+};
+extern const char *const nfp_words[NFP_W__COUNT];
+/* NFPROTO number -> family word (NFP_W__COUNT if none) and back */
+enum nfp_word nfp_family_word(unsigned nfproto);
+int nfp_family_proto(enum nfp_word w);
 
 enum nfp_field {
 #define X(id, key, sec, grp, name, kind) NFP_F_##id,
@@ -111,6 +124,9 @@ enum nfp_type {
 	NFP_FRAGMENT    /* tail of a line split by a router's syslog: no header */
 };
 
+/* "ip", "ip6", "inet", ... -> NFPROTO number, -1 if none */
+int nfp_nft_family(const char *w, size_t n);
+
 /* record flags */
 #define NFP_R_TRUNCATED   0x01u /* the line ends before its grammar completes */
 #define NFP_R_UNKNOWN_OVF 0x02u /* more unknown tokens than the record keeps */
@@ -130,6 +146,9 @@ struct nfp_record {
  * kernel or imklog leaves in front ("<4>", "[  179.000503] ", "[T123] ") are skipped.
  * Returns rec->type: NFP_NONE when the text is not a netfilter record. */
 enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec);
+/* parse a netfilter monitor line (xtables-monitor --trace, nft monitor trace) from pos */
+enum nfp_type nfp_monitor_parse(const char *line, size_t len, size_t pos, struct nfp_record *rec);
+
 
 static inline int nfp_has(const struct nfp_pkt *p, enum nfp_field f)
 {

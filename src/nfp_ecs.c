@@ -2,6 +2,7 @@
  * Elastic's iptables integration's iptables.* names for what ECS has no field for, and the
  * same namespace for what that integration drops. Built from the same record as the native
  * schema; the message's time, host and text come from the caller (rsyslog or nfparse). */
+#include <stdio.h>
 #include <string.h>
 #include "nfp_json.h"
 #include "nfp_int.h"
@@ -224,9 +225,27 @@ static struct fjson_object *inner_doc(const struct nfp_pkt *q)
 	return o;
 }
 
+static void ecs_str(void *ctx, const char *name, const char *s, size_t n)
+{
+	put((struct fjson_object *)ctx, name, fjson_object_new_string_len(s, (int)n));
+}
+
+static void ecs_num(void *ctx, const char *name, uint64_t v)
+{
+	put((struct fjson_object *)ctx, name, fjson_object_new_int64((int64_t)v));
+}
+
 struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m)
 {
+	return nfp_to_ecs_ex(rec, line, m, NULL);
+}
+
+struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
+				   const struct nfp_extra *x)
+{
 	const struct nfp_pkt *p = &rec->pkt[0];
+	const struct nfp_resolution *res = x != NULL && x->res != NULL && x->res->status != NFP_RES_NONE ? x->res : NULL;
+	const struct nfp_resolution *ok = res != NULL && res->status == NFP_RES_RESOLVED ? res : NULL;
 	struct fjson_object *d, *ev, *ipt, *net, *rel = NULL, *types, *ecs;
 	struct fjson_object *src = NULL, *dst = NULL, *obs = NULL, *ing = NULL, *egr = NULL, *ingif = NULL, *egrif = NULL;
 	struct fjson_object *rule = NULL, *vlan = NULL;
@@ -259,8 +278,14 @@ struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, 
 		fjson_object_array_add(types, fjson_object_new_string(vd.type == 1 ? "allowed" : "denied"));
 	fjson_object_array_add(types, fjson_object_new_string("connection"));
 	put(ev, "type", types);
-	if (vd.action[0])
+	if (vd.action[0]) {
 		put(ev, "action", fjson_object_new_string(vd.action));
+	} else if (ok != NULL) {
+		/* the verdict the rule (or, for a LOG rule, the rule after it) gives */
+		enum nfp_verdict v = ok->action != NULL ? (enum nfp_verdict)ok->action->verdict : ok->verdict;
+		if (nfp_verdict_terminal(v) || v == NFP_V_RETURN)
+			put(ev, "action", fjson_object_new_string(nfp_verdict_name(v)));
+	}
 	if (rec->type == NFP_TRACE)
 		put(ev, "dataset", fjson_object_new_string("iptables.trace"));
 
@@ -343,10 +368,22 @@ struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, 
 	if (nfp_has(p, NFP_F_OUT) && p->v[NFP_F_OUT].s.len > 0)
 		put(lazy(&egrif, lazy(&egr, lazy(&obs, d, "observer"), "egress"), "interface"), "name", sl(line, p->v[NFP_F_OUT].s));
 
-	/* rule */
-	if (vd.rule_name != NULL)
+	/* rule: the resolved rule, else what a vendor prefix names */
+	if (ok != NULL && ok->chain != NULL) {
+		const struct nfp_rs_table *t = &ok->rs->tables[ok->chain->table];
+		char id[512];
+		int n = snprintf(id, sizeof(id), "%.*s:%.*s:%u", (int)t->name.len, t->name.p, (int)ok->chain->name.len,
+				 ok->chain->name.p, ok->number);
+		rule = fjson_object_new_object();
+		put(d, "rule", rule);
+		put(rule, "id", fjson_object_new_string_len(id, n < (int)sizeof(id) ? n : (int)sizeof(id) - 1));
+		put(rule, "name", fjson_object_new_string_len(ok->chain->name.p, (int)ok->chain->name.len));
+		put(rule, "ruleset", fjson_object_new_string_len(t->name.p, (int)t->name.len));
+		if (ok->text.len > 0)
+			put(rule, "description", fjson_object_new_string_len(ok->text.p, (int)ok->text.len));
+	} else if (vd.rule_name != NULL)
 		put(lazy(&rule, d, "rule"), "name", fjson_object_new_string_len(vd.rule_name, (int)vd.rule_name_len));
-	if (vd.rule_id != NULL)
+	if (ok == NULL && vd.rule_id != NULL)
 		put(lazy(&rule, d, "rule"), "id", fjson_object_new_string_len(vd.rule_id, (int)vd.rule_id_len));
 
 	/* iptables.*: Elastic's names first, then ours */
@@ -434,8 +471,26 @@ struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, 
 		put(ipt, "trace", t);
 		put(t, "table", sl(line, p->v[NFP_F_TRACE_TABLE].s));
 		put(t, "chain", sl(line, p->v[NFP_F_TRACE_CHAIN].s));
-		put(t, "type", sl(line, p->v[NFP_F_TRACE_TYPE].s));
+		put(t, "type", fjson_object_new_string(nfp_words[p->v[NFP_F_TRACE_TYPE].u]));
 		put(t, "rule_number", num(p, NFP_F_TRACE_RULE));
+		if (nfp_has(p, NFP_F_TRACE_SOURCE))
+			put(t, "source", fjson_object_new_string(nfp_words[p->v[NFP_F_TRACE_SOURCE].u]));
+		if (nfp_has(p, NFP_F_TRACE_FAMILY))
+			put(t, "family", fjson_object_new_string(nfp_words[p->v[NFP_F_TRACE_FAMILY].u]));
+		put(t, "handle", num(p, NFP_F_TRACE_HANDLE));
+		if (nfp_has(p, NFP_F_TRACE_VERDICT))
+			put(t, "verdict", sl(line, p->v[NFP_F_TRACE_VERDICT].s));
+		if (nfp_has(p, NFP_F_TRACE_TEXT))
+			put(t, "rule_text", sl(line, p->v[NFP_F_TRACE_TEXT].s));
+		char id[NFP_PKTID_MAX];
+		size_t idn = nfp_packet_id(rec, line, x ? x->host : NULL, x ? x->hostlen : 0, id);
+		put(t, "packet", fjson_object_new_string_len(id, (int)idn));
+	}
+	if (res != NULL) {
+		struct fjson_object *r = fjson_object_new_object();
+		struct nfp_rule_sink k = { ecs_str, ecs_num, r };
+		put(ipt, "rule", r);
+		nfp_rule_members(res, &k);
 	}
 	if (vd.ubnt) {
 		struct fjson_object *u = fjson_object_new_object();

@@ -14,6 +14,36 @@ _Static_assert(sizeof(nfp_fields) / sizeof(nfp_fields[0]) == NFP_F__COUNT,
 	       "field table and enum disagree");
 _Static_assert(NFP_F__COUNT <= 64 * NFP_PRESENT_WORDS, "presence bits too small");
 
+const char *const nfp_words[NFP_W__COUNT] = {
+	[NFP_W_RULE] = "rule", [NFP_W_RETURN] = "return", [NFP_W_POLICY] = "policy", [NFP_W_PACKET] = "packet",
+	[NFP_W_CONNTRACK] = "conntrack", [NFP_W_KERNEL] = "kernel", [NFP_W_XTABLES] = "xtables-monitor",
+	[NFP_W_NFT] = "nft-monitor", [NFP_W_INET] = "inet", [NFP_W_IP] = "ip", [NFP_W_ARP] = "arp",
+	[NFP_W_NETDEV] = "netdev", [NFP_W_BRIDGE] = "bridge", [NFP_W_IP6] = "ip6",
+};
+
+/* family words in NFPROTO order: 1 inet, 2 ip, 3 arp, 5 netdev, 7 bridge, 10 ip6 */
+static const struct {
+	unsigned char nfproto, word;
+} families[] = {
+	{ 1, NFP_W_INET }, { 2, NFP_W_IP }, { 3, NFP_W_ARP }, { 5, NFP_W_NETDEV }, { 7, NFP_W_BRIDGE }, { 10, NFP_W_IP6 },
+};
+
+enum nfp_word nfp_family_word(unsigned nfproto)
+{
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (families[i].nfproto == nfproto)
+			return (enum nfp_word)families[i].word;
+	return NFP_W__COUNT;
+}
+
+int nfp_family_proto(enum nfp_word w)
+{
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (families[i].word == w)
+			return families[i].nfproto;
+	return -1;
+}
+
 /* Bare words, in the order the kernel prints them (bit order = print order). */
 const struct nfp_flag_info nfp_flags[] = {
 	{ "CE",  2, NFP_S_IP,  NFP_F_IP_FLAGS,  0 },

@@ -47,8 +47,10 @@ static struct fjson_object *flags(enum nfp_field f, uint64_t bits)
 	return a;
 }
 
-/* returns the packet's icmp/icmpv6 object, where a quoted packet goes */
-static struct fjson_object *emit_pkt(struct fjson_object *top, const struct nfp_pkt *p, const char *line)
+/* returns the packet's icmp/icmpv6 object, where a quoted packet goes; *trace gets the
+ * trace object if there is one */
+static struct fjson_object *emit_pkt(struct fjson_object *top, const struct nfp_pkt *p, const char *line,
+				     struct fjson_object **trace)
 {
 	struct fjson_object *grp[NFP_G__COUNT] = { [NFP_G_TOP] = top };
 	struct fjson_object *bad = NULL;
@@ -84,25 +86,84 @@ static struct fjson_object *emit_pkt(struct fjson_object *top, const struct nfp_
 		case NFP_K_MACRAW: macraw(o, line, v->s); break;
 		case NFP_K_FLAGS: add(o, fi->name, flags((enum nfp_field)f, v->u)); break;
 		case NFP_K_BOOL: add(o, fi->name, fjson_object_new_boolean(1)); break;
+		case NFP_K_WORD: add(o, fi->name, fjson_object_new_string(v->u < NFP_W__COUNT ? nfp_words[v->u] : "")); break;
 		default: break;
 		}
 	}
 	if (bad != NULL)
 		add(top, "invalid", bad);
+	if (trace != NULL)
+		*trace = grp[NFP_G_TRACE];
 	return grp[NFP_G_ICMP];
+}
+
+static void rule_str(void *ctx, const char *name, const char *s, size_t n)
+{
+	add((struct fjson_object *)ctx, name, fjson_object_new_string_len(s, (int)n));
+}
+
+static void rule_num(void *ctx, const char *name, uint64_t v)
+{
+	add((struct fjson_object *)ctx, name, fjson_object_new_int64((int64_t)v));
+}
+
+void nfp_rule_members(const struct nfp_resolution *res, const struct nfp_rule_sink *k)
+{
+	const struct nfp_ruleset *rs = res->rs;
+	if (res->status == NFP_RES_UNRESOLVED) {
+		k->str(k->ctx, "unresolved", res->reason, strlen(res->reason));
+		if (rs != NULL)
+			k->str(k->ctx, "file", rs->path, strlen(rs->path));
+		return;
+	}
+	if (res->text.len > 0)
+		k->str(k->ctx, "text", res->text.p, res->text.len);
+	if (res->target.len > 0)
+		k->str(k->ctx, "target", res->target.p, res->target.len);
+	k->str(k->ctx, "verdict", nfp_verdict_name(res->verdict), strlen(nfp_verdict_name(res->verdict)));
+	if (res->chain != NULL) {
+		const struct nfp_rs_table *t = &rs->tables[res->chain->table];
+		k->str(k->ctx, "table", t->name.p, t->name.len);
+		k->str(k->ctx, "chain", res->chain->name.p, res->chain->name.len);
+	}
+	k->num(k->ctx, "number", res->number);
+	if (res->rule != NULL && res->rule->handle != 0)
+		k->num(k->ctx, "handle", res->rule->handle);
+	if (res->action != NULL)
+		k->str(k->ctx, "action", res->action->target.p, res->action->target.len);
+	k->str(k->ctx, "file", rs->path, strlen(rs->path));
+	k->num(k->ctx, "line", res->line);
 }
 
 struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line)
 {
-	struct fjson_object *top, *inner, *icmp;
+	return nfp_to_json_ex(rec, line, NULL);
+}
+
+struct fjson_object *nfp_to_json_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x)
+{
+	struct fjson_object *top, *inner, *icmp, *trace = NULL;
 
 	if (rec->type == NFP_NONE || (top = fjson_object_new_object()) == NULL)
 		return NULL;
 	add(top, "type", fjson_object_new_string(nfp_type_name(rec->type)));
-	icmp = emit_pkt(top, &rec->pkt[0], line);
+	icmp = emit_pkt(top, &rec->pkt[0], line, &trace);
+	if (trace != NULL && !nfp_has(&rec->pkt[0], NFP_F_TRACE_PACKET)) {
+		char id[NFP_PKTID_MAX];
+		size_t n = nfp_packet_id(rec, line, x ? x->host : NULL, x ? x->hostlen : 0, id);
+		add(trace, "packet", fjson_object_new_string_len(id, (int)n));
+	}
 	if (rec->depth_seen && (inner = fjson_object_new_object()) != NULL) {
-		emit_pkt(inner, &rec->pkt[1], line);
+		emit_pkt(inner, &rec->pkt[1], line, NULL);
 		add(icmp != NULL ? icmp : top, "inner", inner);
+	}
+	if (x != NULL && x->res != NULL && x->res->status != NFP_RES_NONE) {
+		struct fjson_object *r = fjson_object_new_object();
+		if (r != NULL) {
+			struct nfp_rule_sink k = { rule_str, rule_num, r };
+			nfp_rule_members(x->res, &k);
+			add(top, "rule", r);
+		}
 	}
 	if (rec->flags & NFP_R_TRUNCATED)
 		add(top, "truncated", fjson_object_new_boolean(1));

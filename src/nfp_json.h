@@ -8,6 +8,16 @@
 #error "json.h is not libfastjson's: put libfastjson's include path first"
 #endif
 #include "nfp.h"
+#include "nfp_resolve.h"
+
+/* What the emitters add beyond the line: the host mixed into a kernel TRACE record's
+ * trace.packet, and the rule the record resolved to (the "rule" object). Either may be
+ * absent; x itself may be NULL. */
+struct nfp_extra {
+	const char *host;
+	size_t hostlen;
+	const struct nfp_resolution *res;
+};
 
 /* Emitters' member add: names are string constants, added once per object, so libfastjson
  * neither copies nor searches them. NULL values are skipped. */
@@ -19,11 +29,23 @@ static inline void nfp_json_add(struct fjson_object *o, const char *name, struct
 
 /* NULL on allocation failure or for NFP_NONE */
 struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line);
+struct fjson_object *nfp_to_json_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x);
 
 /* The same document as JSON text (libfastjson's FJSON_TO_STRING_PLAIN form) into buf.
  * Returns the length it needs (no terminator); nothing beyond cap is written, so a return
  * value > cap means "call again with a larger buffer". 0 for NFP_NONE. */
 size_t nfp_to_json_text(const struct nfp_record *rec, const char *line, char *buf, size_t cap);
+size_t nfp_to_json_text_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x, char *buf,
+			   size_t cap);
+
+/* the members of the "rule" object, in order, for both native emitters (and ECS):
+ * calls put(ctx, name, string, len) for strings and put_num(ctx, name, value) for numbers */
+struct nfp_rule_sink {
+	void (*str)(void *ctx, const char *name, const char *s, size_t n);
+	void (*num)(void *ctx, const char *name, uint64_t v);
+	void *ctx;
+};
+void nfp_rule_members(const struct nfp_resolution *res, const struct nfp_rule_sink *k);
 
 /* The ECS schema (Elastic Common Schema 8 + Elastic's iptables.* names). The message's own
  * time (RFC 3339), host and text come from the caller; each may be NULL. */
@@ -34,4 +56,6 @@ struct nfp_ecs_meta {
 	size_t message_len;
 };
 struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m);
+struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
+				   const struct nfp_extra *x);
 #endif

@@ -153,6 +153,11 @@ static void put_value(struct out *o, const struct nfp_pkt *p, unsigned f, const 
 	case NFP_K_BOOL:
 		PUTS(o, "true");
 		break;
+	case NFP_K_WORD: {
+		const char *w = v->u < NFP_W__COUNT ? nfp_words[v->u] : "";
+		put_str(o, w, strlen(w));
+		break;
+	}
 	default:
 		PUTS(o, "null");
 	}
@@ -175,19 +180,36 @@ static void put_macraw(struct out *o, int *first, const char *line, struct nfp_s
 	put_i64(o, (uint64_t)(b[12] << 8 | b[13]));
 }
 
-static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, int depth, const char *line);
+/* a kernel TRACE record's computed trace.packet, written when its trace object closes */
+struct pid {
+	const char *s;
+	size_t n;
+};
+
+static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, int depth, const char *line,
+		    const struct pid *pid);
 
 static void put_inner(struct out *o, int *gfirst, const struct nfp_record *rec, const char *line)
 {
 	int ifirst = 1;
 	put_key(o, gfirst, "inner");
 	putc1(o, '{');
-	put_pkt(o, &ifirst, rec, 1, line);
+	put_pkt(o, &ifirst, rec, 1, line, NULL);
+	putc1(o, '}');
+}
+
+static void close_group(struct out *o, unsigned open, int *gfirst, const struct pid *pid)
+{
+	if (open == NFP_G_TRACE && pid != NULL && pid->n > 0) {
+		put_key(o, gfirst, "packet");
+		put_str(o, pid->s, pid->n);
+	}
 	putc1(o, '}');
 }
 
 /* members of one packet into the currently open object (top or inner) */
-static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, int depth, const char *line)
+static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, int depth, const char *line,
+		    const struct pid *pid)
 {
 	const struct nfp_pkt *p = &rec->pkt[depth];
 	unsigned open = NFP_G_TOP;
@@ -205,7 +227,7 @@ static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, in
 					put_inner(o, &gfirst, rec, line);
 					inner_done = 1;
 				}
-				putc1(o, '}');
+				close_group(o, open, &gfirst, pid);
 			}
 			open = fi->group;
 			if (open != NFP_G_TOP) {
@@ -230,7 +252,7 @@ static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, in
 			put_inner(o, &gfirst, rec, line);
 			inner_done = 1;
 		}
-		putc1(o, '}');
+		close_group(o, open, &gfirst, pid);
 	}
 	if (any_bad) {
 		int bfirst = 1;
@@ -249,19 +271,56 @@ static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, in
 		put_inner(o, tfirst, rec, line);
 }
 
+struct text_sink {
+	struct out *o;
+	int first;
+};
+
+static void sink_str(void *ctx, const char *name, const char *s, size_t n)
+{
+	struct text_sink *k = ctx;
+	put_key(k->o, &k->first, name);
+	put_str(k->o, s, n);
+}
+
+static void sink_num(void *ctx, const char *name, uint64_t v)
+{
+	struct text_sink *k = ctx;
+	put_key(k->o, &k->first, name);
+	put_i64(k->o, v);
+}
+
 size_t nfp_to_json_text(const struct nfp_record *rec, const char *line, char *buf, size_t cap)
+{
+	return nfp_to_json_text_ex(rec, line, NULL, buf, cap);
+}
+
+size_t nfp_to_json_text_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x, char *buf,
+			   size_t cap)
 {
 	struct out o = { buf, 0, cap };
 	int first = 1;
 	const char *t;
+	char id[NFP_PKTID_MAX];
+	struct pid pid = { id, 0 };
 
 	if (rec->type == NFP_NONE)
 		return 0;
+	if (rec->type == NFP_TRACE && !nfp_has(&rec->pkt[0], NFP_F_TRACE_PACKET))
+		pid.n = nfp_packet_id(rec, line, x ? x->host : NULL, x ? x->hostlen : 0, id);
 	putc1(&o, '{');
 	put_key(&o, &first, "type");
 	t = nfp_type_name(rec->type);
 	put_str(&o, t, strlen(t));
-	put_pkt(&o, &first, rec, 0, line);
+	put_pkt(&o, &first, rec, 0, line, &pid);
+	if (x != NULL && x->res != NULL && x->res->status != NFP_RES_NONE) {
+		struct text_sink k = { &o, 1 };
+		struct nfp_rule_sink rk = { sink_str, sink_num, &k };
+		put_key(&o, &first, "rule");
+		putc1(&o, '{');
+		nfp_rule_members(x->res, &rk);
+		putc1(&o, '}');
+	}
 	if (rec->flags & NFP_R_TRUNCATED) {
 		put_key(&o, &first, "truncated");
 		PUTS(&o, "true");

@@ -541,6 +541,16 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 	if (line == NULL || len == 0 || len > NFP_MAX_LINE)
 		return NFP_NONE;
 	start = nfp_skip_carrier(line, len);
+	/* the monitors' trace lines (nfp_monitor.c): "PACKET: 2 …", " TRACE: 2 …", "trace id …" */
+	for (pos = start; pos < len && line[pos] == ' '; pos++)
+		;
+	if (len - pos > 9 && ((line[pos] == 'P' && memcmp(line + pos, "PACKET: ", 8) == 0) ||
+			      (line[pos] == 'T' && memcmp(line + pos, "TRACE: ", 7) == 0 && NFP_ISDIGIT(line[pos + 7])) ||
+			      (line[pos] == 't' && memcmp(line + pos, "trace id ", 9) == 0))) {
+		if (nfp_monitor_parse(line, len, pos, rec) != NFP_NONE)
+			return rec->type;
+		reset(rec);
+	}
 	body = find_body(line, start, len);
 	if (body == len) {
 		size_t fr = find_fragment(line, start, len);

@@ -8,13 +8,14 @@
 static const struct {
 	const char *word;
 	size_t len;
-} trace_types[] = { { "rule", 4 }, { "return", 6 }, { "policy", 6 } };
+	enum nfp_word w;
+} trace_types[] = { { "rule", 4, NFP_W_RULE }, { "return", 6, NFP_W_RETURN }, { "policy", 6, NFP_W_POLICY } };
 
 size_t nfp_trace_hdr(const char *s, size_t n, uint32_t base, struct nfp_pkt *p)
 {
 	size_t tok = 0, c1, c2 = 0, c3 = 0, i;
 	uint64_t num;
-	int ok = 0;
+	int ok = -1;
 
 	while (tok < n && s[tok] != ' ')
 		tok++;
@@ -37,14 +38,15 @@ size_t nfp_trace_hdr(const char *s, size_t n, uint32_t base, struct nfp_pkt *p)
 		return 0; /* empty table, chain or type */
 	for (i = 0; i < sizeof(trace_types) / sizeof(trace_types[0]); i++)
 		if (c3 - c2 - 1 == trace_types[i].len && memcmp(s + c2 + 1, trace_types[i].word, trace_types[i].len) == 0)
-			ok = 1;
-	if (!ok)
+			ok = (int)trace_types[i].w;
+	if (ok < 0)
 		return 0;
 	if (tok == c3 + 1 || nfp_dec(s + c3 + 1, tok - c3 - 1, UINT32_MAX, &num) != tok - c3 - 1)
 		return 0;
 	nfp_put_slice(p, NFP_F_TRACE_TABLE, base, c1);
 	nfp_put_slice(p, NFP_F_TRACE_CHAIN, base + c1 + 1, c2 - c1 - 1);
-	nfp_put_slice(p, NFP_F_TRACE_TYPE, base + c2 + 1, c3 - c2 - 1);
+	nfp_put_u(p, NFP_F_TRACE_TYPE, (uint64_t)ok);
+	nfp_put_u(p, NFP_F_TRACE_SOURCE, NFP_W_KERNEL);
 	nfp_put_u(p, NFP_F_TRACE_RULE, num);
 	return tok;
 }

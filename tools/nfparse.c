@@ -8,6 +8,7 @@
 #include <string.h>
 #include "nfp.h"
 #include "nfp_json.h"
+#include "nfparse.h"
 
 enum input_mode { IN_AUTO, IN_MSG };
 
@@ -53,7 +54,7 @@ static size_t token_end(const char *s, size_t i, size_t n)
 /* The message part of a syslog line, as rsyslog's RFC 3164 parser would give it as msg:
  * <PRI>, timestamp, hostname, tag "xxx:" removed. Lines without a syslog time stamp are
  * taken whole (raw kernel lines, dmesg). */
-static size_t syslog_msg(const char *s, size_t n, size_t *host, size_t *hostlen)
+size_t nfparse_syslog_msg(const char *s, size_t n, size_t *host, size_t *hostlen)
 {
 	size_t i = 0, t, e;
 	*hostlen = 0;
@@ -87,20 +88,30 @@ static size_t syslog_msg(const char *s, size_t n, size_t *host, size_t *hostlen)
 
 static void usage(FILE *f)
 {
-	fputs("usage: nfparse [-a] [-e] [-m] [-n] [-s] [FILE...]\n"
+	fputs("usage: nfparse [-a] [-e] [-m] [-n] [-s] [RULES] [FILE...]\n"
+	      "       nfparse explain [--json] [-m] [RULES] [FILE...]\n"
+	      "       nfparse --version\n"
 	      "  Reads netfilter kernel-log lines (files or stdin) and writes one JSON object per\n"
 	      "  netfilter record, as mmnetfilter stores it in its container.\n"
 	      "  -a, --all        write a line for every input line: null when it is no record\n"
 	      "  -e, --ecs        the ECS schema (as schema=\"ecs\"); host from the syslog header\n"
 	      "  -m, --msg        input lines are message texts: do not strip a syslog header\n"
 	      "  -n, --no-output  parse (and build JSON) but write nothing: for timing\n"
-	      "  -s, --stats      counts per record type on stderr at the end\n", f);
+	      "  -s, --stats      counts per record type on stderr at the end\n"
+	      "  RULES: ruleset snapshots the records are resolved against (adds the \"rule\" object):\n"
+	      "  --iptables-rules FILE   iptables-save output (IPv4)\n"
+	      "  --ip6tables-rules FILE  ip6tables-save output (IPv6)\n"
+	      "  --nft-rules FILE        nft [-a] list ruleset output\n"
+	      "  explain: groups trace records (kernel TRACE, xtables-monitor --trace, nft monitor\n"
+	      "  trace) into packets and prints each packet's walk, where each table decided, the\n"
+	      "  verdict and the rule that decided it (--json: one object per packet).\n", f);
 }
 
 /* JSON text straight from the record (nfp_to_json_text: the same document the module's
  * libfastjson object prints as), into one buffer that grows as lines need */
 /* the ECS document, through libfastjson (the module's object, printed) */
-static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, size_t off, size_t host, size_t hostlen)
+static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, size_t off, size_t host, size_t hostlen,
+		      const struct nfp_extra *x)
 {
 	char hn[256];
 	struct nfp_ecs_meta m = { NULL, NULL, line + off, n - off };
@@ -112,7 +123,7 @@ static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, 
 	}
 	while (m.message_len > 0 && *m.message == ' ') /* rsyslog's msg keeps it; Elastic's does not */
 		m.message++, m.message_len--;
-	j = nfp_to_ecs(rec, line + off, &m);
+	j = nfp_to_ecs_ex(rec, line + off, &m, x);
 	if (j != NULL) {
 		puts(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN));
 		fjson_object_put(j);
@@ -120,6 +131,7 @@ static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, 
 }
 
 static int ecs_out;
+static struct nfp_snapshots snaps;
 
 static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats *st, struct nfp_record *rec)
 {
@@ -132,19 +144,22 @@ static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats 
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
 		if (mode == IN_AUTO)
-			off = syslog_msg(line, n, &host, &hostlen);
+			off = nfparse_syslog_msg(line, n, &host, &hostlen);
 		st->lines++;
 		nfp_parse(line + off, n - off, rec);
+		struct nfp_resolution res;
+		struct nfp_extra x = { line + host, hostlen, &res };
+		nfp_resolve(&snaps, rec, line + off, &res);
 		st->by_type[rec->type]++;
 		if (rec->type != NFP_NONE && (rec->flags & NFP_R_TRUNCATED))
 			st->truncated++;
 		if (rec->type != NFP_NONE && ecs_out) {
 			if (!quiet)
-				write_ecs(rec, line, n, off, host, hostlen);
+				write_ecs(rec, line, n, off, host, hostlen, &x);
 			continue;
 		}
 		if (rec->type != NFP_NONE) {
-			while ((jl = nfp_to_json_text(rec, line + off, out, ocap)) + 1 > ocap) {
+			while ((jl = nfp_to_json_text_ex(rec, line + off, &x, out, ocap)) + 1 > ocap) {
 				char *nb = realloc(out, jl + 4096);
 				if (nb == NULL) {
 					fputs("nfparse: out of memory\n", stderr);
@@ -170,18 +185,44 @@ done:
 	return rc || ferror(in) ? 1 : 0;
 }
 
+int nfparse_load_rules(struct nfp_snapshots *ss, int which, const char *path)
+{
+	char err[512];
+	struct nfp_ruleset *rs = nfp_ruleset_load(path, which == 2 ? NFP_RS_NFT : NFP_RS_IPTABLES, err, sizeof(err));
+	const struct nfp_ruleset **slot = which == 0 ? &ss->ipt4 : which == 1 ? &ss->ipt6 : &ss->nft;
+	if (rs == NULL) {
+		fprintf(stderr, "nfparse: %s\n", err);
+		return -1;
+	}
+	nfp_ruleset_free((struct nfp_ruleset *)*slot);
+	*slot = rs;
+	return 0;
+}
+
+void nfparse_free_rules(struct nfp_snapshots *ss)
+{
+	nfp_ruleset_free((struct nfp_ruleset *)ss->ipt4);
+	nfp_ruleset_free((struct nfp_ruleset *)ss->ipt6);
+	nfp_ruleset_free((struct nfp_ruleset *)ss->nft);
+	memset(ss, 0, sizeof(*ss));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' }, { "ecs", no_argument, NULL, 'e' }, { "msg", no_argument, NULL, 'm' },
 		{ "no-output", no_argument, NULL, 'n' }, { "stats", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ "iptables-rules", required_argument, NULL, '4' }, { "ip6tables-rules", required_argument, NULL, '6' },
+		{ "nft-rules", required_argument, NULL, 'N' }, { NULL, 0, NULL, 0 }
 	};
 	enum input_mode mode = IN_AUTO;
 	int all = 0, quiet = 0, stats = 0, c, rc = 0;
 	struct stats st = { 0 };
 	static struct nfp_record rec;
 
+	if (argc > 1 && strcmp(argv[1], "explain") == 0)
+		return nfparse_explain(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "aemnsh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = 1; break;
@@ -190,6 +231,13 @@ int main(int argc, char **argv)
 		case 'n': quiet = 1; break;
 		case 's': stats = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': puts("nfparse " NFPARSE_VERSION); return 0;
+		case '4':
+		case '6':
+		case 'N':
+			if (nfparse_load_rules(&snaps, c == '4' ? 0 : c == '6' ? 1 : 2, optarg) != 0)
+				return 2;
+			break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -214,5 +262,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lines=%lu log=%lu trace=%lu ebtables=%lu fragment=%lu not_netfilter=%lu truncated=%lu\n",
 			st.lines, st.by_type[NFP_LOG], st.by_type[NFP_TRACE], st.by_type[NFP_EBT],
 			st.by_type[NFP_FRAGMENT], st.by_type[NFP_NONE], st.truncated);
+	nfparse_free_rules(&snaps);
 	return rc;
 }

@@ -29,6 +29,14 @@ def paths(d, pre=""):
 runs = [(["-e", "-a"], f) for f in sorted(glob.glob(os.path.join(top, "tests", "golden", "*", "*.log")))]
 runs += [(["-e", "-a", "-m"], os.path.join(top, "tests", "data", "hostile.log")),
          (["-e", "-a"], os.path.join(top, "contrib", "sample", "kern.log"))]
+# records resolved against ruleset snapshots: the rule.* and iptables.rule.* fields
+ex, rd = os.path.join(top, "tests", "explain"), os.path.join(top, "tests", "data", "resolve")
+runs += [(["-e", "-a", "--iptables-rules", os.path.join(top, "tests", "golden", "seed", "iptables-save-nat.txt")],
+          os.path.join(top, "tests", "golden", "seed", "trace-openstack.log")),
+         (["-e", "-a", "-m", "--iptables-rules", os.path.join(ex, "xtables", "rules.v4")], os.path.join(ex, "xtables", "monitor.log")),
+         (["-e", "-a", "-m", "--nft-rules", os.path.join(ex, "nft", "ruleset-a.nft")], os.path.join(ex, "nft", "monitor-a.log")),
+         (["-e", "-a", "-m", "--iptables-rules", os.path.join(ex, "xtables", "rules.v4")], os.path.join(rd, "kernel-log.log")),
+         (["-e", "-a", "-m", "--nft-rules", os.path.join(ex, "nft", "ruleset-a.nft")], os.path.join(rd, "kernel-log.log"))]
 seen, docs, bad = set(), 0, []
 for opts, f in runs:
     out = subprocess.run([nfparse] + opts + [f], capture_output=True, check=True).stdout.decode("utf-8", "surrogateescape")

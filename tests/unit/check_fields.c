@@ -7,7 +7,7 @@ START_TEST(test_rows)
 		const struct nfp_field_info *fi = &nfp_fields[f];
 		ck_assert_msg(fi->name != NULL && fi->name[0] != '\0', "row %d has no JSON name", f);
 		ck_assert_uint_eq(fi->keylen, strlen(fi->key));
-		ck_assert_msg(fi->section < NFP_S__COUNT && fi->group < NFP_G__COUNT && fi->kind <= NFP_K_PROTO,
+		ck_assert_msg(fi->section < NFP_S__COUNT && fi->group < NFP_G__COUNT && fi->kind <= NFP_K_WORD,
 			      "row %s out of range", fi->name);
 		if (fi->keylen > 0) {
 			ck_assert_msg(fi->section != NFP_S_NONE, "keyed row %s has no section", fi->key);

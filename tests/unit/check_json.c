@@ -11,7 +11,7 @@ static const struct {
 	const char *json;
 } docs[] = {
 	{ "[  12.000001] TRACE: nat:POSTROUTING:rule:1 IN= OUT=br-ex SRC=10.0.0.4 DST=192.168.0.19 LEN=84 TOS=0x00 PREC=0x00 TTL=63 ID=0 DF PROTO=ICMP TYPE=8 CODE=0 ID=28976 SEQ=1 ",
-	  "{\"type\":\"trace\",\"prefix\":\"TRACE: nat:POSTROUTING:rule:1 \",\"trace\":{\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"type\":\"rule\",\"rulenum\":1},"
+	  "{\"type\":\"trace\",\"prefix\":\"TRACE: nat:POSTROUTING:rule:1 \",\"trace\":{\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"type\":\"rule\",\"rulenum\":1,\"source\":\"kernel\",\"packet\":\"2785ca78ec18ce1d\"},"
 	  "\"in\":\"\",\"out\":\"br-ex\",\"ip\":{\"version\":4,\"src\":\"10.0.0.4\",\"dst\":\"192.168.0.19\",\"len\":84,\"tos\":0,\"prec\":0,\"ttl\":63,\"id\":0,"
 	  "\"flags\":[\"DF\"],\"proto\":1,\"proto_name\":\"ICMP\"},\"icmp\":{\"type\":8,\"code\":0,\"id\":28976,\"seq\":1}}" },
 	{ "fw: IN=eth0 OUT= MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:86:dd SRC=fe80:0000:0000:0000:0084:88ff:feae:790a DST=ff02:0000:0000:0000:0000:0000:0000:0016 LEN=96 TC=0 HOPLIMIT=1 FLOWLBL=0 PROTO=ICMPv6 TYPE=1 CODE=4 [SRC=ff02:0000:0000:0000:0000:0000:0000:0016 DST=fe80:0000:0000:0000:0084:88ff:feae:790a LEN=48 TC=0 HOPLIMIT=64 FLOWLBL=7 PROTO=UDPLITE SPT=1 DPT=2 LEN=8 ] ",

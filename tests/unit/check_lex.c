@@ -37,6 +37,9 @@ static void value_text(const struct nfp_record *r, const char *line, int d, int 
 		snprintf(buf, cap, "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1], v->mac[2], v->mac[3],
 			 v->mac[4], v->mac[5]);
 		break;
+	case NFP_K_WORD:
+		snprintf(buf, cap, "%s", v->u < NFP_W__COUNT ? nfp_words[v->u] : "?");
+		break;
 	default:
 		snprintf(buf, cap, "%llu", (unsigned long long)v->u);
 	}

@@ -1,0 +1,337 @@
+/* Resolution: a parsed record -> the rule of a snapshot that produced it.
+ *
+ *   kernel TRACE (legacy x_tables): table:chain:type:N against iptables-save numbering;
+ *   xtables-monitor: the rule text it echoes against iptables-save text, else its nft handle
+ *                    against `nft -a list ruleset`;
+ *   nft monitor trace: the rule's handle (nft -a) or its text against `nft list ruleset`;
+ *   LOG records: the one rule that logs with the record's prefix, and the terminal rule
+ *                that follows it with the same match (LOG-then-DROP) as the action.
+ *
+ * A snapshot that does not fit the record never yields a rule: the result is UNRESOLVED
+ * with the reason. Nothing is allocated; results point into the snapshot and the line.
+ */
+#include <string.h>
+#include "nfp_resolve.h"
+#include "nfp_int.h"
+
+#define NORM_MAX 8192 /* longest monitor rule text matched (longer: unresolved, said so) */
+
+static int has(const struct nfp_pkt *p, enum nfp_field f)
+{
+	return nfp_has(p, f);
+}
+
+static struct nfp_slice sl(const struct nfp_pkt *p, enum nfp_field f)
+{
+	struct nfp_slice z = { 0, 0 };
+	return has(p, f) ? p->v[f].s : z;
+}
+
+int nfp_step_of(const struct nfp_record *rec, struct nfp_step *st)
+{
+	const struct nfp_pkt *p = &rec->pkt[0];
+	memset(st, 0, sizeof(*st));
+	if (rec->type != NFP_TRACE || !has(p, NFP_F_TRACE_TYPE))
+		return 0;
+	switch (p->v[NFP_F_TRACE_TYPE].u) {
+	case NFP_W_RULE: st->type = NFP_ST_RULE; break;
+	case NFP_W_RETURN: st->type = NFP_ST_RETURN; break;
+	case NFP_W_POLICY: st->type = NFP_ST_POLICY; break;
+	default: st->type = NFP_ST_PACKET; break;
+	}
+	switch (has(p, NFP_F_TRACE_SOURCE) ? p->v[NFP_F_TRACE_SOURCE].u : NFP_W_KERNEL) {
+	case NFP_W_XTABLES: st->src = NFP_SRC_XTABLES; break;
+	case NFP_W_NFT: st->src = NFP_SRC_NFT; break;
+	default: st->src = NFP_SRC_KERNEL; break;
+	}
+	if (has(p, NFP_F_TRACE_FAMILY))
+		st->family = nfp_family_proto((enum nfp_word)p->v[NFP_F_TRACE_FAMILY].u);
+	else if (has(p, NFP_F_SRC))
+		st->family = p->v[NFP_F_SRC].ip.family == 6 ? 10 : 2;
+	st->table = sl(p, NFP_F_TRACE_TABLE);
+	st->chain = sl(p, NFP_F_TRACE_CHAIN);
+	st->number = has(p, NFP_F_TRACE_RULE) ? (uint32_t)p->v[NFP_F_TRACE_RULE].u : 0;
+	st->handle = has(p, NFP_F_TRACE_HANDLE) ? (uint32_t)p->v[NFP_F_TRACE_HANDLE].u : 0;
+	st->verdict = sl(p, NFP_F_TRACE_VERDICT);
+	st->text = sl(p, NFP_F_TRACE_TEXT);
+	return 1;
+}
+
+static enum nfp_res_status unresolved(struct nfp_resolution *res, const char *why)
+{
+	res->status = NFP_RES_UNRESOLVED;
+	res->reason = why;
+	res->rule = NULL;
+	return res->status;
+}
+
+static void use_rule(struct nfp_resolution *res, const struct nfp_ruleset *rs, const struct nfp_rs_rule *r)
+{
+	res->status = NFP_RES_RESOLVED;
+	res->rule = r;
+	res->chain = &rs->chains[r->chain];
+	res->text = r->text;
+	res->target = r->target;
+	res->number = r->number;
+	res->line = r->line;
+	res->verdict = (enum nfp_verdict)r->verdict;
+}
+
+static const struct nfp_rs_str str_return = { "RETURN", 6 };
+static const struct nfp_rs_str str_return_nft = { "return", 6 };
+
+static int ieq(const char *a, size_t an, const char *b, size_t bn)
+{
+	if (an != bn)
+		return 0;
+	for (size_t i = 0; i < an; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x + 32);
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y + 32);
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+/* policy and return steps: the same checks whatever printed them */
+static enum nfp_res_status end_of_chain(struct nfp_resolution *res, const struct nfp_rs_chain *c,
+					const struct nfp_step *st, const char *line, int nft)
+{
+	if (st->type == NFP_ST_POLICY) {
+		if (c->policy.len == 0)
+			return unresolved(res, "policy step on a chain the snapshot has as user-defined: stale snapshot");
+		if (st->number != 0 && st->number != c->n + 1)
+			return unresolved(res, "policy number is not the chain's rule count + 1: stale snapshot");
+		if (st->verdict.len > 0 && !ieq(line + st->verdict.off, st->verdict.len, c->policy.p, c->policy.len))
+			return unresolved(res, "the chain's policy in the snapshot differs from the traced one: stale snapshot");
+		res->text = c->decl;
+		res->target = c->policy;
+		res->verdict = (enum nfp_verdict)c->policy_verdict;
+	} else {
+		if (!nft && c->policy.len != 0)
+			return unresolved(res, "return step on a built-in chain: stale snapshot");
+		if (st->number != 0 && st->number != c->n + 1)
+			return unresolved(res, "return number is not the chain's rule count + 1: stale snapshot");
+		res->target = nft ? str_return_nft : str_return;
+		res->verdict = NFP_V_RETURN;
+	}
+	res->status = NFP_RES_RESOLVED;
+	res->number = c->n + 1;
+	res->line = c->line;
+	return res->status;
+}
+
+/* the rule a monitor echoes, by handle or by text */
+static enum nfp_res_status by_text(struct nfp_resolution *res, const struct nfp_ruleset *rs,
+				   const struct nfp_rs_table *t, const struct nfp_rs_chain *c, const struct nfp_step *st,
+				   const char *line)
+{
+	const char *txt = line + st->text.off;
+	size_t n = st->text.len;
+	char norm[NORM_MAX];
+	unsigned count = 0;
+	const struct nfp_rs_rule *r;
+
+	if (rs->fmt == NFP_RS_NFT && st->handle != 0) {
+		r = nfp_rs_by_handle(rs, t, st->handle);
+		if (r == NULL || r->chain != (uint32_t)(c - rs->chains))
+			return unresolved(res, "no rule with this handle in the chain: stale snapshot");
+		use_rule(res, rs, r);
+		return res->status;
+	}
+	if (n == 0)
+		return unresolved(res, "the trace line has no rule text to match (use 'nft -a monitor trace' for handles)");
+	if (st->src == NFP_SRC_XTABLES) { /* "-4 -t raw -A PREROUTING ...": drop the family and table options */
+		while (n > 3 && (memcmp(txt, "-4 ", 3) == 0 || memcmp(txt, "-6 ", 3) == 0 || memcmp(txt, "-t ", 3) == 0)) {
+			size_t k = 3;
+			if (txt[1] == 't') {
+				while (k < n && txt[k] != ' ')
+					k++;
+				while (k < n && txt[k] == ' ')
+					k++;
+			}
+			txt += k;
+			n -= k;
+		}
+	}
+	if (n > NORM_MAX)
+		return unresolved(res, "rule text longer than 8 KiB: not matched");
+	n = nfp_rs_normalize(txt, n, norm);
+	r = nfp_rs_by_key(rs, c, norm, n, &count);
+	if (r == NULL)
+		return unresolved(res, "no rule with this text in the chain: stale snapshot");
+	if (count > 1) /* the trace cannot tell them apart: naming one could name the wrong one */
+		return unresolved(res, "several rules of the chain have this text (a handle tells them apart: "
+				       "nft -a monitor trace, nft -a list ruleset)");
+	use_rule(res, rs, r);
+	return res->status;
+}
+
+static enum nfp_res_status resolve_step(const struct nfp_snapshots *ss, const struct nfp_step *st, const char *line,
+					struct nfp_resolution *res)
+{
+	const struct nfp_ruleset *rs;
+	const struct nfp_rs_table *t;
+	const struct nfp_rs_chain *c;
+	const char *tn = line + st->table.off, *cn = line + st->chain.off;
+
+	if (st->type == NFP_ST_PACKET || st->type == NFP_ST_NONE)
+		return NFP_RES_NONE;
+	if (st->src == NFP_SRC_NFT) {
+		rs = ss->nft;
+		if (rs == NULL)
+			return (ss->ipt4 || ss->ipt6) ? unresolved(res, "no nft ruleset snapshot loaded") : NFP_RES_NONE;
+	} else {
+		rs = st->family == 10 ? ss->ipt6 : st->family == 2 ? ss->ipt4 : NULL;
+		if (rs == NULL && st->src == NFP_SRC_XTABLES)
+			rs = ss->nft; /* iptables-nft tables are nft tables: resolve by handle */
+		if (rs == NULL) {
+			if (!ss->ipt4 && !ss->ipt6 && !ss->nft)
+				return NFP_RES_NONE;
+			return unresolved(res, st->family == 10 ? "no ip6tables snapshot loaded"
+						: st->family == 2 ? "no iptables snapshot loaded"
+								  : "the record's address family is not known");
+		}
+	}
+	res->rs = rs;
+	t = nfp_rs_table(rs, rs->fmt == NFP_RS_NFT ? st->family : -1, tn, st->table.len);
+	if (t == NULL)
+		return unresolved(res, "table not in the snapshot");
+	c = nfp_rs_chain(rs, t, cn, st->chain.len);
+	if (c == NULL)
+		return unresolved(res, "chain not in the snapshot: stale snapshot");
+	res->chain = c;
+	if (st->type != NFP_ST_RULE)
+		return end_of_chain(res, c, st, line, rs->fmt == NFP_RS_NFT);
+	if (st->src != NFP_SRC_KERNEL)
+		return by_text(res, rs, t, c, st, line);
+	if (st->number == 0 || st->number > c->n)
+		return unresolved(res, "rule number past the chain's end: stale snapshot");
+	use_rule(res, rs, &rs->rules[c->first + st->number - 1]);
+	return res->status;
+}
+
+/* LOG-then-X: the terminal verdict that goes with a logging rule */
+static const struct nfp_rs_rule *log_action(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r)
+{
+	const struct nfp_rs_chain *c = &rs->chains[r->chain];
+	if (nfp_verdict_terminal((enum nfp_verdict)r->verdict))
+		return r; /* nft: "log prefix \"x\" drop" */
+	if (r->number < c->n) {
+		const struct nfp_rs_rule *nx = &rs->rules[c->first + r->number];
+		if (nx->match.len == r->match.len && memcmp(nx->match.p, r->match.p, r->match.len) == 0 &&
+		    nfp_verdict_terminal((enum nfp_verdict)nx->verdict))
+			return nx;
+	}
+	return NULL;
+}
+
+static enum nfp_res_status resolve_log(const struct nfp_snapshots *ss, const struct nfp_record *rec, const char *line,
+				       struct nfp_resolution *res)
+{
+	const struct nfp_pkt *p = &rec->pkt[0];
+	struct nfp_slice ps = p->v[NFP_F_PREFIX].s;
+	const char *pp = line + ps.off;
+	size_t pn = ps.len;
+	const struct nfp_ruleset *cand[2];
+	const struct nfp_rs_rule *found = NULL;
+	const struct nfp_ruleset *frs = NULL;
+	int fam = has(p, NFP_F_SRC) ? p->v[NFP_F_SRC].ip.family : 0;
+
+	if (!ss->ipt4 && !ss->ipt6 && !ss->nft)
+		return NFP_RES_NONE;
+	while (pn > 0 && pp[pn - 1] == ' ')
+		pn--;
+	while (pn > 0 && pp[0] == ' ')
+		pp++, pn--;
+	if (pn == 0)
+		return unresolved(res, "the record has no log prefix to find its rule by");
+	cand[0] = fam == 6 ? ss->ipt6 : fam == 4 ? ss->ipt4 : NULL;
+	cand[1] = ss->nft;
+	for (int i = 0; i < 2; i++) {
+		int amb;
+		const struct nfp_rs_rule *r;
+		if (cand[i] == NULL)
+			continue;
+		r = nfp_rs_by_prefix(cand[i], pp, pn, &amb);
+		if (amb || (r != NULL && found != NULL)) {
+			res->rs = cand[i];
+			return unresolved(res, "several rules log with this prefix");
+		}
+		if (r != NULL) {
+			found = r;
+			frs = cand[i];
+		}
+	}
+	if (found == NULL) {
+		res->rs = cand[0] ? cand[0] : cand[1];
+		return unresolved(res, "no rule of the snapshot logs with this prefix");
+	}
+	res->rs = frs;
+	use_rule(res, frs, found);
+	res->action = log_action(frs, found);
+	return res->status;
+}
+
+enum nfp_res_status nfp_resolve(const struct nfp_snapshots *ss, const struct nfp_record *rec, const char *line,
+				struct nfp_resolution *res)
+{
+	struct nfp_step st;
+	memset(res, 0, sizeof(*res));
+	if (ss == NULL)
+		return NFP_RES_NONE;
+	if (nfp_step_of(rec, &st))
+		return resolve_step(ss, &st, line, res);
+	if (rec->type == NFP_LOG && nfp_has(&rec->pkt[0], NFP_F_PREFIX))
+		return resolve_log(ss, rec, line, res);
+	return NFP_RES_NONE;
+}
+
+/* ---- trace.packet ---- */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		h ^= (v >> (8 * i)) & 0xff;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* the header fields NAT and routing leave alone: no addresses, ports, ICMP id (NAT's
+ * "port"), TTL/hop limit, interfaces or MAC */
+static const enum nfp_field invariant[] = {
+	NFP_F_PROTO, NFP_F_IP_ID, NFP_F_IP_LEN, NFP_F_FLOWLBL, NFP_F_FRAG, NFP_F_FRAG_ID,
+	NFP_F_TCP_SEQ, NFP_F_TCP_ACK, NFP_F_TCP_FLAGS, NFP_F_WINDOW, NFP_F_UDP_LEN,
+	NFP_F_ICMP_TYPE, NFP_F_ICMP_CODE, NFP_F_ICMP_SEQ, NFP_F_ESP_SPI, NFP_F_AH_SPI,
+};
+
+size_t nfp_packet_id(const struct nfp_record *rec, const char *line, const char *host, size_t hostlen,
+		     char out[NFP_PKTID_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	const struct nfp_pkt *p = &rec->pkt[0];
+	uint64_t h = 0xcbf29ce484222325ull;
+	if (rec->type != NFP_TRACE)
+		return 0;
+	if (has(p, NFP_F_TRACE_PACKET)) {
+		struct nfp_slice s = p->v[NFP_F_TRACE_PACKET].s;
+		size_t n = s.len < NFP_PKTID_MAX ? s.len : NFP_PKTID_MAX;
+		memcpy(out, line + s.off, n);
+		return n;
+	}
+	for (size_t i = 0; i < hostlen; i++)
+		h = mix(h, (unsigned char)host[i]);
+	h = mix(h, has(p, NFP_F_SRC) ? p->v[NFP_F_SRC].ip.family : 0);
+	for (size_t i = 0; i < sizeof(invariant) / sizeof(invariant[0]); i++) {
+		enum nfp_field f = invariant[i];
+		h = mix(h, has(p, f) ? p->v[f].u + 1 : 0);
+	}
+	if (rec->depth_seen) /* an ICMP error: the packet it quotes */
+		h = mix(h, has(&rec->pkt[1], NFP_F_IP_ID) ? rec->pkt[1].v[NFP_F_IP_ID].u + 1 : 0);
+	for (int i = 0; i < NFP_PKTID_MAX; i++)
+		out[i] = hex[(h >> (60 - 4 * i)) & 15];
+	return NFP_PKTID_MAX;
+}

@@ -1,0 +1,19 @@
+/* nfparse's parts shared by its two modes (records, explain). */
+#ifndef NFPARSE_H_INCLUDED
+#define NFPARSE_H_INCLUDED
+#include <stddef.h>
+#include "nfp_resolve.h"
+
+#ifndef NFPARSE_VERSION
+#define NFPARSE_VERSION "0.2.0"
+#endif
+
+/* offset of the message text in a syslog line (RFC 3164/3339 header and tag removed, as
+ * rsyslog would give msg); 0 for lines without a syslog time stamp. host/hostlen: the
+ * header's host name, if any. */
+size_t nfparse_syslog_msg(const char *s, size_t n, size_t *host, size_t *hostlen);
+/* which: 0 iptables (IPv4), 1 ip6tables, 2 nft; prints the error; -1 on failure */
+int nfparse_load_rules(struct nfp_snapshots *ss, int which, const char *path);
+void nfparse_free_rules(struct nfp_snapshots *ss);
+int nfparse_explain(int argc, char **argv);
+#endif
