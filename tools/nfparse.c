@@ -98,6 +98,8 @@ static void usage(FILE *f)
 	      "  -m, --msg        input lines are message texts: do not strip a syslog header\n"
 	      "  -n, --no-output  parse (and build JSON) but write nothing: for timing\n"
 	      "  -s, --stats      counts per record type on stderr at the end\n"
+	      "  --host NAME      host of lines without a syslog header (mixed into trace.packet,\n"
+	      "                   as the module mixes in the message's HOSTNAME)\n"
 	      "  RULES: ruleset snapshots the records are resolved against (adds the \"rule\" object):\n"
 	      "  --iptables-rules FILE   iptables-save output (IPv4)\n"
 	      "  --ip6tables-rules FILE  ip6tables-save output (IPv6)\n"
@@ -132,6 +134,7 @@ static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, 
 
 static int ecs_out;
 static struct nfp_snapshots snaps;
+static const char *fixed_host; /* --host: the host of lines that have no syslog header */
 
 static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats *st, struct nfp_record *rec)
 {
@@ -149,6 +152,8 @@ static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats 
 		nfp_parse(line + off, n - off, rec);
 		struct nfp_resolution res;
 		struct nfp_extra x = { line + host, hostlen, &res };
+		if (hostlen == 0 && fixed_host != NULL)
+			x.host = fixed_host, x.hostlen = strlen(fixed_host);
 		nfp_resolve(&snaps, rec, line + off, &res);
 		st->by_type[rec->type]++;
 		if (rec->type != NFP_NONE && (rec->flags & NFP_R_TRUNCATED))
@@ -214,7 +219,8 @@ int main(int argc, char **argv)
 		{ "no-output", no_argument, NULL, 'n' }, { "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ "iptables-rules", required_argument, NULL, '4' }, { "ip6tables-rules", required_argument, NULL, '6' },
-		{ "nft-rules", required_argument, NULL, 'N' }, { NULL, 0, NULL, 0 }
+		{ "nft-rules", required_argument, NULL, 'N' }, { "host", required_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 }
 	};
 	enum input_mode mode = IN_AUTO;
 	int all = 0, quiet = 0, stats = 0, c, rc = 0;
@@ -232,6 +238,7 @@ int main(int argc, char **argv)
 		case 's': stats = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': puts("nfparse " NFPARSE_VERSION); return 0;
+		case 'H': fixed_host = optarg; break;
 		case '4':
 		case '6':
 		case 'N':

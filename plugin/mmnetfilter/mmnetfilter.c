@@ -2,15 +2,22 @@
  * records (iptables/ip6tables/nft `log`, raw-table TRACE, ebtables --log) in the message text
  * and stores every field, typed, in a JSON container (default $!netfilter).
  *
- * Glue only: text in -> nfp_parse (src/nfp.h) -> nfp_to_json (src/nfp_json.h) -> msgAddJSON.
+ * Glue only: text in -> nfp_parse (src/nfp.h) -> nfp_resolve against the ruleset snapshots
+ * (src/nfp_resolve.h, optional) -> nfp_to_json_ex / nfp_to_ecs_ex (src/nfp_json.h) -> msgAddJSON.
  *
  * Concurrency & Locking
- *   instanceData (pData): configuration, written by newActInst only, read-only afterwards.
- *   wrkrInstanceData: one reusable struct nfp_record per worker; nothing shared, no locks.
+ *   instanceData (pData): configuration, written by newActInst only, read-only afterwards,
+ *     except the ruleset snapshot set (pData->snaps), which follows its files: see
+ *     src/nfp_snapset.h. Per message a worker makes one atomic load (generation) and, at most
+ *     once a second across all workers, stat()s the files; it takes a mutex only in the
+ *     message after a swap, to move its own reference to the new snapshots. Snapshots are
+ *     immutable; a reload (file change, or HUP from doHUP on the main thread) builds new
+ *     ones outside that mutex.
+ *   wrkrInstanceData: one reusable struct nfp_record and a snapshot reference per worker.
  *   Module counters (impstats "mmnetfilter"): STATSCOUNTER_INC, atomic (HAVE_ATOMIC_BUILTINS).
  *   The core keeps no mutable global state (its lookup index is filled once at load time).
  *
- * Ownership: nfp_to_json returns one reference, msgAddJSON consumes it.
+ * Ownership: nfp_to_json_ex returns one reference, msgAddJSON consumes it.
  */
 #include "config.h" /* rsyslog's, from the configured source tree: must come first */
 #if !defined(NDEBUG) || !defined(HAVE_ATOMIC_BUILTINS) || !defined(HAVE_ATOMIC_BUILTINS64)
@@ -33,6 +40,7 @@
 #include "statsobj.h"
 #include "nfp.h"
 #include "nfp_json.h"
+#include "nfp_snapset.h"
 
 MODULE_TYPE_OUTPUT
 MODULE_TYPE_NOKEEP
@@ -48,19 +56,31 @@ STATSCOUNTER_DEF(ctrEbt, mutCtrEbt)
 STATSCOUNTER_DEF(ctrFragment, mutCtrFragment)
 STATSCOUNTER_DEF(ctrNone, mutCtrNone)
 STATSCOUNTER_DEF(ctrTruncated, mutCtrTruncated)
+STATSCOUNTER_DEF(ctrResolved, mutCtrResolved)
+STATSCOUNTER_DEF(ctrUnresolved, mutCtrUnresolved)
+STATSCOUNTER_DEF(ctrSnapLoaded, mutCtrSnapLoaded)
+STATSCOUNTER_DEF(ctrReloadFailed, mutCtrReloadFailed)
 static statsobj_t *modStats;
 
 enum schema { SCHEMA_NATIVE = 0, SCHEMA_ECS };
+
+/* the snapshot parameters, in nfp_snapset order */
+static const char *const rule_params[NFP_SNAP__COUNT] = { "iptablesrules", "ip6tablesrules", "nftrules" };
 
 typedef struct _instanceData {
 	uchar *container;  /* "!netfilter", ".x", "/x" (without the '$') */
 	enum schema schema;
 	sbool useRawMsg;
+	char *rules[NFP_SNAP__COUNT];   /* snapshot files, NULL if not configured */
+	struct nfp_snapset *snaps;      /* NULL when no snapshot is configured */
+	int initial_counted;            /* atomic: the load at startup is counted with the first message
+					 * (counters gathered during config load are dropped by rsyslog) */
 } instanceData;
 
 typedef struct wrkrInstanceData {
 	instanceData *pData;
 	struct nfp_record rec; /* scratch, reused for every message */
+	struct nfp_snap_ref ref;
 } wrkrInstanceData_t;
 
 struct modConfData_s {
@@ -73,6 +93,9 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "container", eCmdHdlrString, 0 },
 	{ "schema", eCmdHdlrGetWord, 0 },
 	{ "userawmsg", eCmdHdlrBinary, 0 },
+	{ "iptablesrules", eCmdHdlrString, 0 },
+	{ "ip6tablesrules", eCmdHdlrString, 0 },
+	{ "nftrules", eCmdHdlrString, 0 },
 };
 static struct cnfparamblk actpblk = {
 	CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr
@@ -108,6 +131,7 @@ ENDcreateInstance
 BEGINcreateWrkrInstance
 CODESTARTcreateWrkrInstance
 	memset(&pWrkrData->rec, 0, sizeof(pWrkrData->rec));
+	memset(&pWrkrData->ref, 0, sizeof(pWrkrData->ref));
 ENDcreateWrkrInstance
 
 BEGINisCompatibleWithFeature
@@ -117,11 +141,35 @@ ENDisCompatibleWithFeature
 BEGINfreeInstance
 CODESTARTfreeInstance
 	free(pData->container);
+	nfp_snapset_free(pData->snaps);
+	for (int i = 0; i < NFP_SNAP__COUNT; i++)
+		free(pData->rules[i]);
 ENDfreeInstance
 
 BEGINfreeWrkrInstance
 CODESTARTfreeWrkrInstance
+	nfp_snapset_put(&pWrkrData->ref);
 ENDfreeWrkrInstance
+
+/* a reload's outcome: counted, and logged once per failed file state */
+static void reloaded(int r, const char *err)
+{
+	if (r > 0) {
+		STATSCOUNTER_INC(ctrSnapLoaded, mutCtrSnapLoaded);
+		LogMsg(0, RS_RET_OK, LOG_INFO, "mmnetfilter: ruleset snapshots reloaded");
+	} else if (r < 0) {
+		STATSCOUNTER_INC(ctrReloadFailed, mutCtrReloadFailed);
+		LogError(0, RS_RET_CONF_FILE_NOT_FOUND, "mmnetfilter: reloading ruleset snapshots failed, the previous "
+			 "ones stay in use: %s", err);
+	}
+}
+
+BEGINdoHUP
+	char err[512];
+CODESTARTdoHUP
+	if (pData->snaps != NULL)
+		reloaded(nfp_snapset_reload(pData->snaps, 1, err, sizeof(err)), err);
+ENDdoHUP
 
 BEGINdbgPrintInstInfo
 CODESTARTdbgPrintInstInfo
@@ -166,15 +214,33 @@ CODESTARTdoAction
 		len = getMSGLen(pMsg);
 	}
 	if (text != NULL && len > 0 && nfp_parse((const char *)text, (size_t)len, rec) != NFP_NONE) {
+		struct nfp_resolution res;
+		const char *host = (const char *)getHOSTNAME(pMsg);
+		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res };
+		res.status = NFP_RES_NONE;
+		if (pData->snaps != NULL) {
+			char err[512];
+			if (__atomic_load_n(&pData->initial_counted, __ATOMIC_RELAXED) == 0 &&
+			    __atomic_exchange_n(&pData->initial_counted, 1, __ATOMIC_RELAXED) == 0) {
+				STATSCOUNTER_INC(ctrSnapLoaded, mutCtrSnapLoaded);
+			}
+			reloaded(nfp_snapset_poll(pData->snaps, time(NULL), err, sizeof(err)), err);
+			if (nfp_resolve(nfp_snapset_get(pData->snaps, &pWrkrData->ref), rec, (const char *)text, &res) ==
+			    NFP_RES_RESOLVED) {
+				STATSCOUNTER_INC(ctrResolved, mutCtrResolved);
+			} else if (res.status == NFP_RES_UNRESOLVED) {
+				STATSCOUNTER_INC(ctrUnresolved, mutCtrUnresolved);
+			}
+		}
 		if (pData->schema == SCHEMA_ECS) {
 			/* ECS wants the message's own time, host and text beside the fields */
 			struct nfp_ecs_meta m = { getTimeReported(pMsg, tplFmtRFC3339Date), getHOSTNAME(pMsg),
 						  (const char *)text, (size_t)len };
 			while (m.message_len > 0 && *m.message == ' ')
 				m.message++, m.message_len--;
-			json = nfp_to_ecs(rec, (const char *)text, &m);
+			json = nfp_to_ecs_ex(rec, (const char *)text, &m, &x);
 		} else {
-			json = nfp_to_json(rec, (const char *)text);
+			json = nfp_to_json_ex(rec, (const char *)text, &x);
 		}
 		if (json == NULL)
 			ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
@@ -233,6 +299,46 @@ finalize_it:
 	RETiRet;
 }
 
+/* a snapshot file parameter: the file must load now (rsyslogd -N1 checks it) */
+static rsRetVal set_rules(instanceData *pData, int k, es_str_t *val)
+{
+	char err[512];
+	struct nfp_ruleset *rs;
+	DEFiRet;
+	free(pData->rules[k]);
+	CHKmalloc(pData->rules[k] = es_str2cstr(val, NULL));
+	if (pData->rules[k][0] == '\0') {
+		parser_errmsg("mmnetfilter: parameter '%s': empty file name", rule_params[k]);
+		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+	}
+	rs = nfp_ruleset_load(pData->rules[k], k == NFP_SNAP_NFT ? NFP_RS_NFT : NFP_RS_IPTABLES, err, sizeof(err));
+	if (rs == NULL) {
+		parser_errmsg("mmnetfilter: parameter '%s': %s", rule_params[k], err);
+		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+	}
+	nfp_ruleset_free(rs);
+finalize_it:
+	RETiRet;
+}
+
+static rsRetVal open_snapshots(instanceData *pData)
+{
+	char err[512];
+	const char *paths[NFP_SNAP__COUNT];
+	int any = 0;
+	DEFiRet;
+	for (int k = 0; k < NFP_SNAP__COUNT; k++)
+		any |= (paths[k] = pData->rules[k]) != NULL;
+	if (!any)
+		FINALIZE;
+	if ((pData->snaps = nfp_snapset_new(paths, err, sizeof(err))) == NULL) {
+		parser_errmsg("mmnetfilter: ruleset snapshots: %s", err);
+		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+	}
+finalize_it:
+	RETiRet;
+}
+
 BEGINnewActInst
 	struct cnfparamvals *pvals;
 	int i;
@@ -257,8 +363,13 @@ CODESTARTnewActInst
 			CHKiRet(set_schema(pData, pvals[i].val.d.estr));
 		} else if (!strcmp(name, "userawmsg")) {
 			pData->useRawMsg = (sbool)pvals[i].val.d.n;
+		} else {
+			for (int k = 0; k < NFP_SNAP__COUNT; k++)
+				if (!strcmp(name, rule_params[k]))
+					CHKiRet(set_rules(pData, k, pvals[i].val.d.estr));
 		}
 	}
+	CHKiRet(open_snapshots(pData));
 CODE_STD_FINALIZERnewActInst
 	cnfparamvalsDestruct(pvals, &actpblk);
 ENDnewActInst
@@ -278,6 +389,7 @@ CODEqueryEtryPt_STD_OMOD_QUERIES
 CODEqueryEtryPt_STD_OMOD8_QUERIES
 CODEqueryEtryPt_STD_CONF2_OMOD_QUERIES
 CODEqueryEtryPt_STD_CONF2_QUERIES
+CODEqueryEtryPt_doHUP
 ENDqueryEtryPt
 
 static rsRetVal add_counter(const char *name, intctr_t *ctr)
@@ -317,5 +429,13 @@ CODEmodInit_QueryRegCFSLineHdlr
 	CHKiRet(add_counter("not_netfilter", &ctrNone));
 	STATSCOUNTER_INIT(ctrTruncated, mutCtrTruncated);
 	CHKiRet(add_counter("truncated", &ctrTruncated));
+	STATSCOUNTER_INIT(ctrResolved, mutCtrResolved);
+	CHKiRet(add_counter("rules.resolved", &ctrResolved));
+	STATSCOUNTER_INIT(ctrUnresolved, mutCtrUnresolved);
+	CHKiRet(add_counter("rules.unresolved", &ctrUnresolved));
+	STATSCOUNTER_INIT(ctrSnapLoaded, mutCtrSnapLoaded);
+	CHKiRet(add_counter("snapshots.loaded", &ctrSnapLoaded));
+	STATSCOUNTER_INIT(ctrReloadFailed, mutCtrReloadFailed);
+	CHKiRet(add_counter("snapshots.reload_failed", &ctrReloadFailed));
 	CHKiRet(statsobj.ConstructFinalize(modStats));
 ENDmodInit

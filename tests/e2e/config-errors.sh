@@ -26,5 +26,15 @@ check bad-container 1 "mmnetfilter: parameter 'container'.*'msg'" 'container="ms
 check empty-container 1 "mmnetfilter: parameter 'container'" 'container=""'
 check bad-schema 1 "mmnetfilter: parameter 'schema'.*'xml'" 'schema="xml"'
 check bad-binary 1 "userawmsg" 'userawmsg="maybe"'
+# ruleset snapshots: loaded at config time, so -N1 names the parameter, the file and the line
+seed=$top_srcdir/tests/golden/seed/iptables-save-nat.txt
+printf 'table inet t {\n\tchain c {\n\t\ttype filter hook input priority 0; policy maybe;\n\t}\n}\n' > "$WORK/bad.nft"
+printf '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\n' > "$WORK/cut.v4"
+check rules-ok 0 "" "iptablesRules=\"$seed\" ip6tablesRules=\"$seed\" nftRules=\"$top_srcdir/tests/explain/nft/ruleset-a.nft\""
+check rules-missing 1 "mmnetfilter: parameter 'iptablesrules': $WORK/nope: cannot open" "iptablesRules=\"$WORK/nope\""
+check rules-bad-nft 1 "mmnetfilter: parameter 'nftrules': $WORK/bad.nft:3: chain 'c': policy 'maybe'" "nftRules=\"$WORK/bad.nft\""
+check rules-cut 1 "mmnetfilter: parameter 'ip6tablesrules': $WORK/cut.v4:4: table 'filter' has no COMMIT" "ip6tablesRules=\"$WORK/cut.v4\""
+check rules-wrong-format 1 "mmnetfilter: parameter 'nftrules': $seed:1: not an 'nft list ruleset' line" "nftRules=\"$seed\""
+check rules-empty-name 1 "mmnetfilter: parameter 'iptablesrules': empty file name" 'iptablesRules=""'
 echo "config-errors: $pass cases"
 echo "PASS $TEST_NAME"

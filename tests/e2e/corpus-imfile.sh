@@ -6,7 +6,7 @@
 
 cat "$top_srcdir"/tests/golden/*/*.log "$top_srcdir"/tests/data/*.log > "$WORK/input.log"
 nin=$(wc -l < "$WORK/input.log")
-"$NFPARSE" -a -m "$WORK/input.log" > "$WORK/expected.jsonl"
+"$NFPARSE" -a -m --host "$TEST_HOST" "$WORK/input.log" > "$WORK/expected.jsonl"
 
 { conf_head; out_template; cat <<CONF
 module(load="imfile")

@@ -7,6 +7,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 MODULE=${RSYSLOG_MODULE:-$top_builddir/.libs/mmnetfilter.so}
 RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
 NFPARSE=$top_builddir/nfparse
+TEST_HOST=mmnf-test # rsyslogd's local host name in the tests (imfile messages carry it; nfparse --host)
 TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mmnf-$TEST_NAME.XXXXXX")
 RS_PID=""
@@ -30,7 +31,7 @@ command -v python3 >/dev/null || skip "python3 missing"
 # the common config head: own work directory, module by absolute path
 conf_head() {
 	cat <<CONF
-global(workDirectory="$WORK" maxMessageSize="128k")
+global(workDirectory="$WORK" maxMessageSize="128k" localHostname="$TEST_HOST")
 module(load="$MODULE")
 CONF
 }

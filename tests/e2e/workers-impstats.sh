@@ -6,7 +6,7 @@
 
 for i in $(seq 1 150); do cat "$top_srcdir"/tests/golden/*/*.log; done > "$WORK/input.log"
 nin=$(wc -l < "$WORK/input.log")
-"$NFPARSE" -a -m -s "$WORK/input.log" > "$WORK/expected.jsonl" 2> "$WORK/nfparse.stats"
+"$NFPARSE" -a -m -s --host "$TEST_HOST" "$WORK/input.log" > "$WORK/expected.jsonl" 2> "$WORK/nfparse.stats"
 
 { conf_head; out_template; cat <<CONF
 module(load="impstats" interval="1" format="json" log.syslog="off" log.file="$WORK/stats.log" resetCounters="off")

@@ -8,8 +8,12 @@ secs=${1:-120}
 work=$(mktemp -d "${TMPDIR:-/tmp}/mnf-fuzz.XXXXXX")
 mkdir -p "$work/corpus"
 i=0
-for f in "$top"/tests/golden/*/*.log "$top"/tests/data/*.log; do
+for f in "$top"/tests/golden/*/*.log "$top"/tests/data/*.log "$top"/tests/data/*/*.log "$top"/tests/explain/*/*.log; do
 	while IFS= read -r l; do i=$((i + 1)); printf '%s' "$l" > "$work/corpus/s$i"; done < "$f"
+done
+# whole ruleset files too (the entry reads every input as a ruleset as well)
+for f in "$top"/tests/golden/seed/*.txt "$top"/tests/explain/*/*.v4 "$top"/tests/explain/*/*.nft "$top"/tests/data/resolve/*.nft; do
+	i=$((i + 1)); cp "$f" "$work/corpus/s$i"
 done
 cd "$top"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags libfastjson) \

@@ -1,6 +1,8 @@
-/* libFuzzer entry: parse + every emitter (native object, native text, ECS) over any byte
- * string; must never crash, leak or read past len, and the two native emitters must agree.
- * Built with clang -fsanitize=fuzzer for campaigns; replay_main.c runs it in `make check`. */
+/* libFuzzer entry: parse + resolution against fixed snapshots + every emitter (native
+ * object, native text, ECS) over any byte string, and the same bytes read as a ruleset file
+ * in both formats; must never crash, leak or read past len, and the two native emitters
+ * must agree. Built with clang -fsanitize=fuzzer for campaigns; replay_main.c runs it in
+ * `make check`. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,31 @@
 #include "nfp_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* snapshots every input is resolved against (a nat walk, LOG-then-DROP, nft handles) */
+static const char ipt_rules[] =
+	"*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:q - [0:0]\n"
+	"-A PREROUTING -j q\n-A POSTROUTING -j q\n-A q -s 10.0.0.0/24 -j SNAT --to-source 192.168.0.15\nCOMMIT\n"
+	"*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -j LOG --log-prefix \"fw: \"\n-A INPUT -p tcp -j DROP\nCOMMIT\n";
+static const char nft_rules[] =
+	"table inet fw {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n"
+	"\t\tjump svc # handle 9\n\t}\n\tchain svc {\n\t\ttcp dport 22 log prefix \"ssh: \" accept # handle 12\n\t}\n}\n";
+
+static struct nfp_snapshots *snaps(void)
+{
+	static struct nfp_snapshots ss;
+	static struct nfp_ruleset *a, *b;
+	char err[256];
+	if (a == NULL) {
+		a = nfp_ruleset_parse(ipt_rules, sizeof(ipt_rules) - 1, NFP_RS_IPTABLES, "ipt", err, sizeof(err));
+		b = nfp_ruleset_parse(nft_rules, sizeof(nft_rules) - 1, NFP_RS_NFT, "nft", err, sizeof(err));
+		if (a == NULL || b == NULL)
+			__builtin_trap();
+		ss.ipt4 = ss.ipt6 = a;
+		ss.nft = b;
+	}
+	return &ss;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,8 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nfp_parse(line, size, &rec) != NFP_NONE) {
 		static char text[1 << 18];
 		struct nfp_ecs_meta m = { "2026-11-27T00:00:00+00:00", "fuzz", line, size };
-		struct fjson_object *j = nfp_to_json(&rec, line), *e = nfp_to_ecs(&rec, line, &m);
-		size_t n = nfp_to_json_text(&rec, line, text, sizeof(text));
+		struct nfp_resolution res;
+		struct nfp_extra x = { "fuzz", 4, &res };
+		nfp_resolve(snaps(), &rec, line, &res);
+		struct fjson_object *j = nfp_to_json_ex(&rec, line, &x), *e = nfp_to_ecs_ex(&rec, line, &m, &x);
+		size_t n = nfp_to_json_text_ex(&rec, line, &x, text, sizeof(text));
 		if (j != NULL) {
 			const char *s = fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN);
 			/* the two native emitters agree on every input */
@@ -34,6 +64,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)fjson_object_to_json_string_ext(e, FJSON_TO_STRING_PLAIN);
 			fjson_object_put(e);
 		}
+	}
+	/* the same bytes as a ruleset file */
+	{
+		char err[256];
+		nfp_ruleset_free(nfp_ruleset_parse(line, size, NFP_RS_IPTABLES, "fuzz", err, sizeof(err)));
+		nfp_ruleset_free(nfp_ruleset_parse(line, size, NFP_RS_NFT, "fuzz", err, sizeof(err)));
 	}
 	free(line);
 	return 0;

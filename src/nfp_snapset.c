@@ -1,0 +1,190 @@
+/* Ruleset snapshots that follow their files (see nfp_snapset.h for the locking design). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "nfp_snapset.h"
+
+struct fstate {
+	int ok;                  /* stat succeeded */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+struct nfp_snap {
+	struct nfp_snapshots ss;
+	struct nfp_ruleset *rs[NFP_SNAP__COUNT];
+	unsigned refs;           /* atomic */
+};
+
+struct nfp_snapset {
+	char *paths[NFP_SNAP__COUNT];
+	pthread_mutex_t mut;     /* guards cur, gen changes and taking a reference */
+	pthread_mutex_t load;    /* one reload at a time */
+	struct nfp_snap *cur;
+	unsigned gen;            /* atomic: bumped on every swap */
+	time_t last_poll;        /* atomic */
+	struct fstate seen[NFP_SNAP__COUNT];   /* the files as last loaded (or last failed) */
+	unsigned loaded;         /* atomic */
+};
+
+static void snap_unref(struct nfp_snap *s)
+{
+	if (s != NULL && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		for (int i = 0; i < NFP_SNAP__COUNT; i++)
+			nfp_ruleset_free(s->rs[i]);
+		free(s);
+	}
+}
+
+static void state_of(const char *path, struct fstate *st)
+{
+	struct stat sb;
+	memset(st, 0, sizeof(*st));
+	if (path == NULL || stat(path, &sb) != 0)
+		return;
+	st->ok = 1;
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	st->size = sb.st_size;
+	st->mtime = sb.st_mtim;
+}
+
+static int same_state(const struct fstate *a, const struct fstate *b)
+{
+	return a->ok == b->ok && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+static struct nfp_snap *load_all(struct nfp_snapset *set, char *err, size_t errlen)
+{
+	struct nfp_snap *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->refs = 1;
+	for (int i = 0; i < NFP_SNAP__COUNT; i++) {
+		if (set->paths[i] == NULL)
+			continue;
+		s->rs[i] = nfp_ruleset_load(set->paths[i], i == NFP_SNAP_NFT ? NFP_RS_NFT : NFP_RS_IPTABLES, err, errlen);
+		if (s->rs[i] == NULL) {
+			snap_unref(s);
+			return NULL;
+		}
+	}
+	s->ss.ipt4 = s->rs[NFP_SNAP_IPT4];
+	s->ss.ipt6 = s->rs[NFP_SNAP_IPT6];
+	s->ss.nft = s->rs[NFP_SNAP_NFT];
+	return s;
+}
+
+struct nfp_snapset *nfp_snapset_new(const char *const paths[NFP_SNAP__COUNT], char *err, size_t errlen)
+{
+	struct nfp_snapset *set = calloc(1, sizeof(*set));
+	if (set == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&set->mut, NULL);
+	pthread_mutex_init(&set->load, NULL);
+	for (int i = 0; i < NFP_SNAP__COUNT; i++) {
+		if (paths[i] != NULL && (set->paths[i] = strdup(paths[i])) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			nfp_snapset_free(set);
+			return NULL;
+		}
+		state_of(set->paths[i], &set->seen[i]);
+	}
+	if ((set->cur = load_all(set, err, errlen)) == NULL) {
+		nfp_snapset_free(set);
+		return NULL;
+	}
+	set->loaded = 1;
+	set->last_poll = time(NULL);
+	return set;
+}
+
+void nfp_snapset_free(struct nfp_snapset *set)
+{
+	if (set == NULL)
+		return;
+	snap_unref(set->cur);
+	for (int i = 0; i < NFP_SNAP__COUNT; i++)
+		free(set->paths[i]);
+	pthread_mutex_destroy(&set->mut);
+	pthread_mutex_destroy(&set->load);
+	free(set);
+}
+
+int nfp_snapset_reload(struct nfp_snapset *set, int force, char *err, size_t errlen)
+{
+	struct fstate now[NFP_SNAP__COUNT];
+	struct nfp_snap *s, *old;
+	int changed = 0, rc;
+	pthread_mutex_lock(&set->load);
+	for (int i = 0; i < NFP_SNAP__COUNT; i++) {
+		state_of(set->paths[i], &now[i]);
+		changed |= !same_state(&now[i], &set->seen[i]);
+	}
+	if (!changed && !force) {
+		pthread_mutex_unlock(&set->load);
+		return 0;
+	}
+	memcpy(set->seen, now, sizeof(now)); /* a broken state is reported once, not every second */
+	s = load_all(set, err, errlen);
+	if (s == NULL) {
+		rc = -1;
+	} else {
+		pthread_mutex_lock(&set->mut);
+		old = set->cur;
+		set->cur = s;
+		__atomic_add_fetch(&set->gen, 1, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&set->mut);
+		snap_unref(old);
+		__atomic_add_fetch(&set->loaded, 1, __ATOMIC_RELAXED);
+		rc = 1;
+	}
+	pthread_mutex_unlock(&set->load);
+	return rc;
+}
+
+int nfp_snapset_poll(struct nfp_snapset *set, time_t now, char *err, size_t errlen)
+{
+	time_t last = __atomic_load_n(&set->last_poll, __ATOMIC_RELAXED);
+	if (now == last || !__atomic_compare_exchange_n(&set->last_poll, &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return 0;
+	if (pthread_mutex_trylock(&set->load) != 0)
+		return 0; /* a reload (HUP) is running */
+	pthread_mutex_unlock(&set->load);
+	return nfp_snapset_reload(set, 0, err, errlen);
+}
+
+const struct nfp_snapshots *nfp_snapset_get(struct nfp_snapset *set, struct nfp_snap_ref *ref)
+{
+	unsigned gen = __atomic_load_n(&set->gen, __ATOMIC_ACQUIRE);
+	if (ref->s == NULL || ref->gen != gen) {
+		struct nfp_snap *old = ref->s;
+		pthread_mutex_lock(&set->mut);
+		ref->s = set->cur;
+		__atomic_add_fetch(&ref->s->refs, 1, __ATOMIC_RELAXED);
+		ref->gen = __atomic_load_n(&set->gen, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&set->mut);
+		snap_unref(old);
+	}
+	return &ref->s->ss;
+}
+
+void nfp_snapset_put(struct nfp_snap_ref *ref)
+{
+	snap_unref(ref->s);
+	ref->s = NULL;
+}
+
+unsigned nfp_snapset_loaded(const struct nfp_snapset *set)
+{
+	return __atomic_load_n(&set->loaded, __ATOMIC_RELAXED);
+}

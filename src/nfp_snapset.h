@@ -1,0 +1,45 @@
+/* nfp_snapset: the ruleset snapshots a long-running consumer (the rsyslog module) resolves
+ * against, re-read when their files change or on demand (HUP), swapped atomically.
+ *
+ * Concurrency: the current snapshots are an immutable, reference-counted object. Readers
+ * (worker threads) keep a reference of their own and look at a generation counter (one
+ * atomic load) per message; only when it moved do they take the mutex to swap their
+ * reference. Loading happens outside that mutex, serialized by a second one, so readers
+ * are never blocked by a reload in progress. A reload that fails keeps the old snapshots.
+ */
+#ifndef NFP_SNAPSET_H_INCLUDED
+#define NFP_SNAPSET_H_INCLUDED
+#include <stddef.h>
+#include <time.h>
+#include "nfp_resolve.h"
+
+enum { NFP_SNAP_IPT4 = 0, NFP_SNAP_IPT6, NFP_SNAP_NFT, NFP_SNAP__COUNT };
+
+struct nfp_snapset;
+struct nfp_snap;            /* one immutable generation */
+
+/* a reader's reference (one per worker thread) */
+struct nfp_snap_ref {
+	struct nfp_snap *s;
+	unsigned gen;
+};
+
+/* paths[i] may be NULL (not configured). Loads all configured files; NULL with "file:line:
+ * message" in err if one does not load. */
+struct nfp_snapset *nfp_snapset_new(const char *const paths[NFP_SNAP__COUNT], char *err, size_t errlen);
+void nfp_snapset_free(struct nfp_snapset *set);
+
+/* Re-read the files if one changed (mtime, size or inode), or always with force.
+ * Returns 1 when new snapshots are in use, 0 when nothing changed (or when the same broken
+ * file state was reported before), -1 on a failed load (err says why; old snapshots stay). */
+int nfp_snapset_reload(struct nfp_snapset *set, int force, char *err, size_t errlen);
+/* the same, at most once per second of now across all callers; 0 when it is not time yet */
+int nfp_snapset_poll(struct nfp_snapset *set, time_t now, char *err, size_t errlen);
+
+/* the reader's current snapshots (its reference follows the newest generation) */
+const struct nfp_snapshots *nfp_snapset_get(struct nfp_snapset *set, struct nfp_snap_ref *ref);
+void nfp_snapset_put(struct nfp_snap_ref *ref);
+
+/* how many generations were loaded (the first one counts) */
+unsigned nfp_snapset_loaded(const struct nfp_snapset *set);
+#endif
