@@ -170,8 +170,65 @@ static enum nfp_res_status by_text(struct nfp_resolution *res, const struct nfp_
 	return res->status;
 }
 
+/* does the rule's match part agree with the packet the TRACE line shows? */
+static int prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned full = bits / 8, rest = bits % 8;
+	if (memcmp(a, b, full) != 0)
+		return 0;
+	return rest == 0 || ((a[full] ^ b[full]) & (uint8_t)(0xff00u >> rest)) == 0;
+}
+
+static int iface_eq(struct nfp_rs_str pat, const char *v, size_t n)
+{
+	if (pat.len > 0 && pat.p[pat.len - 1] == '+')
+		return n >= pat.len - 1 && memcmp(v, pat.p, pat.len - 1) == 0;
+	return n == pat.len && memcmp(v, pat.p, n) == 0;
+}
+
+static int fits(const struct nfp_rs_match *m, const struct nfp_pkt *p, const char *line)
+{
+	for (uint8_t bit = 1; bit != 0 && bit <= NFP_M_DPORT; bit = (uint8_t)(bit << 1)) {
+		int known = 1, eq = 1;
+		if (!(m->has & bit))
+			continue;
+		switch (bit) {
+		case NFP_M_PROTO:
+			known = has(p, NFP_F_PROTO);
+			eq = known && p->v[NFP_F_PROTO].u == m->proto;
+			break;
+		case NFP_M_SRC:
+		case NFP_M_DST: {
+			enum nfp_field f = bit == NFP_M_SRC ? NFP_F_SRC : NFP_F_DST;
+			known = has(p, f) && p->v[f].ip.family == m->family;
+			eq = known && prefix_eq(p->v[f].ip.a, bit == NFP_M_SRC ? m->src : m->dst,
+						bit == NFP_M_SRC ? m->src_len : m->dst_len);
+			break;
+		}
+		case NFP_M_IN:
+		case NFP_M_OUT: {
+			enum nfp_field f = bit == NFP_M_IN ? NFP_F_IN : NFP_F_OUT;
+			known = has(p, f);
+			eq = known && iface_eq(bit == NFP_M_IN ? m->in : m->out, line + p->v[f].s.off, p->v[f].s.len);
+			break;
+		}
+		default: { /* ports: TCP or UDP, whichever the line has */
+			int dst = bit == NFP_M_DPORT;
+			enum nfp_field f = has(p, dst ? NFP_F_TCP_DPT : NFP_F_TCP_SPT) ? (dst ? NFP_F_TCP_DPT : NFP_F_TCP_SPT)
+											: (dst ? NFP_F_UDP_DPT : NFP_F_UDP_SPT);
+			const uint16_t *r = dst ? m->dport : m->sport;
+			known = has(p, f);
+			eq = known && p->v[f].u >= r[0] && p->v[f].u <= r[1];
+		}
+		}
+		if (known && eq == ((m->neg & bit) != 0))
+			return 0;
+	}
+	return 1;
+}
+
 static enum nfp_res_status resolve_step(const struct nfp_snapshots *ss, const struct nfp_step *st, const char *line,
-					struct nfp_resolution *res)
+					const struct nfp_record *rec, struct nfp_resolution *res)
 {
 	const struct nfp_ruleset *rs;
 	const struct nfp_rs_table *t;
@@ -206,10 +263,26 @@ static enum nfp_res_status resolve_step(const struct nfp_snapshots *ss, const st
 	res->chain = c;
 	if (st->type != NFP_ST_RULE)
 		return end_of_chain(res, c, st, line, rs->fmt == NFP_RS_NFT);
-	if (st->src != NFP_SRC_KERNEL)
-		return by_text(res, rs, t, c, st, line);
+	if (st->src != NFP_SRC_KERNEL) {
+		/* xtables-monitor 1.8.9 echoes some rules wrongly (IPv6 matches dropped): where the
+		 * text is not in the iptables snapshot, the nft handle in the nft snapshot decides */
+		if (by_text(res, rs, t, c, st, line) == NFP_RES_UNRESOLVED && rs->fmt == NFP_RS_IPTABLES &&
+		    st->handle != 0 && ss->nft != NULL) {
+			const struct nfp_rs_table *nt = nfp_rs_table(ss->nft, st->family, tn, st->table.len);
+			const struct nfp_rs_chain *nc = nfp_rs_chain(ss->nft, nt, cn, st->chain.len);
+			if (nc != NULL) {
+				memset(res, 0, sizeof(*res));
+				res->rs = ss->nft;
+				res->chain = nc;
+				return by_text(res, ss->nft, nt, nc, st, line);
+			}
+		}
+		return res->status;
+	}
 	if (st->number == 0 || st->number > c->n)
 		return unresolved(res, "rule number past the chain's end: stale snapshot");
+	if (!fits(&rs->rules[c->first + st->number - 1].m, &rec->pkt[0], line))
+		return unresolved(res, "the rule at this number does not match the traced packet: stale snapshot");
 	use_rule(res, rs, &rs->rules[c->first + st->number - 1]);
 	return res->status;
 }
@@ -284,7 +357,7 @@ enum nfp_res_status nfp_resolve(const struct nfp_snapshots *ss, const struct nfp
 	if (ss == NULL)
 		return NFP_RES_NONE;
 	if (nfp_step_of(rec, &st))
-		return resolve_step(ss, &st, line, res);
+		return resolve_step(ss, &st, line, rec, res);
 	if (rec->type == NFP_LOG && nfp_has(&rec->pkt[0], NFP_F_PREFIX))
 		return resolve_log(ss, rec, line, res);
 	return NFP_RES_NONE;

@@ -44,6 +44,25 @@ struct nfp_rs_str {
 	uint32_t len;
 };
 
+/* what an iptables rule matches on, as far as the TRACE line shows it: a kernel TRACE step
+ * resolved by number is checked against it, so a stale snapshot whose numbers shifted does
+ * not name a rule that cannot have matched the packet */
+#define NFP_M_PROTO 0x01u
+#define NFP_M_SRC   0x02u
+#define NFP_M_DST   0x04u
+#define NFP_M_IN    0x08u
+#define NFP_M_OUT   0x10u
+#define NFP_M_SPORT 0x20u
+#define NFP_M_DPORT 0x40u
+struct nfp_rs_match {
+	uint8_t has, neg;           /* NFP_M_* present / negated with '!' */
+	uint8_t proto, family;      /* family of src/dst: 4 or 6 */
+	uint8_t src[16], dst[16];
+	uint8_t src_len, dst_len;   /* prefix lengths */
+	uint16_t sport[2], dport[2];
+	struct nfp_rs_str in, out;  /* interface names; a trailing '+' is a wildcard */
+};
+
 struct nfp_rs_rule {
 	struct nfp_rs_str text;     /* the rule as the file prints it (nft: without "# handle N") */
 	struct nfp_rs_str target;   /* "-j"/"-g" target word; nft: the verdict statement ("jump svc") */
@@ -53,6 +72,7 @@ struct nfp_rs_rule {
 	uint32_t line, handle;      /* line in the file; nft handle (0 = not printed) */
 	uint32_t chain, number;     /* chain index; position in the chain, from 1 */
 	uint8_t verdict;            /* enum nfp_verdict */
+	struct nfp_rs_match m;      /* iptables rules only */
 };
 
 struct nfp_rs_chain {

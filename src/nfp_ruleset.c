@@ -327,6 +327,83 @@ static uint32_t find_chain_linear(const struct nfp_ruleset *rs, uint32_t table, 
 	return UINT32_MAX;
 }
 
+static const struct {
+	const char *name;
+	unsigned char num;
+} ipt_protos[] = { { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "ipv6-icmp", 58 }, { "icmpv6", 58 },
+		   { "udplite", 136 }, { "esp", 50 }, { "ah", 51 }, { "sctp", 132 }, { "gre", 47 } };
+
+static int ipt_match_addr(const char *v, size_t n, uint8_t a[16], uint8_t *plen, uint8_t *fam)
+{
+	size_t slash = 0, c;
+	uint64_t bits;
+	while (slash < n && v[slash] != '/')
+		slash++;
+	memset(a, 0, 16);
+	if ((c = nfp_ipv4(v, slash, a)) == slash && slash > 0) {
+		*fam = 4;
+		bits = 32;
+	} else if ((c = nfp_ipv6(v, slash, a)) == slash && slash > 0) {
+		*fam = 6;
+		bits = 128;
+	} else {
+		return 0; /* a host name or something else: not checked */
+	}
+	if (slash < n && (nfp_dec(v + slash + 1, n - slash - 1, bits, &bits) != n - slash - 1 || slash + 1 == n))
+		return 0; /* a dotted netmask: not checked */
+	*plen = (uint8_t)bits;
+	return 1;
+}
+
+static int ipt_match_ports(const char *v, size_t n, uint16_t r[2])
+{
+	size_t colon = 0;
+	uint64_t lo, hi;
+	while (colon < n && v[colon] != ':')
+		colon++;
+	if (colon == 0 || nfp_dec(v, colon, 65535, &lo) != colon)
+		return 0; /* a service name: not checked */
+	hi = lo;
+	if (colon < n && nfp_dec(v + colon + 1, n - colon - 1, 65535, &hi) != n - colon - 1)
+		return 0;
+	r[0] = (uint16_t)lo;
+	r[1] = (uint16_t)hi;
+	return 1;
+}
+
+/* one option of a rule's match part: record what the TRACE line can be checked against */
+static void ipt_match_opt(struct nfp_rs_match *m, int neg, const char *o, size_t on, const char *v, size_t vn)
+{
+	uint8_t bit = 0;
+	if (eqword(o, on, "-p") || eqword(o, on, "--protocol")) {
+		uint64_t num;
+		for (size_t i = 0; i < sizeof(ipt_protos) / sizeof(ipt_protos[0]); i++)
+			if (eqword(v, vn, ipt_protos[i].name))
+				m->proto = ipt_protos[i].num, bit = NFP_M_PROTO;
+		if (!bit && vn > 0 && nfp_dec(v, vn, 255, &num) == vn && num != 0)
+			m->proto = (uint8_t)num, bit = NFP_M_PROTO;
+	} else if (eqword(o, on, "-s") || eqword(o, on, "--source")) {
+		if (memchr(v, ',', vn) == NULL && ipt_match_addr(v, vn, m->src, &m->src_len, &m->family))
+			bit = NFP_M_SRC;
+	} else if (eqword(o, on, "-d") || eqword(o, on, "--destination")) {
+		if (memchr(v, ',', vn) == NULL && ipt_match_addr(v, vn, m->dst, &m->dst_len, &m->family))
+			bit = NFP_M_DST;
+	} else if (eqword(o, on, "-i") || eqword(o, on, "--in-interface")) {
+		m->in = S(v, vn), bit = NFP_M_IN;
+	} else if (eqword(o, on, "-o") || eqword(o, on, "--out-interface")) {
+		m->out = S(v, vn), bit = NFP_M_OUT;
+	} else if (eqword(o, on, "--dport") || eqword(o, on, "--destination-port")) {
+		if (ipt_match_ports(v, vn, m->dport))
+			bit = NFP_M_DPORT;
+	} else if (eqword(o, on, "--sport") || eqword(o, on, "--source-port")) {
+		if (ipt_match_ports(v, vn, m->sport))
+			bit = NFP_M_SPORT;
+	}
+	m->has |= bit;
+	if (neg)
+		m->neg |= bit;
+}
+
 static int ipt_rule(struct loader *ld, const char *s, size_t n)
 {
 	struct nfp_ruleset *rs = ld->rs;
@@ -368,6 +445,13 @@ static int ipt_rule(struct loader *ld, const char *s, size_t n)
 		} else if (eqword(s + i, e - i, "--log-prefix") && ve > vi) {
 			r->prefix = decode(ld, s + vi, ve - vi);
 			e = ve;
+		} else if (r->target.len == 0 && eqword(s + i, e - i, "!") && ve > vi) {
+			/* "! -i x": the option after the '!' */
+			size_t wi = skip_ws(s, ve, n), we = tok_end(s, wi, n);
+			ipt_match_opt(&r->m, 1, s + vi, ve - vi, s + wi, we - wi);
+			e = we;
+		} else if (r->target.len == 0 && ve > vi && s[vi] != '-' && s[vi] != '!') {
+			ipt_match_opt(&r->m, 0, s + i, e - i, s + vi, ve - vi);
 		}
 	}
 	return 0;

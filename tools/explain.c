@@ -40,6 +40,7 @@ struct segment {
 static struct walk *walks;
 static size_t nwalks, capwalks;
 static struct nfp_snapshots snaps;
+static const char *fixed_host; /* --host: for lines without a syslog header */
 
 static const char *S(const struct estep *e, struct nfp_slice s, size_t *n)
 {
@@ -702,7 +703,10 @@ static int read_input(FILE *in, int msg_mode, struct nfp_record *rec)
 			n--;
 		if (!msg_mode)
 			off = nfparse_syslog_msg(line, n, &host, &hostlen);
-		if (add_step(line + off, n - off, line + host, hostlen, rec) != 0) {
+		const char *h = line + host;
+		if (hostlen == 0 && fixed_host != NULL)
+			h = fixed_host, hostlen = strlen(fixed_host);
+		if (add_step(line + off, n - off, h, hostlen, rec) != 0) {
 			fputs("nfparse explain: out of memory\n", stderr);
 			rc = 1;
 			break;
@@ -717,7 +721,7 @@ int nfparse_explain(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' }, { "msg", no_argument, NULL, 'm' }, { "help", no_argument, NULL, 'h' },
 		{ "iptables-rules", required_argument, NULL, '4' }, { "ip6tables-rules", required_argument, NULL, '6' },
-		{ "nft-rules", required_argument, NULL, 'N' }, { NULL, 0, NULL, 0 }
+		{ "nft-rules", required_argument, NULL, 'N' }, { "host", required_argument, NULL, 'H' }, { NULL, 0, NULL, 0 }
 	};
 	int json = 0, msg = 0, c, rc = 0;
 	static struct nfp_record rec;
@@ -725,10 +729,11 @@ int nfparse_explain(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "jmh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
+		case 'H': fixed_host = optarg; break;
 		case 'm': msg = 1; break;
 		case 'h':
 			puts("usage: nfparse explain [--json] [-m] [--iptables-rules FILE] [--ip6tables-rules FILE] "
-			     "[--nft-rules FILE] [FILE...]");
+			     "[--nft-rules FILE] [--host NAME] [FILE...]");
 			return 0;
 		case '4':
 		case '6':
