@@ -1,7 +1,9 @@
 /* Parser core throughput: the whole file in memory, then nfp_parse over every line
  * (parse only), parse + libfastjson object (what the module builds), parse + object + its
  * text, best of PASSES. Prints lines/s. With a third argument "parse-only" only the parse
- * loop runs, once (for instruction counts under callgrind).
+ * loop runs, once (for instruction counts under callgrind). With BENCH_RULES=FILE (an
+ * iptables-save snapshot, used for both families), also parse + resolve: lines/s and the
+ * resolution's own cost per record.
  * Usage: bench_parse FILE [PASSES] [parse-only] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <time.h>
 #include "nfp.h"
 #include "nfp_json.h"
+#include "nfp_resolve.h"
 
 static double now(void)
 {
@@ -81,8 +84,36 @@ int main(int argc, char **argv)
 		if (t2 - t1 < best_json)
 			best_json = t2 - t1;
 	}
-	printf("lines=%zu records=%zu parse_only_lines_per_s=%.0f parse_object_lines_per_s=%.0f parse_json_lines_per_s=%.0f json_bytes=%zu\n",
+	printf("lines=%zu records=%zu parse_only_lines_per_s=%.0f parse_object_lines_per_s=%.0f parse_json_lines_per_s=%.0f json_bytes=%zu",
 	       nlines, records, (double)nlines / best_parse, (double)nlines / best_obj, (double)nlines / best_json, bytes);
+	if (getenv("BENCH_RULES") != NULL) {
+		char err[512];
+		struct nfp_ruleset *rs = nfp_ruleset_load(getenv("BENCH_RULES"), NFP_RS_IPTABLES, err, sizeof(err));
+		struct nfp_snapshots ss = { rs, rs, NULL };
+		struct nfp_resolution res;
+		size_t resolved = 0, unresolved = 0;
+		double best_res = 1e9;
+		if (rs == NULL) {
+			fprintf(stderr, "bench_parse: %s\n", err);
+			return 1;
+		}
+		for (int p = 0; p < passes; p++) {
+			double t0 = now();
+			resolved = unresolved = 0;
+			for (size_t i = 0; i < nlines; i++)
+				if (nfp_parse(buf + off[i], len[i], &rec) != NFP_NONE) {
+					enum nfp_res_status st = nfp_resolve(&ss, &rec, buf + off[i], &res);
+					resolved += st == NFP_RES_RESOLVED;
+					unresolved += st == NFP_RES_UNRESOLVED;
+				}
+			if (now() - t0 < best_res)
+				best_res = now() - t0;
+		}
+		printf(" rules=%u parse_resolve_lines_per_s=%.0f resolve_ns_per_record=%.1f resolved=%zu unresolved=%zu",
+		       rs->nrules, (double)nlines / best_res, (best_res - best_parse) * 1e9 / (double)records, resolved, unresolved);
+		nfp_ruleset_free(rs);
+	}
+	putchar('\n');
 	free(off);
 	free(len);
 	free(buf);

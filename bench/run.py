@@ -2,7 +2,9 @@
 """mmnetfilter benchmark: one run, every figure side by side.
 
 1. rsyslog pipelines over the same corpus, imfile -> [parser] -> omfile (message + $! as
-   JSON): no parser, mmnormalize (liblognorm v2-iptables rulebase), mmnetfilter (native).
+   JSON): no parser, mmnormalize (liblognorm v2-iptables rulebase), mmnetfilter (native,
+   ECS, and native resolving every record against a 421-rule iptables-save snapshot made
+   by gen_ruleset.py).
    Wall time until the last line is processed, CPU (user+sys) and peak RSS of rsyslogd;
    medians of RUNS; ratios to the pipeline without a parser; lines in = lines out checked.
 2. The parser core alone (bench_parse: parse only, parse + JSON) and the CLIs: nfparse
@@ -22,6 +24,8 @@ ap.add_argument("--rsyslogd", default=shutil.which("rsyslogd") or "/usr/sbin/rsy
 a = ap.parse_args()
 here = os.path.dirname(os.path.abspath(__file__))
 RULEBASE = os.path.join(here, "iptables.rb")
+RULES = os.path.join(tempfile.mkdtemp(prefix="mnf-bench-rules-"), "rules.v4")
+open(RULES, "w").write(subprocess.run([sys.executable, os.path.join(here, "gen_ruleset.py")], capture_output=True, text=True, check=True).stdout)
 MODULE = os.path.join(a.builddir, ".libs", "mmnetfilter.so")
 NLINES = sum(1 for _ in open(a.corpus, "rb"))
 SENTINEL = "BENCH-END-OF-INPUT"
@@ -31,6 +35,7 @@ PARSERS = {
     "mmnormalize": f'action(type="mmnormalize" rulebase="{RULEBASE}")',
     "mmnetfilter": 'action(type="mmnetfilter")',
     "mmnetfilter-ecs": 'action(type="mmnetfilter" schema="ecs")',
+    "mmnetfilter+rules": f'action(type="mmnetfilter" iptablesRules="{RULES}" ip6tablesRules="{RULES}")',
 }
 
 def proc_stat(pid):
@@ -128,7 +133,8 @@ print("lines in = lines out: checked for every run")
 
 print()
 print("== parser core alone and the command-line tools, same message bodies ==")
-bp = subprocess.run([os.path.join(a.builddir, "bench", "bench_parse"), a.corpus, "3"], capture_output=True, text=True, check=True).stdout
+bp = subprocess.run([os.path.join(a.builddir, "bench", "bench_parse"), a.corpus, "3"], capture_output=True, text=True, check=True,
+                    env=dict(os.environ, BENCH_RULES=RULES)).stdout
 d = dict(kv.split("=") for kv in bp.split())
 def timed(cmd, stdin):
     best = 1e9
@@ -148,6 +154,9 @@ print(f"{'what':<44}{'lines/s':>12}{'ratio':>10}")
 print(f"{'core: nfp_parse only (bench_parse)':<44}{float(d['parse_only_lines_per_s']):12.0f}")
 print(f"{'core: parse + libfastjson object':<44}{float(d['parse_object_lines_per_s']):12.0f}")
 print(f"{'core: parse + libfastjson object + its text':<44}{float(d['parse_json_lines_per_s']):12.0f}")
+print(f"{'core: parse + resolve (' + d['rules'] + ' rules)':<44}{float(d['parse_resolve_lines_per_s']):12.0f}")
+print(f"resolution alone: {float(d['resolve_ns_per_record']):.1f} ns per record ({d['resolved']} resolved, {d['unresolved']} unresolved: "
+      "LOG records without a matching prefix, TRACE steps whose rule does not fit the packet)")
 print(f"{'nfparse -m (JSON lines to a pipe)':<44}{NLINES / t_nf:12.0f}{fmt_ratio(t_ln, t_nf):>10}")
 print(f"{'lognormalizer -e json, v2-iptables rulebase':<44}{NLINES / t_ln:12.0f}{'1.00x':>10}")
 print(f"records: mmnetfilter {nrec} of {NLINES} lines; lognormalizer parsed {NLINES - ln_unparsed} "
