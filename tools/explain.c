@@ -393,21 +393,26 @@ static void print_text(const struct walk *w, size_t idx)
 		const struct estep *e = &w->steps[i];
 		if (e->st.type == NFP_ST_PACKET)
 			continue;
+		char row[8192];
+		int r;
 		step_name(e, name, sizeof(name));
-		printf("  %3zu  %-45s", ++k, name);
-		if (e->res.status == NFP_RES_RESOLVED) {
-			printf(" %-14.*s", (int)e->res.target.len, e->res.target.p);
-			if (e->res.text.len)
-				printf(" %.*s", (int)e->res.text.len, e->res.text.p);
-		} else if (e->st.verdict.len || e->st.text.len) {
-			printf(" %-14.*s %.*s", (int)e->st.verdict.len, e->line + e->st.verdict.off, (int)e->st.text.len,
-			       e->line + e->st.text.off);
-		} else {
-			printf(" %-14s", "?");
-		}
+		r = snprintf(row, sizeof(row), "  %3zu  %-45s", ++k, name);
+		if (e->res.status == NFP_RES_RESOLVED)
+			r += snprintf(row + r, sizeof(row) - (size_t)r, " %-14.*s %.*s", (int)e->res.target.len, e->res.target.p,
+				      (int)(e->res.text.len < 4096 ? e->res.text.len : 4096), e->res.text.p);
+		else if (e->st.verdict.len || e->st.text.len)
+			r += snprintf(row + r, sizeof(row) - (size_t)r, " %-14.*s %.*s", (int)e->st.verdict.len,
+				      e->line + e->st.verdict.off, (int)(e->st.text.len < 4096 ? e->st.text.len : 4096),
+				      e->line + e->st.text.off);
+		else
+			r += snprintf(row + r, sizeof(row) - (size_t)r, " %-14s", "?");
 		if (e->res.status == NFP_RES_UNRESOLVED)
-			printf("  (unresolved: %s)", e->res.reason);
-		putchar('\n');
+			r += snprintf(row + r, sizeof(row) - (size_t)r, " (unresolved: %s)", e->res.reason);
+		if (r > (int)sizeof(row) - 1)
+			r = (int)sizeof(row) - 1;
+		while (r > 0 && row[r - 1] == ' ')
+			r--;
+		printf("%.*s\n", r, row);
 	}
 	puts("  where each table decided:");
 	for (size_t s = 0; s < ns; s++) {
