@@ -364,8 +364,39 @@ static const struct {
 } l4_names[] = { { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "ipv6-icmp", 58 }, { "icmpv6", 58 },
 		 { "udplite", 136 }, { "esp", 50 }, { "ah", 51 }, { "sctp", 132 }, { "dccp", 33 }, { "gre", 47 } };
 
+/* "ip dscp <name>" / "ip ecn <name>": the two halves of the TOS / traffic class byte */
+static const struct {
+	const char *name;
+	unsigned char v;
+} dscp_names[] = {
+	{ "cs0", 0 }, { "cs1", 8 }, { "cs2", 16 }, { "cs3", 24 }, { "cs4", 32 }, { "cs5", 40 }, { "cs6", 48 },
+	{ "cs7", 56 }, { "af11", 10 }, { "af12", 12 }, { "af13", 14 }, { "af21", 18 }, { "af22", 20 }, { "af23", 22 },
+	{ "af31", 26 }, { "af32", 28 }, { "af33", 30 }, { "af41", 34 }, { "af42", 36 }, { "af43", 38 }, { "va", 44 },
+	{ "ef", 46 }, { "le", 1 },
+}, ecn_names[] = { { "not-ect", 0 }, { "ect1", 1 }, { "ect0", 2 }, { "ce", 3 } };
+
+/* dscp/ecn value at v, for "ip" (TOS) or "ip6" (TC); both land in one field */
+static int tos_part(struct mon *m, int v6, int ecn, const char *v, size_t n)
+{
+	enum nfp_field f = v6 ? NFP_F_TC : NFP_F_TOS;
+	uint64_t x = 256, cur = nfp_has(m->p, f) ? m->p->v[f].u : 0;
+	if (ecn) {
+		for (size_t i = 0; i < sizeof(ecn_names) / sizeof(ecn_names[0]); i++)
+			if (is(v, n, ecn_names[i].name))
+				x = ecn_names[i].v;
+	} else {
+		for (size_t i = 0; i < sizeof(dscp_names) / sizeof(dscp_names[0]); i++)
+			if (is(v, n, dscp_names[i].name))
+				x = dscp_names[i].v;
+	}
+	if (x == 256 && (n == 0 || nfp_dec(v, n, ecn ? 3 : 63, &x) != n))
+		return 0;
+	nfp_put_u(m->p, f, ecn ? (cur & ~3u) | x : (cur & 3u) | x << 2);
+	return 1;
+}
+
 /* the "<proto> <field>" pairs of a packet: line */
-enum how { H_IF, H_MAC, H_ETYPE, H_IP4, H_IP6, H_DEC, H_HEX, H_PROTO, H_ICMPT, H_ICMPC, H_TCPF };
+enum how { H_IF, H_MAC, H_ETYPE, H_IP4, H_IP6, H_DEC, H_HEX, H_PROTO, H_ICMPT, H_ICMPC, H_TCPF, H_DSCP, H_ECN };
 static const struct {
 	const char *proto, *field;
 	unsigned char f, how, l4; /* l4: the protocol the pair implies (0 = none) */
@@ -376,6 +407,8 @@ static const struct {
 	{ "ip", "saddr", NFP_F_SRC, H_IP4, 0, 0 }, { "ip", "daddr", NFP_F_DST, H_IP4, 0, 0 },
 	{ "ip", "ttl", NFP_F_TTL, H_DEC, 0, 255 }, { "ip", "id", NFP_F_IP_ID, H_DEC, 0, 65535 },
 	{ "ip", "length", NFP_F_IP_LEN, H_DEC, 0, 65535 }, { "ip", "protocol", NFP_F_PROTO, H_PROTO, 0, 0 },
+	{ "ip", "dscp", NFP_F_TOS, H_DSCP, 0, 0 }, { "ip", "ecn", NFP_F_TOS, H_ECN, 0, 0 },
+	{ "ip6", "dscp", NFP_F_TC, H_DSCP, 0, 0 }, { "ip6", "ecn", NFP_F_TC, H_ECN, 0, 0 },
 	{ "ip6", "saddr", NFP_F_SRC, H_IP6, 0, 0 }, { "ip6", "daddr", NFP_F_DST, H_IP6, 0, 0 },
 	{ "ip6", "hoplimit", NFP_F_HOPLIMIT, H_DEC, 0, 255 }, { "ip6", "flowlabel", NFP_F_FLOWLBL, H_DEC, 0, 0xfffff },
 	{ "ip6", "length", NFP_F_IP_LEN, H_DEC, 0, 65535 }, { "ip6", "nexthdr", NFP_F_PROTO, H_PROTO, 0, 0 },
@@ -476,6 +509,8 @@ static size_t nft_pair(struct mon *m, size_t pos)
 			ok = 1;
 			break;
 		}
+		case H_DSCP:
+		case H_ECN: ok = tos_part(m, f == NFP_F_TC, nft_pairs[i].how == H_ECN, v, vl); break;
 		case H_IF: break;
 		}
 		if (!ok)

@@ -328,6 +328,12 @@ START_TEST(test_monitor_fields)
 	ck_assert_uint_eq(p->v[NFP_F_WINDOW].u, 64240);
 	ck_assert_uint_eq(p->v[NFP_F_IN].s.len, 2);
 	ck_assert_uint_eq(r->n_unknown, 0);
+	/* dscp and ecn names make the TOS byte (traffic class for ip6) */
+	r = parse_str("trace id 1 ip t c packet: ip saddr 10.0.0.1 ip daddr 10.0.0.2 ip dscp af41 ip ecn ce ip ttl 9 ");
+	ck_assert_uint_eq(r->pkt[0].v[NFP_F_TOS].u, 34u << 2 | 3u);
+	ck_assert_uint_eq(r->n_unknown, 0);
+	r = parse_str("trace id 1 ip6 t c packet: ip6 saddr ::1 ip6 daddr ::2 ip6 ecn ect0 ip6 dscp ef ");
+	ck_assert_uint_eq(r->pkt[0].v[NFP_F_TC].u, 46u << 2 | 2u);
 	r = parse_str("trace id 6becacd6 inet fw input verdict jump svc meta mark 0x00000005 ");
 	p = &r->pkt[0];
 	ck_assert_uint_eq(p->v[NFP_F_TRACE_TYPE].u, NFP_W_RETURN);
