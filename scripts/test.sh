@@ -14,16 +14,16 @@ cat tests/*/*.sh.log tests/unit/check_nfp.log 2>/dev/null |
 	grep -E '^(golden|explain|corpus|remote|workers|config|contrib|abi|replayed|netns|rule-walks|resolve-reload|resolve-module|elastic-compare|mapping-check|es-delivery|[0-9]+%|SKIP)' || true
 
 # The parser core once more under AddressSanitizer + UndefinedBehaviorSanitizer: unit tests,
-# golden tests and the fuzz replay (every truncation of every corpus line).
+# golden and explain tests and the fuzz replay (every truncation of every corpus line).
 san=$top/.build-san
 rm -rf "$san" && mkdir -p "$san/tests/fuzz"
 SANFLAGS="-std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc"
 core=$(echo src/nfp_*.c)   # the whole core, as tests/fuzz/campaign.sh builds it
 san_pass=0 san_fail=0
 if cc $SANFLAGS $(pkg-config --cflags libfastjson check) -o "$san/check_nfp" $core tests/unit/check_*.c $(pkg-config --libs libfastjson check) &&
-   cc $SANFLAGS $(pkg-config --cflags libfastjson) -o "$san/nfparse" $core tools/nfparse.c $(pkg-config --libs libfastjson) &&
+   cc $SANFLAGS $(pkg-config --cflags libfastjson) -o "$san/nfparse" $core tools/nfparse.c tools/explain.c $(pkg-config --libs libfastjson) &&
    cc $SANFLAGS $(pkg-config --cflags libfastjson) -o "$san/tests/fuzz/fuzz_replay" $core tests/fuzz/fuzz_nfp.c tests/fuzz/replay_main.c $(pkg-config --libs libfastjson); then
-	for t in "$san/check_nfp" "tests/golden/run.sh" "tests/fuzz/run-replay.sh"; do
+	for t in "$san/check_nfp" "tests/golden/run.sh" "tests/explain/run.sh" "tests/fuzz/run-replay.sh"; do
 		if top_srcdir=$top top_builddir=$san "$t" > "$san/$(basename "$t").out" 2>&1; then
 			san_pass=$((san_pass + 1)); echo "PASS (asan+ubsan): $t"
 		else

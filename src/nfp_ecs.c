@@ -469,8 +469,10 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 	if (rec->type == NFP_TRACE) {
 		struct fjson_object *t = fjson_object_new_object();
 		put(ipt, "trace", t);
-		put(t, "table", sl(line, p->v[NFP_F_TRACE_TABLE].s));
-		put(t, "chain", sl(line, p->v[NFP_F_TRACE_CHAIN].s));
+		if (nfp_has(p, NFP_F_TRACE_TABLE)) /* monitors' packet lines have none */
+			put(t, "table", sl(line, p->v[NFP_F_TRACE_TABLE].s));
+		if (nfp_has(p, NFP_F_TRACE_CHAIN))
+			put(t, "chain", sl(line, p->v[NFP_F_TRACE_CHAIN].s));
 		put(t, "type", fjson_object_new_string(nfp_words[p->v[NFP_F_TRACE_TYPE].u]));
 		put(t, "rule_number", num(p, NFP_F_TRACE_RULE));
 		if (nfp_has(p, NFP_F_TRACE_SOURCE))
