@@ -181,6 +181,12 @@ if shutil.which("valgrind"):
 os.unlink(sub)
 
 print()
+print("== cost per byte on adversarial lines (tests/perf/adversarial.py: instructions are exact, ns are this machine's) ==")
+adv = subprocess.run([sys.executable, os.path.join(here, "..", "tests", "perf", "adversarial.py"),
+                      os.path.join(a.builddir, "bench", "bench_parse"), "--table"], capture_output=True, text=True)
+print(adv.stdout.rstrip())
+
+print()
 print(f"== memory: rsyslogd with mmnetfilter, output to /dev/null, RSS after 1x and {a.mem_rounds}x the corpus ==")
 res, _ = pipeline("mmnetfilter:mem", a.corpus, out=None, rounds=a.mem_rounds)
 first, last = res[0], res[-1]

@@ -114,24 +114,28 @@ size_t nfp_skip_carrier(const char *line, size_t len)
 }
 
 /* Offset of the last "IN=<non-space>* OUT=" in [from, len), or len if none. The prefix
- * may abut it ("[WAN_LOCAL-default-D]IN="); PHYSIN= never precedes " OUT=". */
+ * may abut it ("[WAN_LOCAL-default-D]IN="); PHYSIN= never precedes " OUT=". One pass over
+ * the space-separated tokens: every IN= of a token ends at the token's end, so only the
+ * token's last IN= matters, and each byte is looked at a bounded number of times (a line
+ * of repeated "IN=" costs what a benign line of its length costs). */
 static size_t find_body(const char *line, size_t from, size_t len)
 {
-	size_t best = len;
-	const char *p = line + from, *end = line + len;
-	while (p + 7 <= end) {
-		const char *q = memchr(p, 'I', (size_t)(end - p));
-		if (q == NULL || q + 7 > end)
-			break;
-		if (q[1] == 'N' && q[2] == '=') {
-			const char *v = q + 3;
-			while (v < end && *v != ' ')
-				v++;
-			if (v + 5 <= end && memcmp(v, " OUT=", 5) == 0 &&
-			    !(q - line >= (ptrdiff_t)from + 4 && memcmp(q - 4, "PHYS", 4) == 0))
-				best = (size_t)(q - line);
+	size_t best = len, t = from;
+	while (t < len) {
+		const char *sp = memchr(line + t, ' ', len - t);
+		size_t v = sp != NULL ? (size_t)(sp - line) : len, cand = len;
+		if (v + 5 <= len && memcmp(line + v, " OUT=", 5) == 0) {
+			for (size_t q = v >= t + 3 ? v - 3 + 1 : t; q-- > t;) {
+				if (line[q] == 'I' && line[q + 1] == 'N' && line[q + 2] == '=' &&
+				    !(q >= from + 4 && memcmp(line + q - 4, "PHYS", 4) == 0)) {
+					cand = q;
+					break;
+				}
+			}
+			if (cand != len)
+				best = cand;
 		}
-		p = q + 1;
+		t = v + 1;
 	}
 	return best;
 }
