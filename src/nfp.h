@@ -80,6 +80,9 @@ struct nfp_field_info {
 	unsigned char namelen;
 };
 extern const struct nfp_field_info nfp_fields[NFP_F__COUNT];
+/* the largest value a numeric field can hold as the protocol defines it (0: no bound below
+ * INT64_MAX); a larger value is not decoded and lands in "invalid" */
+extern const uint64_t nfp_field_max[NFP_F__COUNT];
 
 /* bare flag words (DF, SYN, ...) */
 struct nfp_flag_info {

@@ -10,6 +10,25 @@ const struct nfp_field_info nfp_fields[NFP_F__COUNT] = {
 #undef X
 };
 
+/* protocol ranges: header field widths (ports and ICMP type/code are 16 and 8 bits: a larger
+ * value would alias a real one, e.g. in the Community ID hash) */
+#define U8 0xffu
+#define U16 0xffffu
+#define U32 0xffffffffu
+const uint64_t nfp_field_max[NFP_F__COUNT] = {
+	[NFP_F_TRACE_RULE] = U32, [NFP_F_TRACE_HANDLE] = U32, [NFP_F_VPROTO] = U16, [NFP_F_VID] = 4095,
+	[NFP_F_MACPROTO] = U16, [NFP_F_IP_LEN] = U16, [NFP_F_TOS] = U8, [NFP_F_PREC] = U8, [NFP_F_TTL] = U8,
+	[NFP_F_IP_ID] = U16, [NFP_F_TC] = U8, [NFP_F_HOPLIMIT] = U8, [NFP_F_FLOWLBL] = 0xfffffu, [NFP_F_FRAG] = 0x1fffu,
+	[NFP_F_FRAG_ID] = U32, [NFP_F_EXTHDR] = U8, [NFP_F_PRIORITY] = U8,
+	[NFP_F_TCP_SPT] = U16, [NFP_F_TCP_DPT] = U16, [NFP_F_TCP_SEQ] = U32, [NFP_F_TCP_ACK] = U32,
+	[NFP_F_WINDOW] = U16, [NFP_F_RES] = U8, [NFP_F_URGP] = U16,
+	[NFP_F_UDP_SPT] = U16, [NFP_F_UDP_DPT] = U16, [NFP_F_UDP_LEN] = U16,
+	[NFP_F_ICMP_TYPE] = U8, [NFP_F_ICMP_CODE] = U8, [NFP_F_ICMP_ID] = U16, [NFP_F_ICMP_SEQ] = U16,
+	[NFP_F_PARAMETER] = U32, [NFP_F_POINTER] = U32, [NFP_F_MTU] = U32,
+	[NFP_F_AH_SPI] = U32, [NFP_F_ESP_SPI] = U32, [NFP_F_HTYPE] = U16, [NFP_F_PTYPE] = U16, [NFP_F_OPCODE] = U16,
+	[NFP_F_INCOMPLETE] = U16, [NFP_F_UID] = U32, [NFP_F_GID] = U32, [NFP_F_MARK] = U32,
+};
+
 _Static_assert(sizeof(nfp_fields) / sizeof(nfp_fields[0]) == NFP_F__COUNT,
 	       "field table and enum disagree");
 _Static_assert(NFP_F__COUNT <= 64 * NFP_PRESENT_WORDS, "presence bits too small");

@@ -24,16 +24,21 @@ static struct fjson_object *macstr(const uint8_t m[6])
 
 #define add nfp_json_add /* names: the field table's static strings, never repeated in one object */
 
-/* MAC=<dst>:<src>:<type>[:more]: the raw string, and the Ethernet split where there is one */
-static void macraw(struct fjson_object *o, const char *line, struct nfp_slice s)
+/* MAC=<dst>:<src>:<type>[:more]: the raw string, and the Ethernet split where there is one;
+ * a part the line also prints by itself (MACSRC=, MACDST=, MACPROTO=, ebtables "MAC
+ * source =") is left to that field: one member per name */
+static void macraw(struct fjson_object *o, const char *line, struct nfp_slice s, const struct nfp_pkt *p)
 {
 	uint8_t b[14];
 	add(o, "raw", str(line, s));
 	if (!nfp_mac_ether(line + s.off, s.len, b))
 		return;
-	add(o, "dst", macstr(b));
-	add(o, "src", macstr(b + 6));
-	add(o, "ethertype", fjson_object_new_int(b[12] << 8 | b[13]));
+	if (!nfp_has(p, NFP_F_MACDST))
+		add(o, "dst", macstr(b));
+	if (!nfp_has(p, NFP_F_MACSRC))
+		add(o, "src", macstr(b + 6));
+	if (!nfp_has(p, NFP_F_MACPROTO))
+		add(o, "ethertype", fjson_object_new_int(b[12] << 8 | b[13]));
 }
 
 static struct fjson_object *flags(enum nfp_field f, uint64_t bits)
@@ -83,7 +88,7 @@ static struct fjson_object *emit_pkt(struct fjson_object *top, const struct nfp_
 		case NFP_K_PROTO: add(o, fi->name, fjson_object_new_int64((int64_t)v->u)); break;
 		case NFP_K_IP: add(o, fi->name, ipstr(v)); break;
 		case NFP_K_MAC: add(o, fi->name, macstr(v->mac)); break;
-		case NFP_K_MACRAW: macraw(o, line, v->s); break;
+		case NFP_K_MACRAW: macraw(o, line, v->s, p); break;
 		case NFP_K_FLAGS: add(o, fi->name, flags((enum nfp_field)f, v->u)); break;
 		case NFP_K_BOOL: add(o, fi->name, fjson_object_new_boolean(1)); break;
 		case NFP_K_WORD: add(o, fi->name, fjson_object_new_string(v->u < NFP_W__COUNT ? nfp_words[v->u] : "")); break;

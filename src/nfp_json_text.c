@@ -163,8 +163,9 @@ static void put_value(struct out *o, const struct nfp_pkt *p, unsigned f, const 
 	}
 }
 
-/* MAC= raw: the string, and the Ethernet split where there is one (as nfp_json.c) */
-static void put_macraw(struct out *o, int *first, const char *line, struct nfp_slice s)
+/* MAC= raw: the string, and the Ethernet split where there is one, without the parts the
+ * line prints by themselves (as nfp_json.c) */
+static void put_macraw(struct out *o, int *first, const char *line, struct nfp_slice s, const struct nfp_pkt *p)
 {
 	uint8_t b[14];
 	char buf[NFP_MACSTR_MAX];
@@ -172,12 +173,18 @@ static void put_macraw(struct out *o, int *first, const char *line, struct nfp_s
 	put_str(o, line + s.off, s.len);
 	if (!nfp_mac_ether(line + s.off, s.len, b))
 		return;
-	put_key(o, first, "dst");
-	put_str(o, buf, nfp_format_mac(b, buf));
-	put_key(o, first, "src");
-	put_str(o, buf, nfp_format_mac(b + 6, buf));
-	put_key(o, first, "ethertype");
-	put_i64(o, (uint64_t)(b[12] << 8 | b[13]));
+	if (!nfp_has(p, NFP_F_MACDST)) {
+		put_key(o, first, "dst");
+		put_str(o, buf, nfp_format_mac(b, buf));
+	}
+	if (!nfp_has(p, NFP_F_MACSRC)) {
+		put_key(o, first, "src");
+		put_str(o, buf, nfp_format_mac(b + 6, buf));
+	}
+	if (!nfp_has(p, NFP_F_MACPROTO)) {
+		put_key(o, first, "ethertype");
+		put_i64(o, (uint64_t)(b[12] << 8 | b[13]));
+	}
 }
 
 /* a kernel TRACE record's computed trace.packet, written when its trace object closes */
@@ -241,7 +248,7 @@ static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, in
 			}
 		}
 		if (fi->kind == NFP_K_MACRAW) {
-			put_macraw(o, &gfirst, line, p->v[f].s);
+			put_macraw(o, &gfirst, line, p->v[f].s, p);
 			continue;
 		}
 		put_keyn(o, open == NFP_G_TOP ? tfirst : &gfirst, fi->name, fi->namelen);

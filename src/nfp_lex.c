@@ -149,6 +149,7 @@ struct lexer {
 	unsigned opt6;      /* inside an IPv6 "OPT ( ... )" wrapper */
 	unsigned spi_ret;   /* AH/ESP inside the IPv6 wrapper: back to NFP_S_IP after SPI= */
 	int stop;           /* grammar says the line ends here */
+	int stop_outer;     /* stop as it was when the quoted packet opened */
 };
 
 static void add_unknown(struct lexer *lx, size_t off, size_t n)
@@ -186,12 +187,12 @@ static int put_value(struct lexer *lx, struct nfp_pkt *p, int f, size_t voff, si
 		nfp_put_slice(p, (enum nfp_field)f, voff, vl);
 		return 1;
 	case NFP_K_DEC:
-		if (vl == 0 || nfp_dec(v, vl, INT64_MAX, &u) != vl)
+		if (vl == 0 || nfp_dec(v, vl, nfp_field_max[f] ? nfp_field_max[f] : INT64_MAX, &u) != vl)
 			return 0;
 		nfp_put_u(p, (enum nfp_field)f, u);
 		return 1;
 	case NFP_K_HEX:
-		if (vl == 0 || nfp_hex(v, vl, INT64_MAX, &u) != vl)
+		if (vl == 0 || nfp_hex(v, vl, nfp_field_max[f] ? nfp_field_max[f] : INT64_MAX, &u) != vl)
 			return 0;
 		nfp_put_u(p, (enum nfp_field)f, u);
 		return 1;
@@ -445,9 +446,15 @@ static int complete_pkt(const struct nfp_pkt *p, int outer, const struct nfp_rec
 		/* the head of the line is elsewhere: only the L4 part can be judged */
 		v6pkt = nfp_has(p, NFP_F_TC) || nfp_has(p, NFP_F_FLOWLBL);
 	} else {
-		if (!nfp_has(p, NFP_F_SRC))
+		if (!nfp_has(p, NFP_F_SRC) && !nfp_bad(p, NFP_F_SRC))
 			return 0;
-		v6pkt = p->v[NFP_F_SRC].ip.family == 6;
+		/* a value that did not decode was printed: the line goes on, it is not cut there */
+		if (nfp_has(p, NFP_F_SRC))
+			v6pkt = p->v[NFP_F_SRC].ip.family == 6;
+		else if (nfp_has(p, NFP_F_DST))
+			v6pkt = p->v[NFP_F_DST].ip.family == 6;
+		else
+			v6pkt = nfp_has(p, NFP_F_TC) || nfp_has(p, NFP_F_FLOWLBL) || nfp_bad(p, NFP_F_TC) || nfp_bad(p, NFP_F_FLOWLBL);
 		need = v6pkt ? v6 : v4;
 		nneed = v6pkt ? sizeof(v6) / sizeof(v6[0]) : sizeof(v4) / sizeof(v4[0]);
 		for (i = 0; i < nneed; i++)
@@ -470,8 +477,11 @@ static int complete_pkt(const struct nfp_pkt *p, int outer, const struct nfp_rec
 	case 51: return nfp_has(p, NFP_F_AH_SPI) || nfp_bad(p, NFP_F_AH_SPI);
 	case 1: case 58: {
 		uint64_t ty;
-		if (!nfp_has(p, NFP_F_ICMP_TYPE) || !nfp_has(p, NFP_F_ICMP_CODE))
+		if ((!nfp_has(p, NFP_F_ICMP_TYPE) && !nfp_bad(p, NFP_F_ICMP_TYPE)) ||
+		    (!nfp_has(p, NFP_F_ICMP_CODE) && !nfp_bad(p, NFP_F_ICMP_CODE)))
 			return 0;
+		if (!nfp_has(p, NFP_F_ICMP_TYPE))
+			return 1; /* an invalid type: what must follow it is not known */
 		ty = p->v[NFP_F_ICMP_TYPE].u;
 		if (ty == (v6pkt ? 128u : 0u) || ty == (v6pkt ? 129u : 8u))
 			return nfp_has(p, NFP_F_ICMP_ID) && nfp_has(p, NFP_F_ICMP_SEQ);
@@ -587,11 +597,13 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 			lx.depth = 0;
 			lx.sec = NFP_S_ICMP;
 			lx.opt6 = 0;
+			lx.stop = lx.stop_outer; /* a quoted non-first fragment ends the quote, not the line */
 			pos = e;
 			continue;
 		}
 		if (lx.depth == 0 && lx.sec == NFP_S_ICMP && tl > 1 && line[t] == '[' && eq != SIZE_MAX &&
 		    !rec->depth_seen) {
+			lx.stop_outer = lx.stop;
 			lx.depth = 1;
 			rec->depth_seen = 1;
 			lx.sec = NFP_S_IP;

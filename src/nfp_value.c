@@ -70,7 +70,9 @@ size_t nfp_ipv4(const char *s, size_t n, uint8_t out[4])
 			v = v * 10 + (unsigned)((unsigned char)s[i++] - '0');
 			nd++;
 		}
-		if (nd == 0 || v > 255)
+		/* the kernel prints %pI4: no leading zeros. "010" is refused as inet_pton refuses it
+		 * (inet_aton would read it as octal 8): an address that reads two ways is none */
+		if (nd == 0 || v > 255 || (nd > 1 && s[i - nd] == '0'))
 			return 0;
 		a[part] = (uint8_t)v;
 	}

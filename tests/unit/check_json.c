@@ -27,6 +27,34 @@ static const struct {
 	  "\"tcp\":{\"spt\":1},\"truncated\":true,\"unknown\":[\"DP\"]}" },
 };
 
+/* D2: MAC= with MACSRC= (or MACDST=/MACPROTO=, the ebtables "MAC source =" form): one member
+ * per name in the mac object, in both native emitters */
+START_TEST(test_mac_no_duplicates)
+{
+	static const char *const lines[] = {
+		"IN=eth0 OUT= MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:08:00 MACSRC=de:ad:be:ef:00:01 SRC=192.0.2.1 DST=192.0.2.2 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=UDP SPT=1 DPT=2 LEN=20 ",
+		"IN=eth0 OUT= MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:08:00 MACSRC=de:ad:be:ef:00:01 MACDST=de:ad:be:ef:00:02 MACPROTO=0800 SRC=192.0.2.1 DST=192.0.2.2 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=UDP SPT=1 DPT=2 LEN=20 ",
+	};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct nfp_record *r = parse_str(lines[i]);
+		struct fjson_object *j = nfp_to_json(r, lines[i]), *mac = NULL;
+		char text[4096];
+		size_t n = nfp_to_json_text(r, lines[i], text, sizeof(text));
+		const char *s = fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN);
+		ck_assert(fjson_object_object_get_ex(j, "mac", &mac));
+		ck_assert_ptr_nonnull(strstr(s, "\"src\":\"de:ad:be:ef:00:01\""));
+		/* each name once: count "src" members in the mac object's text */
+		const char *m = strstr(s, "\"mac\":{"), *e = strchr(m, '}');
+		int srcs = 0;
+		for (const char *q = m; q && q < e; q = strstr(q + 1, "\"src\":"))
+			srcs += q != m;
+		ck_assert_int_eq(srcs, 1);
+		ck_assert(n == strlen(s) && memcmp(text, s, n) == 0);
+		fjson_object_put(j);
+	}
+}
+END_TEST
+
 START_TEST(test_doc)
 {
 	struct nfp_record *r = parse_str(docs[_i].line);
@@ -127,6 +155,7 @@ Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
 	TCase *tc = tcase_create("native");
+	tcase_add_test(tc, test_mac_no_duplicates);
 	tcase_add_loop_test(tc, test_doc, 0, (int)(sizeof(docs) / sizeof(docs[0])));
 	tcase_add_test(tc, test_none_is_null);
 	tcase_add_test(tc, test_text_equals_object);
