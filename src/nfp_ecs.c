@@ -25,13 +25,13 @@ static struct fjson_object *lazy(struct fjson_object **slot, struct fjson_object
 
 static struct fjson_object *sl(const char *line, struct nfp_slice s)
 {
-	return fjson_object_new_string_len(line + s.off, (int)s.len);
+	return nfp_json_str(line + s.off, s.len);
 }
 
 static struct fjson_object *ip(const union nfp_value *v)
 {
 	char b[NFP_IPSTR_MAX];
-	return fjson_object_new_string_len(b, (int)nfp_format_ip(v->ip.family, v->ip.a, b));
+	return nfp_json_str(b, nfp_format_ip(v->ip.family, v->ip.a, b));
 }
 
 /* ECS MAC form: upper case, dash separated */
@@ -45,7 +45,7 @@ static struct fjson_object *ecs_mac(const uint8_t m[6])
 		if (i < 5)
 			b[3 * i + 2] = '-';
 	}
-	return fjson_object_new_string_len(b, 17);
+	return nfp_json_str(b, 17);
 }
 
 static struct fjson_object *num(const struct nfp_pkt *p, enum nfp_field f)
@@ -217,7 +217,7 @@ static struct fjson_object *inner_doc(const struct nfp_pkt *q)
 		put(lazy(&net, o, "network"), "transport", fjson_object_new_string(transport_name(proto)));
 	if (proto < 256) {
 		char b[20];
-		put(lazy(&net, o, "network"), "iana_number", fjson_object_new_string_len(b, (int)nfp_format_dec(proto, b)));
+		put(lazy(&net, o, "network"), "iana_number", nfp_json_str(b, nfp_format_dec(proto, b)));
 	}
 	put(o, "ttl", num(q, NFP_F_TTL));
 	put(o, "id", num(q, NFP_F_IP_ID));
@@ -227,7 +227,7 @@ static struct fjson_object *inner_doc(const struct nfp_pkt *q)
 
 static void ecs_str(void *ctx, const char *name, const char *s, size_t n)
 {
-	put((struct fjson_object *)ctx, name, fjson_object_new_string_len(s, (int)n));
+	put((struct fjson_object *)ctx, name, nfp_json_str(s, n));
 }
 
 static void ecs_num(void *ctx, const char *name, uint64_t v)
@@ -260,7 +260,7 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 	if (m != NULL && m->timestamp != NULL)
 		put(d, "@timestamp", fjson_object_new_string(m->timestamp));
 	if (m != NULL && m->message != NULL)
-		put(d, "message", fjson_object_new_string_len(m->message, (int)m->message_len));
+		put(d, "message", nfp_json_str(m->message, m->message_len));
 	ecs = fjson_object_new_object();
 	put(d, "ecs", ecs);
 	put(ecs, "version", fjson_object_new_string(ECS_VERSION));
@@ -279,7 +279,7 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 	fjson_object_array_add(types, fjson_object_new_string("connection"));
 	put(ev, "type", types);
 	if (vd.action[0]) {
-		put(ev, "action", fjson_object_new_string(vd.action));
+		put(ev, "action", nfp_json_str(vd.action, strlen(vd.action)));
 	} else if (ok != NULL) {
 		/* the verdict the rule (or, for a LOG rule, the rule after it) gives */
 		enum nfp_verdict v = ok->action != NULL ? (enum nfp_verdict)ok->action->verdict : ok->verdict;
@@ -336,7 +336,7 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 	if (transport_name(proto) != NULL)
 		put(net, "transport", fjson_object_new_string(transport_name(proto)));
 	if (proto < 256)
-		put(net, "iana_number", fjson_object_new_string_len(cid, (int)nfp_format_dec(proto, cid)));
+		put(net, "iana_number", nfp_json_str(cid, nfp_format_dec(proto, cid)));
 	if (nfp_has(p, NFP_F_SRC))
 		put(net, "type", fjson_object_new_string(p->v[NFP_F_SRC].ip.family == 6 ? "ipv6" : "ipv4"));
 	if (nfp_has(p, NFP_F_SRC) && nfp_has(p, NFP_F_DST) && proto < 256) {
@@ -353,15 +353,15 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 		}
 		size_t cl = fl.family == p->v[NFP_F_DST].ip.family ? nfp_community_id(&fl, 0, 1, cid) : 0;
 		if (cl > 0)
-			put(net, "community_id", fjson_object_new_string_len(cid, (int)cl));
+			put(net, "community_id", nfp_json_str(cid, cl));
 	}
 	if (nfp_has(p, NFP_F_VID))
-		put(lazy(&vlan, net, "vlan"), "id", fjson_object_new_string_len(cid, (int)nfp_format_dec(p->v[NFP_F_VID].u & 0xfff, cid)));
+		put(lazy(&vlan, net, "vlan"), "id", nfp_json_str(cid, nfp_format_dec(p->v[NFP_F_VID].u & 0xfff, cid)));
 
 	/* observer */
 	if (m != NULL && m->hostname != NULL) {
-		put(lazy(&obs, d, "observer"), "hostname", fjson_object_new_string(m->hostname));
-		put(obs, "name", fjson_object_new_string(m->hostname));
+		put(lazy(&obs, d, "observer"), "hostname", nfp_json_str(m->hostname, strlen(m->hostname)));
+		put(obs, "name", nfp_json_str(m->hostname, strlen(m->hostname)));
 	}
 	if (nfp_has(p, NFP_F_IN) && p->v[NFP_F_IN].s.len > 0)
 		put(lazy(&ingif, lazy(&ing, lazy(&obs, d, "observer"), "ingress"), "interface"), "name", sl(line, p->v[NFP_F_IN].s));
@@ -376,15 +376,15 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 				 ok->chain->name.p, ok->number);
 		rule = fjson_object_new_object();
 		put(d, "rule", rule);
-		put(rule, "id", fjson_object_new_string_len(id, n < (int)sizeof(id) ? n : (int)sizeof(id) - 1));
-		put(rule, "name", fjson_object_new_string_len(ok->chain->name.p, (int)ok->chain->name.len));
-		put(rule, "ruleset", fjson_object_new_string_len(t->name.p, (int)t->name.len));
+		put(rule, "id", nfp_json_str(id, n < (int)sizeof(id) ? (size_t)n : sizeof(id) - 1));
+		put(rule, "name", nfp_json_str(ok->chain->name.p, ok->chain->name.len));
+		put(rule, "ruleset", nfp_json_str(t->name.p, t->name.len));
 		if (ok->text.len > 0)
-			put(rule, "description", fjson_object_new_string_len(ok->text.p, (int)ok->text.len));
+			put(rule, "description", nfp_json_str(ok->text.p, ok->text.len));
 	} else if (vd.rule_name != NULL)
-		put(lazy(&rule, d, "rule"), "name", fjson_object_new_string_len(vd.rule_name, (int)vd.rule_name_len));
+		put(lazy(&rule, d, "rule"), "name", nfp_json_str(vd.rule_name, vd.rule_name_len));
 	if (ok == NULL && vd.rule_id != NULL)
-		put(lazy(&rule, d, "rule"), "id", fjson_object_new_string_len(vd.rule_id, (int)vd.rule_id_len));
+		put(lazy(&rule, d, "rule"), "id", nfp_json_str(vd.rule_id, vd.rule_id_len));
 
 	/* iptables.*: Elastic's names first, then ours */
 	ipt = fjson_object_new_object();
@@ -486,7 +486,7 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 			put(t, "rule_text", sl(line, p->v[NFP_F_TRACE_TEXT].s));
 		char id[NFP_PKTID_MAX];
 		size_t idn = nfp_packet_id(rec, line, x ? x->host : NULL, x ? x->hostlen : 0, id);
-		put(t, "packet", fjson_object_new_string_len(id, (int)idn));
+		put(t, "packet", nfp_json_str(id, idn));
 	}
 	if (res != NULL) {
 		struct fjson_object *r = fjson_object_new_object();
@@ -497,20 +497,24 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 	if (vd.ubnt) {
 		struct fjson_object *u = fjson_object_new_object();
 		put(ipt, "ubiquiti", u);
-		put(u, "rule_set", fjson_object_new_string_len(vd.rule_name, (int)vd.rule_name_len));
-		put(u, "rule_number", fjson_object_new_string_len(vd.rule_id, (int)vd.rule_id_len));
+		put(u, "rule_set", nfp_json_str(vd.rule_name, vd.rule_name_len));
+		put(u, "rule_number", nfp_json_str(vd.rule_id, vd.rule_id_len));
 		if (vd.zone_split) {
 			/* "<in>-<out>": the zones, for Elastic's names and ECS's */
 			const char *in = vd.rule_name, *out = vd.rule_name + vd.zone_split + 1;
 			int inl = (int)vd.zone_split, outl = (int)(vd.rule_name_len - vd.zone_split - 1);
-			put(u, "input_zone", fjson_object_new_string_len(in, inl));
-			put(u, "output_zone", fjson_object_new_string_len(out, outl));
-			put(lazy(&ing, lazy(&obs, d, "observer"), "ingress"), "zone", fjson_object_new_string_len(in, inl));
-			put(lazy(&egr, lazy(&obs, d, "observer"), "egress"), "zone", fjson_object_new_string_len(out, outl));
+			put(u, "input_zone", nfp_json_str(in, inl));
+			put(u, "output_zone", nfp_json_str(out, outl));
+			put(lazy(&ing, lazy(&obs, d, "observer"), "ingress"), "zone", nfp_json_str(in, inl));
+			put(lazy(&egr, lazy(&obs, d, "observer"), "egress"), "zone", nfp_json_str(out, outl));
 		}
 	}
 	if (rec->flags & NFP_R_TRUNCATED)
 		put(ipt, "truncated", fjson_object_new_boolean(1));
+	if (nfp_record_utf8_bad(rec, line) || nfp_resolution_utf8_bad(ok) ||
+	    (m != NULL && m->message != NULL && nfp_utf8_valid(m->message, m->message_len) != m->message_len) ||
+	    (m != NULL && m->hostname != NULL && nfp_utf8_valid(m->hostname, strlen(m->hostname)) != strlen(m->hostname)))
+		put(ipt, "utf8_repaired", fjson_object_new_boolean(1));
 	if (rec->type == NFP_FRAGMENT)
 		put(ipt, "fragment_of_line", fjson_object_new_boolean(1));
 	return d;

@@ -1,13 +1,44 @@
 /* Native schema emitter: walks the field table, so every field the parser knows is
  * emitted the same way, under the JSON object its row names. The only file of the core
  * that knows JSON. */
+#include <stdlib.h>
 #include <string.h>
 #include "nfp_json.h"
 #include "nfp_int.h"
 
+struct fjson_object *nfp_json_str(const char *p, size_t n)
+{
+	char small[768], *b;
+	struct fjson_object *o;
+	if (nfp_utf8_valid(p, n) == n)
+		return fjson_object_new_string_len(p, (int)n);
+	b = n <= sizeof(small) / 3 ? small : malloc(3 * n);
+	if (b == NULL)
+		return NULL;
+	o = fjson_object_new_string_len(b, (int)nfp_utf8_repair(p, n, b));
+	if (b != small)
+		free(b);
+	return o;
+}
+
+int nfp_resolution_utf8_bad(const struct nfp_resolution *res)
+{
+	const struct nfp_rs_str *s[4];
+	if (res == NULL || res->status != NFP_RES_RESOLVED)
+		return 0;
+	s[0] = &res->text;
+	s[1] = &res->target;
+	s[2] = res->chain ? &res->chain->name : &res->text;
+	s[3] = res->chain ? &res->rs->tables[res->chain->table].name : &res->text;
+	for (int i = 0; i < 4; i++)
+		if (nfp_utf8_valid(s[i]->p, s[i]->len) != s[i]->len)
+			return 1;
+	return res->action != NULL && nfp_utf8_valid(res->action->target.p, res->action->target.len) != res->action->target.len;
+}
+
 static struct fjson_object *str(const char *line, struct nfp_slice s)
 {
-	return fjson_object_new_string_len(line + s.off, (int)s.len);
+	return nfp_json_str(line + s.off, s.len);
 }
 
 static struct fjson_object *ipstr(const union nfp_value *v)
@@ -104,7 +135,7 @@ static struct fjson_object *emit_pkt(struct fjson_object *top, const struct nfp_
 
 static void rule_str(void *ctx, const char *name, const char *s, size_t n)
 {
-	add((struct fjson_object *)ctx, name, fjson_object_new_string_len(s, (int)n));
+	add((struct fjson_object *)ctx, name, nfp_json_str(s, n));
 }
 
 static void rule_num(void *ctx, const char *name, uint64_t v)
@@ -182,5 +213,7 @@ struct fjson_object *nfp_to_json_ex(const struct nfp_record *rec, const char *li
 			add(top, "unknown", u);
 		}
 	}
+	if (nfp_record_utf8_bad(rec, line) || (x != NULL && nfp_resolution_utf8_bad(x->res)))
+		add(top, "utf8_repaired", fjson_object_new_boolean(1));
 	return top;
 }

@@ -27,6 +27,12 @@ static inline void nfp_json_add(struct fjson_object *o, const char *name, struct
 		fjson_object_object_add_ex(o, name, v, FJSON_OBJECT_ADD_KEY_IS_NEW | FJSON_OBJECT_KEY_IS_CONSTANT);
 }
 
+/* a JSON string of bytes from the line or a snapshot: as they are when well-formed UTF-8,
+ * else with each byte of an ill-formed sequence replaced by U+FFFD (nfp_utf8.c) */
+struct fjson_object *nfp_json_str(const char *p, size_t n);
+/* 1 if the resolution's strings (from a snapshot file) are not all well-formed UTF-8 */
+int nfp_resolution_utf8_bad(const struct nfp_resolution *res);
+
 /* NULL on allocation failure or for NFP_NONE */
 struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line);
 struct fjson_object *nfp_to_json_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x);

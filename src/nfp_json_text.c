@@ -2,6 +2,7 @@
  * for member and byte for byte as libfastjson prints it (FJSON_TO_STRING_PLAIN), without
  * building objects. For the command-line tool, where the text is all that is needed.
  * A unit test holds the two emitters equal over every corpus line. */
+#include <stdlib.h>
 #include <string.h>
 #include "nfp_json.h"
 #include "nfp_int.h"
@@ -33,13 +34,32 @@ static const unsigned char needs_esc[256] = {
 /* libfastjson's string escaping; runs of plain bytes are copied whole. Like libfastjson, a
  * string ends at its first NUL byte (rsyslog escapes control characters on receipt by
  * default, so NUL is rare; the message text itself is never changed). */
+static void put_str_valid(struct out *o, const char *s, size_t n);
+
+/* bytes that are not well-formed UTF-8 are written as U+FFFD, as nfp_json_str does */
 static void put_str(struct out *o, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t start = 0, i = 0;
 	const char *nul = memchr(s, 0, n);
 	if (nul != NULL)
 		n = (size_t)(nul - s);
+	if (nfp_utf8_valid(s, n) != n) {
+		char small[768], *b = n <= sizeof(small) / 3 ? small : malloc(3 * n);
+		if (b == NULL) {
+			put_str_valid(o, "", 0);
+			return;
+		}
+		put_str_valid(o, b, nfp_utf8_repair(s, n, b));
+		if (b != small)
+			free(b);
+		return;
+	}
+	put_str_valid(o, s, n);
+}
+
+static void put_str_valid(struct out *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t start = 0, i = 0;
 	putc1(o, '"');
 	for (;;) {
 		while (i < n && !needs_esc[(unsigned char)s[i]])
@@ -343,6 +363,10 @@ size_t nfp_to_json_text_ex(const struct nfp_record *rec, const char *line, const
 		if (rec->flags & NFP_R_UNKNOWN_OVF)
 			PUTS(&o, ",\"...\"");
 		putc1(&o, ']');
+	}
+	if (nfp_record_utf8_bad(rec, line) || (x != NULL && nfp_resolution_utf8_bad(x->res))) {
+		put_key(&o, &first, "utf8_repaired");
+		PUTS(&o, "true");
 	}
 	putc1(&o, '}');
 	return o.n;

@@ -499,6 +499,11 @@ static void print_text(const struct walk *w, size_t idx)
 /* ---- JSON ---- */
 static void jstr(FILE *f, const char *s, size_t n)
 {
+	char small[768], *b = NULL;
+	if (nfp_utf8_valid(s, n) != n && (b = n <= sizeof(small) / 3 ? small : malloc(3 * n)) != NULL) {
+		n = nfp_utf8_repair(s, n, b); /* valid UTF-8 JSON whatever the lines held */
+		s = b;
+	}
 	fputc('"', f);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -510,6 +515,8 @@ static void jstr(FILE *f, const char *s, size_t n)
 			fputc(c, f);
 	}
 	fputc('"', f);
+	if (b != NULL && b != small)
+		free(b);
 }
 
 static void jkey(FILE *f, int *first, const char *k)

@@ -55,6 +55,67 @@ START_TEST(test_mac_no_duplicates)
 }
 END_TEST
 
+/* D4: UTF-8 (RFC 3629) */
+static const struct {
+	const char *in;
+	size_t valid;      /* well-formed prefix */
+	const char *fixed; /* repaired */
+} utf8_cases[] = {
+	{ "abc", 3, "abc" },
+	{ "\xc3\xa9t\xc3\xa9", 5, "\xc3\xa9t\xc3\xa9" },
+	{ "\xe2\x82\xac \xf0\x9f\x94\xa5", 8, "\xe2\x82\xac \xf0\x9f\x94\xa5" },
+	{ "a\xc0\x80", 1, "a\xef\xbf\xbd\xef\xbf\xbd" },             /* overlong NUL */
+	{ "\xe0\x80\x80", 0, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong */
+	{ "\xed\xa0\x80", 0, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* surrogate */
+	{ "\xf4\x90\x80\x80", 0, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* > U+10FFFF */
+	{ "\xf5x", 0, "\xef\xbf\xbdx" },
+	{ "x\x80y", 1, "x\xef\xbf\xbdy" },                             /* lone continuation */
+	{ "ok\xe2\x82", 2, "ok\xef\xbf\xbd\xef\xbf\xbd" },           /* cut short */
+	{ "\xff", 0, "\xef\xbf\xbd" },
+};
+
+START_TEST(test_utf8)
+{
+	char out[64];
+	const char *in = utf8_cases[_i].in;
+	ck_assert_uint_eq(nfp_utf8_valid(in, strlen(in)), utf8_cases[_i].valid);
+	size_t n = nfp_utf8_repair(in, strlen(in), out);
+	ck_assert_uint_eq(n, strlen(utf8_cases[_i].fixed));
+	ck_assert_mem_eq(out, utf8_cases[_i].fixed, n);
+	ck_assert_uint_eq(nfp_utf8_valid(out, n), n);
+}
+END_TEST
+
+/* a record with ill-formed bytes: both native emitters and ECS write valid UTF-8, say so */
+START_TEST(test_utf8_record)
+{
+	const char *l = "[\xff\xfe BLOCK] IN=e\xc3th0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=1 "
+			"PROTO=TCP SPT=1 DPT=2 WINDOW=3 RES=0x00 SYN URGP=0 X\x80=1 ";
+	struct nfp_record *r = parse_str(l);
+	struct fjson_object *j = nfp_to_json(r, l), *e;
+	struct nfp_ecs_meta m = { NULL, "h\xfe", l, strlen(l) };
+	char text[4096];
+	size_t n = nfp_to_json_text(r, l, text, sizeof(text));
+	const char *s = fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN);
+	ck_assert_int_eq(nfp_record_utf8_bad(r, l), 1);
+	ck_assert_uint_eq(nfp_utf8_valid(s, strlen(s)), strlen(s));
+	ck_assert_ptr_nonnull(strstr(s, "\"prefix\":\"[\xef\xbf\xbd\xef\xbf\xbd BLOCK] \""));
+	ck_assert_ptr_nonnull(strstr(s, ",\"utf8_repaired\":true}"));
+	ck_assert(n == strlen(s) && memcmp(text, s, n) == 0);
+	e = nfp_to_ecs(r, l, &m);
+	s = fjson_object_to_json_string_ext(e, FJSON_TO_STRING_PLAIN);
+	ck_assert_uint_eq(nfp_utf8_valid(s, strlen(s)), strlen(s));
+	ck_assert_ptr_nonnull(strstr(s, "\"utf8_repaired\":true"));
+	fjson_object_put(j);
+	fjson_object_put(e);
+	/* a clean record has no flag */
+	l = "x: IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=UDP SPT=1 DPT=2 LEN=20 ";
+	j = nfp_to_json(parse_str(l), l);
+	ck_assert_ptr_null(strstr(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN), "utf8_repaired"));
+	fjson_object_put(j);
+}
+END_TEST
+
 START_TEST(test_doc)
 {
 	struct nfp_record *r = parse_str(docs[_i].line);
@@ -156,6 +217,8 @@ Suite *json_suite(void)
 	Suite *s = suite_create("json");
 	TCase *tc = tcase_create("native");
 	tcase_add_test(tc, test_mac_no_duplicates);
+	tcase_add_loop_test(tc, test_utf8, 0, (int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])));
+	tcase_add_test(tc, test_utf8_record);
 	tcase_add_loop_test(tc, test_doc, 0, (int)(sizeof(docs) / sizeof(docs[0])));
 	tcase_add_test(tc, test_none_is_null);
 	tcase_add_test(tc, test_text_equals_object);
