@@ -8,7 +8,9 @@ these machines). Faithful where rsyslog's omelasticsearch depends on it:
                         real response shape; documents checked against the matching template's
                         mappings ("dynamic": "strict": an unmapped field is a per-item 400
                         strict_dynamic_mapping_exception, a wrong type a per-item 400
-                        mapper_parsing_exception); "create" of an existing _id is a 409.
+                        mapper_parsing_exception, a keyword over Lucene's 32,766-byte term
+                        limit without ignore_above a 400 illegal_argument_exception);
+                        "create" of an existing _id is a 409.
 Fault switches (POST /_mock/faults?item429=N&item503=N&status=503&requests=N&drop=N): the next
 N bulk requests get every item answered 429 es_rejected_execution_exception (or 503
 unavailable_shards_exception), or the whole request answered with an HTTP status, or the
@@ -35,7 +37,14 @@ def check_leaf(path, v, m):
                 ok = False
         elif t == "long":
             ok = isinstance(x, int) and not isinstance(x, bool) and -2**63 <= x < 2**63
-        elif t in ("keyword", "text", "match_only_text"):
+        elif t == "keyword":
+            ok = isinstance(x, str)
+            # Lucene's limit on one term: a longer keyword is refused unless ignore_above
+            # makes Elasticsearch skip indexing it (the value stays in _source)
+            if ok and len(x.encode("utf-8")) > 32766 and not ("ignore_above" in m and len(x) > m["ignore_above"]):
+                return ("illegal_argument_exception",
+                        f"Document contains at least one immense term in field=\"{path}\" (whose UTF8 encoding is longer than the max length 32766)")
+        elif t in ("text", "match_only_text"):
             ok = isinstance(x, str)
         elif t == "date":
             ok = isinstance(x, str) and DATE.match(x) is not None
