@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A libFuzzer campaign over parse + all emitters (clang, ASan+UBSan), seeded with every corpus
 # line. Not part of make check (the replay of the seeds is); run it by hand:
-#   bash tests/fuzz/campaign.sh [SECONDS]        (default 120; apt-get install clang libclang-rt-14-dev)
+#   bash tests/fuzz/campaign.sh [SECONDS] [MAX_LEN]   (default 120 s, 65536 bytes; apt-get install clang libclang-rt-14-dev)
+# Inputs are single lines of every dialect (kernel LOG/TRACE, ebtables, both monitors) and whole
+# ruleset files (the entry also reads every input as a ruleset); -timeout=2 makes any input that
+# takes 2 s (a quadratic path on a long line) a finding.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-120}
@@ -16,7 +19,9 @@ for f in "$top"/tests/golden/seed/*.txt "$top"/tests/explain/*/*.v4 "$top"/tests
 	i=$((i + 1)); cp "$f" "$work/corpus/s$i"
 done
 cd "$top"
-clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags libfastjson) \
+# ENTRY=lines (default: parse, resolve, emit) or rules (ruleset files): one half per campaign
+case ${ENTRY:-lines} in lines) half=-DFUZZ_LINES_ONLY ;; rules) half=-DFUZZ_RULES_ONLY ;; *) half= ;; esac
+clang -g -O1 $half -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags libfastjson) \
 	src/nfp_*.c tests/fuzz/fuzz_nfp.c $(pkg-config --libs libfastjson) -o "$work/fuzz"
 echo "seeds: $i; crashes, if any, are written to $work"
-cd "$work" && ./fuzz -max_total_time="$secs" -max_len=4096 corpus
+cd "$work" && ./fuzz -max_total_time="$secs" -max_len="${2:-65536}" -timeout=2 -print_final_stats=1 corpus

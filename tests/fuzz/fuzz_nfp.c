@@ -2,7 +2,9 @@
  * object, native text, ECS) over any byte string, and the same bytes read as a ruleset file
  * in both formats; must never crash, leak or read past len, and the two native emitters
  * must agree. Built with clang -fsanitize=fuzzer for campaigns; replay_main.c runs it in
- * `make check`. */
+ * `make check`. Campaigns build one half at a time for speed: -DFUZZ_LINES_ONLY (lines:
+ * parse, resolve, emit) or -DFUZZ_RULES_ONLY (ruleset files: read, then the fixed trace and
+ * LOG lines below resolved against what was read). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (size)
 		memcpy(line, data, size);
+#ifndef FUZZ_RULES_ONLY
 	if (nfp_parse(line, size, &rec) != NFP_NONE) {
 		static char text[1 << 18];
 		struct nfp_ecs_meta m = { "2026-11-27T00:00:00+00:00", "fuzz", line, size };
@@ -65,12 +68,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fjson_object_put(e);
 		}
 	}
-	/* the same bytes as a ruleset file */
+#endif
+#ifndef FUZZ_LINES_ONLY
+	/* the same bytes as a ruleset file, and lines of every kind resolved against it */
 	{
+		static const char *const probes[] = {
+			"TRACE: nat:PREROUTING:rule:1 IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=TCP SPT=1 DPT=22 WINDOW=1 RES=0x00 SYN URGP=0 ",
+			"TRACE: filter:INPUT:policy:2 IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=UDP SPT=1 DPT=2 LEN=40 ",
+			"TRACE: filter:q:return:2 IN=eth0 OUT= SRC=fd00::1 DST=fd00::2 LEN=60 TC=0 HOPLIMIT=64 FLOWLBL=1 PROTO=TCP SPT=1 DPT=22 WINDOW=1 RES=0x00 SYN URGP=0 ",
+			"fw: IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 PROTO=TCP SPT=1 DPT=22 WINDOW=1 RES=0x00 SYN URGP=0 ",
+			" TRACE: 2 0427ffe5 nat:PREROUTING:rule:0x2:ACCEPT  -4 -t nat -A PREROUTING -j q",
+			"trace id 1 inet fw input rule jump svc # handle 9 (verdict jump svc)",
+			"trace id 1 inet fw svc rule tcp dport 22 log prefix \"ssh: \" accept (verdict accept)",
+			"trace id 1 inet fw input policy drop ",
+		};
 		char err[256];
-		nfp_ruleset_free(nfp_ruleset_parse(line, size, NFP_RS_IPTABLES, "fuzz", err, sizeof(err)));
-		nfp_ruleset_free(nfp_ruleset_parse(line, size, NFP_RS_NFT, "fuzz", err, sizeof(err)));
+		struct nfp_ruleset *ipt = nfp_ruleset_parse(line, size, NFP_RS_IPTABLES, "fuzz", err, sizeof(err));
+		struct nfp_ruleset *nft = nfp_ruleset_parse(line, size, NFP_RS_NFT, "fuzz", err, sizeof(err));
+		struct nfp_snapshots ss = { ipt, ipt, nft };
+		struct nfp_resolution res;
+		if (ipt != NULL || nft != NULL)
+			for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+				static struct nfp_record pr;
+				nfp_parse(probes[i], strlen(probes[i]), &pr);
+				nfp_resolve(&ss, &pr, probes[i], &res);
+				struct nfp_extra x = { NULL, 0, &res };
+				struct fjson_object *j = nfp_to_json_ex(&pr, probes[i], &x);
+				fjson_object_put(j);
+			}
+		nfp_ruleset_free(ipt);
+		nfp_ruleset_free(nft);
 	}
+#endif
 	free(line);
 	return 0;
 }
