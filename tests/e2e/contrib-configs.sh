@@ -9,7 +9,7 @@ cp "$top_srcdir/tests/explain/xtables/rules.v4" "$WORK/lib/rules.v4"
 cp "$top_srcdir/tests/golden/seed/iptables-save-nat.txt" "$WORK/lib/rules.v6"
 cp "$top_srcdir/tests/explain/nft/ruleset-a.nft" "$WORK/lib/ruleset.nft"
 for f in "$top_srcdir"/contrib/rsyslog.d/*.conf; do
-	sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" -e "s|/var/log/|$WORK/log/|g" \
+	sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" -e "s|/var/log/|$WORK/log/|g" -e "s|/var/spool/rsyslog/|$WORK/spool/|g" \
 		-e "s|/var/lib/mmnetfilter/|$WORK/lib/|g" "$f" > "$WORK/rsyslog.d/$(basename "$f")"
 done
 printf 'global(workDirectory="%s")\ninclude(file="%s/rsyslog.d/*.conf")\n' "$WORK" "$WORK" > "$WORK/rsyslog.conf"

@@ -87,6 +87,8 @@ for i, raw in enumerate(open(out, "rb"), 1):
         bad.append(f"line {i}: native and ECS disagree on being a record")
     if e is not None:
         ecs += 1
+        if len(e.get("event", {}).get("id", "")) != 40:
+            bad.append(f"line {i}: no 40-hex event.id")
         err = validate(e, props)
         if err:
             bad.append(f"line {i}: ECS refused: {err[0]}: {err[1][:200]}")

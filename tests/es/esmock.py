@@ -11,12 +11,17 @@ these machines). Faithful where rsyslog's omelasticsearch depends on it:
                         mapper_parsing_exception, a keyword over Lucene's 32,766-byte term
                         limit without ignore_above a 400 illegal_argument_exception);
                         "create" of an existing _id is a 409.
-Fault switches (POST /_mock/faults?item429=N&item503=N&status=503&requests=N&drop=N): the next
-N bulk requests get every item answered 429 es_rejected_execution_exception (or 503
-unavailable_shards_exception), or the whole request answered with an HTTP status, or the
+  POST /<index>/_search   {"query": {"ids": {"values": [...]}}}: which of these _ids are stored
+  POST /<index>/_refresh
+Fault switches (POST /_mock/faults?item429=N&item503=N&status=503&requests=N&body=0|1|2&drop=N):
+the next N bulk requests get every item answered 429 es_rejected_execution_exception (or 503
+unavailable_shards_exception), or the whole request answered with an HTTP status and a JSON
+error (body=0), an HTML page as a proxy sends it (body=1) or an empty body (body=2), or the
 connection dropped without an answer.
+--store FILE: every acknowledged document is written there before the answer, and read back
+at start: a restart (even kill -9) loses nothing it acknowledged.
 GET /_mock/docs: {"count": n, "docs": [...]} of everything stored; GET /_mock/stats.
-Usage: esmock.py --template FILE --port-file FILE [--port 0]
+Usage: esmock.py --template FILE --port-file FILE [--port 0] [--store FILE]
 The validation is importable: validate(doc, mappings) -> None or (type, reason).
 """
 import argparse, ipaddress, json, re, threading
@@ -79,7 +84,8 @@ class State:
         self.docs = {}        # (index, id) -> doc
         self.order = []
         self.seq = 0
-        self.faults = {"item429": 0, "item503": 0, "status": 0, "requests": 0, "drop": 0}
+        self.faults = {"item429": 0, "item503": 0, "status": 0, "requests": 0, "body": 0, "drop": 0}
+        self.store = None
         self.stats = {"bulk_requests": 0, "items": 0, "created": 0, "rejected_400": 0, "conflict_409": 0,
                       "item_429": 0, "whole_status": 0, "dropped": 0}
 
@@ -144,6 +150,16 @@ class H(BaseHTTPRequestHandler):
             with S.lock:
                 S.faults.update(q)
             return self.reply(200, S.faults)
+        if u.path.endswith("/_refresh"):
+            self.body()
+            return self.reply(200, {"_shards": {"total": 1, "successful": 1, "failed": 0}})
+        if u.path.endswith("/_search"):
+            q = json.loads(self.body() or b"{}")
+            index = u.path[1:-len("/_search")]
+            ids = q.get("query", {}).get("ids", {}).get("values", [])
+            with S.lock:
+                hits = [{"_index": index, "_id": i} for i in ids if (index, i) in S.docs]
+            return self.reply(200, {"took": 1, "timed_out": False, "hits": {"total": {"value": len(hits), "relation": "eq"}, "hits": hits}})
         if not u.path.endswith("/_bulk"):
             return self.reply(404, {"status": 404})
         raw = self.body()
@@ -160,6 +176,12 @@ class H(BaseHTTPRequestHandler):
                 f["requests"] -= 1
                 S.stats["whole_status"] += 1
                 st = f["status"]
+                if f["body"] == 1:
+                    return self.reply(st, f"<html><head><title>{st} Service Temporarily Unavailable</title></head><body>"
+                                          f"<center><h1>{st} Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>\n",
+                                      "text/html")
+                if f["body"] == 2:
+                    return self.reply(st, b"", "text/plain")
                 return self.reply(st, {"error": {"type": "es_rejected_execution_exception" if st == 429 else "unavailable_shards_exception",
                                                  "reason": "injected by esmock"}, "status": st})
             reject_all = 0
@@ -201,6 +223,9 @@ class H(BaseHTTPRequestHandler):
                         S.docs[(index, _id)] = doc
                         if new:
                             S.order.append((index, _id))
+                        if S.store is not None:  # before the answer: acknowledged means stored
+                            S.store.write(json.dumps({"_index": index, "_id": _id, "doc": doc}) + "\n")
+                            S.store.flush()
                         S.stats["created"] += 1
                         res.update(_version=1, result="created" if new else "updated", status=201 if new else 200,
                                    _shards={"total": 1, "successful": 1, "failed": 0}, _seq_no=S.seq, _primary_term=1)
@@ -213,8 +238,24 @@ def main():
     ap.add_argument("--template", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--store")
     a = ap.parse_args()
     S.templates["netfilter"] = json.load(open(a.template))
+    if a.store:
+        try:
+            for l in open(a.store):
+                try:
+                    r = json.loads(l)
+                except ValueError:
+                    continue  # a line cut by kill -9 was never acknowledged
+                k = (r["_index"], r["_id"])
+                if k not in S.docs:
+                    S.order.append(k)
+                S.docs[k] = r["doc"]
+        except FileNotFoundError:
+            pass
+        S.store = open(a.store, "a")
+    ThreadingHTTPServer.allow_reuse_address = True  # a restart on the same port
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), H)
     srv.daemon_threads = True
     with open(a.port_file, "w") as f:
