@@ -547,53 +547,42 @@ int nfp_nft_family(const char *w, size_t n)
 	return -1;
 }
 
+/* the first byte at or after i that is outside a "quoted string" (with \ escapes), or n */
+static size_t unquoted(const char *s, size_t i, size_t n)
+{
+	while (i < n && s[i] == '"') {
+		for (i++; i < n && s[i] != '"'; i++)
+			if (s[i] == '\\' && i + 1 < n)
+				i++;
+		if (i < n)
+			i++;
+	}
+	return i;
+}
+
 /* brace balance of a line, outside quotes */
 static int braces(const char *s, size_t n)
 {
-	int d = 0, q = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (q) {
-			if (s[i] == '\\' && i + 1 < n)
-				i++;
-			else if (s[i] == '"')
-				q = 0;
-		} else if (s[i] == '"') {
-			q = 1;
-		} else if (s[i] == '{') {
-			d++;
-		} else if (s[i] == '}') {
-			d--;
-		}
-	}
+	int d = 0;
+	for (size_t i = unquoted(s, 0, n); i < n; i = unquoted(s, i + 1, n))
+		d += s[i] == '{' ? 1 : s[i] == '}' ? -1 : 0;
 	return d;
 }
 
 /* a trailing "# handle N" (outside quotes): returns the length without it */
 static size_t strip_handle(const char *s, size_t n, uint32_t *handle)
 {
-	int q = 0;
 	*handle = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (q) {
-			if (s[i] == '\\' && i + 1 < n)
-				i++;
-			else if (s[i] == '"')
-				q = 0;
-		} else if (s[i] == '"') {
-			q = 1;
-		} else if (s[i] == '#') {
-			size_t k = i;
-			const char *h = s + i;
-			size_t hn = n - i;
-			if (hn > 9 && memcmp(h, "# handle ", 9) == 0) {
-				uint64_t v = 0;
-				if (nfp_dec(h + 9, hn - 9, UINT32_MAX, &v) == hn - 9)
-					*handle = (uint32_t)v;
-			}
-			while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t'))
-				k--;
-			return k;
-		}
+	for (size_t i = unquoted(s, 0, n); i < n; i = unquoted(s, i + 1, n)) {
+		if (s[i] != '#')
+			continue;
+		size_t k = i;
+		uint64_t v = 0;
+		if (n - i > 9 && memcmp(s + i, "# handle ", 9) == 0 && nfp_dec(s + i + 9, n - i - 9, UINT32_MAX, &v) == n - i - 9)
+			*handle = (uint32_t)v;
+		while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t'))
+			k--;
+		return k;
 	}
 	return n;
 }

@@ -703,8 +703,11 @@ static void print_json(const struct walk *w)
 	free(sg);
 }
 
-static int read_input(FILE *in, int msg_mode, struct nfp_record *rec)
+static int msg_mode; /* -m: lines are message texts */
+
+static int read_input(FILE *in, void *ctx)
 {
+	struct nfp_record *rec = ctx;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t got;
@@ -756,21 +759,8 @@ int nfparse_explain(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (optind == argc) {
-		rc = read_input(stdin, msg, &rec);
-	} else {
-		for (int i = optind; i < argc; i++) {
-			FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "r");
-			if (f == NULL) {
-				fprintf(stderr, "nfparse explain: %s: %s\n", argv[i], strerror(errno));
-				rc = 1;
-				continue;
-			}
-			rc |= read_input(f, msg, &rec);
-			if (f != stdin)
-				fclose(f);
-		}
-	}
+	msg_mode = msg;
+	rc = nfparse_each_input(argc, argv, optind, "nfparse explain", read_input, &rec);
 	for (size_t i = 0; i < nwalks; i++) {
 		if (json)
 			print_json(&walks[i]);

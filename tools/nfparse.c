@@ -190,6 +190,38 @@ done:
 	return rc || ferror(in) ? 1 : 0;
 }
 
+int nfparse_each_input(int argc, char **argv, int first, const char *who, int (*fn)(FILE *in, void *ctx), void *ctx)
+{
+	int rc = 0;
+	if (first >= argc)
+		return fn(stdin, ctx);
+	for (int i = first; i < argc; i++) {
+		FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "r");
+		if (f == NULL) {
+			fprintf(stderr, "%s: %s: %s\n", who, argv[i], strerror(errno));
+			rc = 1;
+			continue;
+		}
+		rc |= fn(f, ctx);
+		if (f != stdin)
+			fclose(f);
+	}
+	return rc;
+}
+
+struct run_args {
+	enum input_mode mode;
+	int all, quiet;
+	struct stats *st;
+	struct nfp_record *rec;
+};
+
+static int run_input(FILE *in, void *ctx)
+{
+	struct run_args *a = ctx;
+	return run(in, a->mode, a->all, a->quiet, a->st, a->rec);
+}
+
 int nfparse_load_rules(struct nfp_snapshots *ss, int which, const char *path)
 {
 	char err[512];
@@ -248,21 +280,8 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind == argc) {
-		rc = run(stdin, mode, all, quiet, &st, &rec);
-	} else {
-		for (int i = optind; i < argc; i++) {
-			FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "r");
-			if (f == NULL) {
-				fprintf(stderr, "nfparse: %s: %s\n", argv[i], strerror(errno));
-				rc = 1;
-				continue;
-			}
-			rc |= run(f, mode, all, quiet, &st, &rec);
-			if (f != stdin)
-				fclose(f);
-		}
-	}
+	struct run_args ra = { mode, all, quiet, &st, &rec };
+	rc = nfparse_each_input(argc, argv, optind, "nfparse", run_input, &ra);
 	if (fflush(stdout) != 0)
 		rc = 1;
 	if (stats)

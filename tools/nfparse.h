@@ -2,6 +2,7 @@
 #ifndef NFPARSE_H_INCLUDED
 #define NFPARSE_H_INCLUDED
 #include <stddef.h>
+#include <stdio.h>
 #include "nfp_resolve.h"
 
 #ifndef NFPARSE_VERSION
@@ -16,4 +17,7 @@ size_t nfparse_syslog_msg(const char *s, size_t n, size_t *host, size_t *hostlen
 int nfparse_load_rules(struct nfp_snapshots *ss, int which, const char *path);
 void nfparse_free_rules(struct nfp_snapshots *ss);
 int nfparse_explain(int argc, char **argv);
+/* fn over each FILE of argv[first..argc) ("-" = stdin), or over stdin when there is none;
+ * an unreadable file is reported as "<who>: FILE: why"; returns 1 if anything failed */
+int nfparse_each_input(int argc, char **argv, int first, const char *who, int (*fn)(FILE *in, void *ctx), void *ctx);
 #endif

@@ -24,12 +24,7 @@ fi
 host=${es#http://}; port=${host##*:}; host=${host%%:*}
 
 # the contrib configuration, with this test's server, files and work directory
-sed -e "s|server=\"localhost\"|server=\"$host\"|; s|serverport=\"9200\"|serverport=\"$port\"|" \
-    -e "s|/var/log/rsyslog-netfilter-es-errors.json|$WORK/es-errors.json|; s|/var/log/rsyslog-netfilter-es-rejected.json|$WORK/es-rejected.json|" \
-    -e "s|/var/spool/rsyslog/|$WORK/spool/|" \
-    -e "s|action.resumeInterval=\"5\"|action.resumeInterval=\"1\"|" \
-    "$top_srcdir/contrib/rsyslog.d/mmnetfilter-elasticsearch.conf" > "$WORK/es.conf"
-sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" "$top_srcdir/contrib/rsyslog.d/mmnetfilter-base.conf" > "$WORK/base.conf"
+es_contrib_conf "$host" "$port"
 cat > "$WORK/rsyslog.conf" <<CONF
 global(workDirectory="$WORK")
 include(file="$WORK/base.conf")

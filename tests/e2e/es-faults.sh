@@ -20,11 +20,7 @@ es_start
 trap 'kill -9 $ES_PID 2>/dev/null; cleanup' EXIT
 port=$(cat "$WORK/esport"); es=http://127.0.0.1:$port
 
-sed -e "s|server=\"localhost\"|server=\"127.0.0.1\"|; s|serverport=\"9200\"|serverport=\"$port\"|" \
-    -e "s|/var/log/rsyslog-netfilter-es-errors.json|$WORK/es-errors.json|; s|/var/log/rsyslog-netfilter-es-rejected.json|$WORK/es-rejected.json|" \
-    -e "s|/var/spool/rsyslog/|$WORK/spool/|" -e "s|action.resumeInterval=\"5\"|action.resumeInterval=\"1\"|" \
-    "$top_srcdir/contrib/rsyslog.d/mmnetfilter-elasticsearch.conf" > "$WORK/es.conf"
-sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" "$top_srcdir/contrib/rsyslog.d/mmnetfilter-base.conf" > "$WORK/base.conf"
+es_contrib_conf 127.0.0.1 "$port"
 cat > "$WORK/rsyslog.conf" <<CONF
 global(workDirectory="$WORK")
 include(file="$WORK/base.conf")

@@ -113,3 +113,13 @@ template(name="nfjson" type="list") {
 }
 CONF
 }
+
+# es_contrib_conf HOST PORT: the contrib base and Elasticsearch snippets as $WORK/base.conf and
+# $WORK/es.conf, with this test's module, server, files, spool and a 1 s resume interval
+es_contrib_conf() {
+	sed -e "s|server=\"localhost\"|server=\"$1\"|; s|serverport=\"9200\"|serverport=\"$2\"|" \
+	    -e "s|/var/log/rsyslog-netfilter-es-errors.json|$WORK/es-errors.json|; s|/var/log/rsyslog-netfilter-es-rejected.json|$WORK/es-rejected.json|" \
+	    -e "s|/var/spool/rsyslog/|$WORK/spool/|" -e "s|action.resumeInterval=\"5\"|action.resumeInterval=\"1\"|" \
+	    "$top_srcdir/contrib/rsyslog.d/mmnetfilter-elasticsearch.conf" > "$WORK/es.conf"
+	sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" "$top_srcdir/contrib/rsyslog.d/mmnetfilter-base.conf" > "$WORK/base.conf"
+}

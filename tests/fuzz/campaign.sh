@@ -24,4 +24,6 @@ case ${ENTRY:-lines} in lines) half=-DFUZZ_LINES_ONLY ;; rules) half=-DFUZZ_RULE
 clang -g -O1 $half -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags libfastjson) \
 	src/nfp_*.c tests/fuzz/fuzz_nfp.c $(pkg-config --libs libfastjson) -o "$work/fuzz"
 echo "seeds: $i; crashes, if any, are written to $work"
-cd "$work" && ./fuzz -max_total_time="$secs" -max_len="${2:-65536}" -timeout=2 -print_final_stats=1 corpus
+# FORKS=N runs N fuzzing processes (libFuzzer -fork) sharing the corpus
+cd "$work" && ./fuzz -max_total_time="$secs" -max_len="${2:-65536}" -timeout=2 -print_final_stats=1 \
+	${FORKS:+-fork="$FORKS" -ignore_crashes=0} corpus

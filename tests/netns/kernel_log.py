@@ -9,6 +9,8 @@ Everything created (namespaces, veth, rules) is deleted at the end, also on fail
 net.netfilter.nf_log_all_netns is set for the run and restored.
 """
 import argparse, json, os, random, select, signal, string, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netnslib import sh, kmsg_open, kmsg_read
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--input", choices=["imkmsg", "imklog"], required=True)
@@ -25,12 +27,6 @@ UCHAIN = f"MNF{RUN}"
 P = f"mnf{RUN}"  # marker in every prefix
 PREFIX29 = (P + ":x:DROP:" + "z" * 29)[:29]
 
-def sh(*cmd, ns=None, check=True, input=None):
-    full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
-    r = subprocess.run(full, capture_output=True, text=True, input=input)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{' '.join(full)}: {r.stderr.strip()}")
-    return r.stdout
 
 created = []
 old_all_netns = open("/proc/sys/net/netfilter/nf_log_all_netns").read().strip()
@@ -187,22 +183,7 @@ def get(d, path):
 def mac_of(ns, ifc):
     return sh("cat", f"/sys/class/net/{ifc}/address", ns=ns).strip()
 
-def kmsg_open():
-    fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
-    os.lseek(fd, 0, os.SEEK_END)
-    return fd
 
-def kmsg_read(fd):
-    lines = []
-    while True:
-        try:
-            rec = os.read(fd, 8192)
-        except BlockingIOError:
-            return lines
-        except OSError:  # EPIPE: overwritten records
-            continue
-        head, _, text = rec.decode("utf-8", "replace").partition(";")
-        lines.append(text.split("\n", 1)[0])
 
 def on_term(signum, frame):
     raise SystemExit(f"stopped by signal {signum}")  # so that teardown() runs

@@ -20,6 +20,8 @@ matches its fate at S (delivered = accept, not delivered = drop) and the decidin
 Everything created is deleted at the end, also on failure; nf_log_all_netns is restored.
 """
 import argparse, collections, json, os, random, re, signal, string, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netnslib import sh, kmsg_open, kmsg_read
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--stack", choices=["legacy", "xtables", "nft"], required=True)
@@ -34,12 +36,6 @@ IC, IRC, IS, IRS = f"wc{RUN}", f"wrc{RUN}", f"ws{RUN}", f"wrs{RUN}"
 C4, RC4, S4, RS4 = "10.72.1.2", "10.72.1.1", "10.72.2.2", "10.72.2.1"
 C6, RC6, S6, RS6 = "fd72:1::2", "fd72:1::1", "fd72:2::2", "fd72:2::1"
 
-def sh(*cmd, ns=None, check=True, input=None):
-    full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
-    r = subprocess.run(full, capture_output=True, text=True, input=input)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{' '.join(full)}: {r.stderr.strip()}")
-    return r.stdout
 
 created = []
 old_all_netns = open("/proc/sys/net/netfilter/nf_log_all_netns").read().strip()
@@ -181,21 +177,7 @@ def counters():
         out[fam] = [int(l.split()[0]) for l in lines if l.strip()]
     return out
 
-def kmsg_open():
-    fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
-    os.lseek(fd, 0, os.SEEK_END)
-    return fd
 
-def kmsg_read(fd):
-    lines = []
-    while True:
-        try:
-            rec = os.read(fd, 8192)
-        except BlockingIOError:
-            return lines
-        except OSError:
-            continue
-        lines.append(rec.decode("utf-8", "replace").partition(";")[2].split("\n", 1)[0])
 
 def on_term(signum, frame):
     raise SystemExit(f"stopped by signal {signum}")
