@@ -525,6 +525,21 @@ static void jkey(FILE *f, int *first, const char *k)
 	*first = 0;
 }
 
+static void jmember(int *first, const char *k, const char *s, size_t n)
+{
+	jkey(stdout, first, k);
+	jstr(stdout, s, n);
+}
+
+/* a step's number as the walk lists it (packet lines are not steps) */
+static size_t step_index(const struct walk *w, size_t i)
+{
+	size_t idx = 0;
+	for (size_t k = 0; k <= i; k++)
+		idx += w->steps[k].st.type != NFP_ST_PACKET;
+	return idx;
+}
+
 struct jsink {
 	int first;
 };
@@ -549,13 +564,10 @@ static void step_json(const struct estep *e, size_t index)
 	jkey(stdout, &first, "index");
 	printf("%zu", index);
 	s = S(e, e->st.table, &n);
-	jkey(stdout, &first, "table");
-	jstr(stdout, s, n);
+	jmember(&first, "table", s, n);
 	s = S(e, e->st.chain, &n);
-	jkey(stdout, &first, "chain");
-	jstr(stdout, s, n);
-	jkey(stdout, &first, "type");
-	jstr(stdout, ty[e->st.type], strlen(ty[e->st.type]));
+	jmember(&first, "chain", s, n);
+	jmember(&first, "type", ty[e->st.type], strlen(ty[e->st.type]));
 	if (e->st.number) {
 		jkey(stdout, &first, "rulenum");
 		printf("%u", e->st.number);
@@ -623,23 +635,17 @@ static void print_json(const struct walk *w)
 		const char *x;
 		printf("%s{", s ? "," : "");
 		x = S(f, f->st.table, &n);
-		jkey(stdout, &f2, "table");
-		jstr(stdout, x, n);
+		jmember(&f2, "table", x, n);
 		x = S(f, f->st.chain, &n);
-		jkey(stdout, &f2, "chain");
-		jstr(stdout, x, n);
-		jkey(stdout, &f2, "verdict");
-		jstr(stdout, nfp_verdict_name(sg[s].v), strlen(nfp_verdict_name(sg[s].v)));
+		jmember(&f2, "chain", x, n);
+		jmember(&f2, "verdict", nfp_verdict_name(sg[s].v), strlen(nfp_verdict_name(sg[s].v)));
 		if (sg[s].inferred) {
 			jkey(stdout, &f2, "inferred");
 			fputs("true", stdout);
 		}
 		if (sg[s].decided >= 0) {
-			size_t idx = 0;
-			for (size_t i = 0; i <= (size_t)sg[s].decided; i++)
-				idx += w->steps[i].st.type != NFP_ST_PACKET;
 			jkey(stdout, &f2, "step");
-			printf("%zu", idx);
+			printf("%zu", step_index(w, (size_t)sg[s].decided));
 		}
 		putchar('}');
 		if (nfp_verdict_final(sg[s].v) && fin < 0)
@@ -655,12 +661,9 @@ static void print_json(const struct walk *w)
 		const struct estep *d = &w->steps[sg[fin].decided];
 		enum nfp_verdict v = sg[fin].v == NFP_V_NAT ? NFP_V_ACCEPT : sg[fin].v;
 		struct never nv;
-		size_t idx = 0;
-		for (size_t i = 0; i <= (size_t)sg[fin].decided; i++)
-			idx += w->steps[i].st.type != NFP_ST_PACKET;
 		jstr(stdout, nfp_verdict_name(v), strlen(nfp_verdict_name(v)));
 		jkey(stdout, &first, "decided_by");
-		step_json(d, idx);
+		step_json(d, step_index(w, (size_t)sg[fin].decided));
 		if (never_run(w, &sg[fin], &nv)) {
 			jkey(stdout, &first, "never_run");
 			putchar('[');
