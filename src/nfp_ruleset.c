@@ -250,20 +250,24 @@ static struct nfp_rs_str decode(struct loader *ld, const char *s, size_t n)
 size_t nfp_rs_normalize(const char *s, size_t n, char *d)
 {
 	size_t k = 0, i = skip_ws(s, 0, n);
+	/* never longer than the input: a space is written only where the input has whitespace
+	 * (a quoted string glued to the next word, "a"b, stays glued) */
 	while (i < n) {
-		size_t e = tok_end(s, i, n);
+		size_t e = tok_end(s, i, n), j;
 		if (e - i == 1 && s[i] == '#')
 			break;
-		if (k > 0)
-			d[k++] = ' ';
 		memcpy(d + k, s + i, e - i);
 		k += e - i;
-		int counter = eqword(s + i, e - i, "counter");
-		i = skip_ws(s, e, n);
-		if (counter && eqword(s + i, tok_end(s, i, n) - i, "packets"))
-			for (int t = 0; t < 4 && i < n; t++)
-				i = skip_ws(s, tok_end(s, i, n), n);
+		j = skip_ws(s, e, n);
+		if (eqword(s + i, e - i, "counter") && eqword(s + j, tok_end(s, j, n) - j, "packets"))
+			for (int t = 0; t < 4 && j < n; t++)
+				j = skip_ws(s, tok_end(s, j, n), n);
+		if (j > e && j < n)
+			d[k++] = ' ';
+		i = j;
 	}
+	while (k > 0 && d[k - 1] == ' ')
+		k--;
 	return k;
 }
 

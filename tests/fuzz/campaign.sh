@@ -24,6 +24,15 @@ case ${ENTRY:-lines} in lines) half=-DFUZZ_LINES_ONLY ;; rules) half=-DFUZZ_RULE
 clang -g -O1 $half -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags libfastjson) \
 	src/nfp_*.c tests/fuzz/fuzz_nfp.c $(pkg-config --libs libfastjson) -o "$work/fuzz"
 echo "seeds: $i; crashes, if any, are written to $work"
-# FORKS=N runs N fuzzing processes (libFuzzer -fork) sharing the corpus
-cd "$work" && ./fuzz -max_total_time="$secs" -max_len="${2:-65536}" -timeout=2 -print_final_stats=1 \
-	${FORKS:+-fork="$FORKS" -ignore_crashes=0} corpus
+# JOBS=N runs N fuzzing processes side by side on the one corpus (their logs: fuzz-<i>.log);
+# the executions are summed at the end
+cd "$work"
+rc=0
+./fuzz -max_total_time="$secs" -max_len="${2:-65536}" -timeout=2 -print_final_stats=1 \
+	${JOBS:+-jobs="$JOBS" -workers="$JOBS"} corpus || rc=$?
+if [ -n "${JOBS:-}" ]; then
+	cat fuzz-*.log | grep -E '^(stat::|==|SUMMARY)' || true
+	echo "campaign: $(cat fuzz-*.log | sed -n 's/^stat::number_of_executed_units: *//p' | awk '{s += $1} END {print s}') executions in $JOBS processes," \
+		"coverage $(cat fuzz-*.log | grep -Eo 'cov: [0-9]+' | sort -t' ' -k2 -n | tail -1)"
+fi
+exit $rc

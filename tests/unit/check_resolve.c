@@ -372,6 +372,26 @@ START_TEST(test_packet_id)
 }
 END_TEST
 
+/* the normalized text is never longer than the rule text (a fuzzer found an 8 KiB monitor
+ * line of quotes glued to words that overflowed the match buffer) */
+START_TEST(test_normalize_bound)
+{
+	static char in[9000], out[9000], line[9200];
+	for (size_t i = 0; i < sizeof(in) - 1; i++)
+		in[i] = "\"ab\"c  \t"[i % 8];
+	in[sizeof(in) - 1] = 0;
+	ck_assert_uint_le(nfp_rs_normalize(in, strlen(in), out), strlen(in));
+	const char *r = "a  \"b c\"d counter packets 1 bytes 2 e # handle 3";
+	ck_assert_uint_eq(nfp_rs_normalize(r, strlen(r), out), 18);
+	ck_assert(memcmp(out, "a \"b c\"d counter e", 18) == 0);
+	/* and through resolution: an 8 KiB echoed rule of glued quotes */
+	snprintf(line, sizeof(line), "trace id 1 inet fw svc rule %.8150s (verdict accept)", in);
+	struct nfp_resolution res;
+	nfp_resolve(snapshots(), parse_str(line), line, &res);
+	ck_assert_int_eq(res.status, NFP_RES_UNRESOLVED);
+}
+END_TEST
+
 Suite *resolve_suite(void)
 {
 	Suite *s = suite_create("resolve");
@@ -384,6 +404,7 @@ Suite *resolve_suite(void)
 	tcase_add_test(tc, test_log_action);
 	tcase_add_test(tc, test_monitor_fields);
 	tcase_add_test(tc, test_packet_id);
+	tcase_add_test(tc, test_normalize_bound);
 	suite_add_tcase(s, tc);
 	return s;
 }
