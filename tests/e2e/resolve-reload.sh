@@ -58,6 +58,10 @@ for l in sys.stdin:
         c[r["text"].split()[4] if "text" in r else "unresolved:" + r.get("unresolved", "-").replace(" ", "_")] += 1
 print(" ".join(f"{k}={v}" for k, v in sorted(c.items())))'
 }
+loaded() { # the snapshots.loaded counter as impstats last wrote it (once a second)
+	grep '"name": "mmnetfilter"' "$WORK/stats.log" 2>/dev/null | tail -n 1 |
+		python3 -c 'import json, sys; l = sys.stdin.read(); print(json.loads(l[l.index("{"):])["snapshots.loaded"] if l else 0)'
+}
 expect() { # expect WHAT GOT WANT
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
 	echo "  $1: $2"
@@ -108,7 +112,11 @@ cat "$WORK/v3" > "$rules" && touch -r "$WORK/ref" "$rules"
 sleep 1.2
 n0=$((sent + 1)); send 2; wait_lines "$WORK/out.jsonl" $sent
 expect "C no visible change" "$(texts $n0)" "qg-22222222-c4=2"
-kill -HUP "$RS_PID"; sleep 0.5
+before=$(loaded)
+kill -HUP "$RS_PID"
+# HUP is handled by rsyslogd's main thread: wait until the counter says the reload is done
+for i in $(seq 1 100); do [ "$(loaded)" -gt "$before" ] && break; sleep 0.1; done
+[ "$(loaded)" -gt "$before" ] || fail "C: HUP did not reload the snapshots within 10 s"
 n0=$((sent + 1)); send 2; wait_lines "$WORK/out.jsonl" $sent
 expect "C after HUP" "$(texts $n0)" "qg-33333333-c4=2"
 
