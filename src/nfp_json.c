@@ -86,7 +86,7 @@ static struct fjson_object *flags(enum nfp_field f, uint64_t bits)
 /* returns the packet's icmp/icmpv6 object, where a quoted packet goes; *trace gets the
  * trace object if there is one */
 static struct fjson_object *emit_pkt(struct fjson_object *top, const struct nfp_pkt *p, const char *line,
-				     struct fjson_object **trace)
+				     struct fjson_object **trace, const struct nfp_select *sel)
 {
 	struct fjson_object *grp[NFP_G__COUNT] = { [NFP_G_TOP] = top };
 	struct fjson_object *bad = NULL;
@@ -96,6 +96,8 @@ static struct fjson_object *emit_pkt(struct fjson_object *top, const struct nfp_
 		const union nfp_value *v = &p->v[f];
 		struct fjson_object *o;
 
+		if (!nfp_selected(sel, f) && !(sel->invalid && !nfp_has(p, (enum nfp_field)f)))
+			continue;
 		if (nfp_bad(p, (enum nfp_field)f) && !nfp_has(p, (enum nfp_field)f)) {
 			if (bad == NULL && (bad = fjson_object_new_object()) == NULL)
 				continue;
@@ -179,21 +181,22 @@ struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line)
 struct fjson_object *nfp_to_json_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x)
 {
 	struct fjson_object *top, *inner, *icmp, *trace = NULL;
+	const struct nfp_select *sel = x != NULL ? x->sel : NULL;
 
 	if (rec->type == NFP_NONE || (top = fjson_object_new_object()) == NULL)
 		return NULL;
 	add(top, "type", fjson_object_new_string(nfp_type_name(rec->type)));
-	icmp = emit_pkt(top, &rec->pkt[0], line, &trace);
-	if (trace != NULL && !nfp_has(&rec->pkt[0], NFP_F_TRACE_PACKET)) {
+	icmp = emit_pkt(top, &rec->pkt[0], line, &trace, sel);
+	if (trace != NULL && !nfp_has(&rec->pkt[0], NFP_F_TRACE_PACKET) && (sel == NULL || sel->packet)) {
 		char id[NFP_PKTID_MAX];
 		size_t n = nfp_packet_id(rec, line, x ? x->host : NULL, x ? x->hostlen : 0, id);
 		add(trace, "packet", fjson_object_new_string_len(id, (int)n));
 	}
-	if (rec->depth_seen && (inner = fjson_object_new_object()) != NULL) {
-		emit_pkt(inner, &rec->pkt[1], line, NULL);
+	if (rec->depth_seen && (sel == NULL || sel->inner) && (inner = fjson_object_new_object()) != NULL) {
+		emit_pkt(inner, &rec->pkt[1], line, NULL, NULL);
 		add(icmp != NULL ? icmp : top, "inner", inner);
 	}
-	if (x != NULL && x->res != NULL && x->res->status != NFP_RES_NONE) {
+	if (x != NULL && x->res != NULL && x->res->status != NFP_RES_NONE && (sel == NULL || sel->rule)) {
 		struct fjson_object *r = fjson_object_new_object();
 		if (r != NULL) {
 			struct nfp_rule_sink k = { rule_str, rule_num, r };
@@ -203,7 +206,7 @@ struct fjson_object *nfp_to_json_ex(const struct nfp_record *rec, const char *li
 	}
 	if (rec->flags & NFP_R_TRUNCATED)
 		add(top, "truncated", fjson_object_new_boolean(1));
-	if (rec->n_unknown > 0) {
+	if (rec->n_unknown > 0 && (sel == NULL || sel->unknown)) {
 		struct fjson_object *u = fjson_object_new_array();
 		if (u != NULL) {
 			for (unsigned i = 0; i < rec->n_unknown; i++)

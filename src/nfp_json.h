@@ -13,11 +13,25 @@
 /* What the emitters add beyond the line: the host mixed into a kernel TRACE record's
  * trace.packet, and the rule the record resolved to (the "rule" object). Either may be
  * absent; x itself may be NULL. */
+struct nfp_select; /* below */
 struct nfp_extra {
 	const char *host;
 	size_t hostlen;
 	const struct nfp_resolution *res;
+	const struct nfp_select *sel; /* native schema: only these fields (NULL: all) */
 };
+
+/* A field selection (nfp_select.c): the fields by bit, and the parts that are no field */
+struct nfp_select {
+	uint64_t f[NFP_PRESENT_WORDS];
+	unsigned char rule, unknown, invalid, inner, packet;
+};
+/* "ip.src,ports,trace,rule": 0, or -1 with "unknown field name 'x'" in err */
+int nfp_select_parse(const char *spec, struct nfp_select *sel, char *err, size_t errlen);
+static inline int nfp_selected(const struct nfp_select *s, unsigned f)
+{
+	return s == NULL || (int)((s->f[f >> 6] >> (f & 63)) & 1u);
+}
 
 /* Emitters' member add: names are string constants, added once per object, so libfastjson
  * neither copies nor searches them. NULL values are skipped. */

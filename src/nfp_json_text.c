@@ -214,14 +214,14 @@ struct pid {
 };
 
 static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, int depth, const char *line,
-		    const struct pid *pid);
+		    const struct pid *pid, const struct nfp_select *sel);
 
 static void put_inner(struct out *o, int *gfirst, const struct nfp_record *rec, const char *line)
 {
 	int ifirst = 1;
 	put_key(o, gfirst, "inner");
 	putc1(o, '{');
-	put_pkt(o, &ifirst, rec, 1, line, NULL);
+	put_pkt(o, &ifirst, rec, 1, line, NULL, NULL);
 	putc1(o, '}');
 }
 
@@ -236,21 +236,24 @@ static void close_group(struct out *o, unsigned open, int *gfirst, const struct 
 
 /* members of one packet into the currently open object (top or inner) */
 static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, int depth, const char *line,
-		    const struct pid *pid)
+		    const struct pid *pid, const struct nfp_select *sel)
 {
 	const struct nfp_pkt *p = &rec->pkt[depth];
 	unsigned open = NFP_G_TOP;
 	int gfirst = 1, any_bad = 0, inner_done = 0;
 
+	int with_inner = depth == 0 && rec->depth_seen && (sel == NULL || sel->inner);
 	for (unsigned f = nfp_next_set(p, 0); f < NFP_F__COUNT; f = nfp_next_set(p, f + 1)) {
 		const struct nfp_field_info *fi = &nfp_fields[f];
+		if (!nfp_selected(sel, f) && !(sel->invalid && !nfp_has(p, (enum nfp_field)f)))
+			continue;
 		if (!nfp_has(p, (enum nfp_field)f)) {
 			any_bad = 1;
 			continue;
 		}
 		if (fi->group != open) {
 			if (open != NFP_G_TOP) {
-				if (open == NFP_G_ICMP && depth == 0 && rec->depth_seen) {
+				if (open == NFP_G_ICMP && with_inner) {
 					put_inner(o, &gfirst, rec, line);
 					inner_done = 1;
 				}
@@ -275,7 +278,7 @@ static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, in
 		put_value(o, p, f, line);
 	}
 	if (open != NFP_G_TOP) {
-		if (open == NFP_G_ICMP && depth == 0 && rec->depth_seen) {
+		if (open == NFP_G_ICMP && with_inner) {
 			put_inner(o, &gfirst, rec, line);
 			inner_done = 1;
 		}
@@ -286,7 +289,8 @@ static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, in
 		put_key(o, tfirst, "invalid");
 		putc1(o, '{');
 		for (unsigned f = 0; f < NFP_F__COUNT; f++)
-			if (nfp_bad(p, (enum nfp_field)f) && !nfp_has(p, (enum nfp_field)f)) {
+			if (nfp_bad(p, (enum nfp_field)f) && !nfp_has(p, (enum nfp_field)f) &&
+			    (nfp_selected(sel, f) || sel->invalid)) {
 				const struct nfp_field_info *fi = &nfp_fields[f];
 				put_key(o, &bfirst, fi->keylen ? fi->key : fi->name);
 				put_str(o, line + p->v[f].s.off, p->v[f].s.len);
@@ -294,7 +298,7 @@ static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, in
 		putc1(o, '}');
 	}
 	/* a quoted packet with no ICMP object to hold it goes to the top (as nfp_json.c) */
-	if (depth == 0 && rec->depth_seen && !inner_done)
+	if (with_inner && !inner_done)
 		put_inner(o, tfirst, rec, line);
 }
 
@@ -333,14 +337,15 @@ size_t nfp_to_json_text_ex(const struct nfp_record *rec, const char *line, const
 
 	if (rec->type == NFP_NONE)
 		return 0;
-	if (rec->type == NFP_TRACE && !nfp_has(&rec->pkt[0], NFP_F_TRACE_PACKET))
+	const struct nfp_select *sel = x != NULL ? x->sel : NULL;
+	if (rec->type == NFP_TRACE && !nfp_has(&rec->pkt[0], NFP_F_TRACE_PACKET) && (sel == NULL || sel->packet))
 		pid.n = nfp_packet_id(rec, line, x ? x->host : NULL, x ? x->hostlen : 0, id);
 	putc1(&o, '{');
 	put_key(&o, &first, "type");
 	t = nfp_type_name(rec->type);
 	put_str(&o, t, strlen(t));
-	put_pkt(&o, &first, rec, 0, line, &pid);
-	if (x != NULL && x->res != NULL && x->res->status != NFP_RES_NONE) {
+	put_pkt(&o, &first, rec, 0, line, &pid, sel);
+	if (x != NULL && x->res != NULL && x->res->status != NFP_RES_NONE && (sel == NULL || sel->rule)) {
 		struct text_sink k = { &o, 1 };
 		struct nfp_rule_sink rk = { sink_str, sink_num, &k };
 		put_key(&o, &first, "rule");
@@ -352,7 +357,7 @@ size_t nfp_to_json_text_ex(const struct nfp_record *rec, const char *line, const
 		put_key(&o, &first, "truncated");
 		PUTS(&o, "true");
 	}
-	if (rec->n_unknown > 0) {
+	if (rec->n_unknown > 0 && (sel == NULL || sel->unknown)) {
 		put_key(&o, &first, "unknown");
 		putc1(&o, '[');
 		for (unsigned i = 0; i < rec->n_unknown; i++) {

@@ -98,6 +98,10 @@ static void usage(FILE *f)
 	      "  -m, --msg        input lines are message texts: do not strip a syslog header\n"
 	      "  -n, --no-output  parse (and build JSON) but write nothing: for timing\n"
 	      "  -s, --stats      counts per record type on stderr at the end\n"
+	      "  --fields LIST    only these fields of the native record (as the module's fields=):\n"
+	      "                   JSON paths (ip.src, tcp.dpt, prefix), objects (ip, tcp, trace), sets\n"
+	      "                   (addresses, ports, protocol, interfaces, action), rule, unknown, invalid,\n"
+	      "                   inner, all\n"
 	      "  --host NAME      host of lines without a syslog header (mixed into trace.packet,\n"
 	      "                   as the module mixes in the message's HOSTNAME)\n"
 	      "  RULES: ruleset snapshots the records are resolved against (adds the \"rule\" object):\n"
@@ -135,6 +139,8 @@ static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, 
 static int ecs_out;
 static struct nfp_snapshots snaps;
 static const char *fixed_host; /* --host: the host of lines that have no syslog header */
+static struct nfp_select fields_buf;
+static const struct nfp_select *fields_sel; /* --fields */
 
 static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats *st, struct nfp_record *rec)
 {
@@ -151,7 +157,7 @@ static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats 
 		st->lines++;
 		nfp_parse(line + off, n - off, rec);
 		struct nfp_resolution res;
-		struct nfp_extra x = { line + host, hostlen, &res };
+		struct nfp_extra x = { line + host, hostlen, &res, fields_sel };
 		if (hostlen == 0 && fixed_host != NULL)
 			x.host = fixed_host, x.hostlen = strlen(fixed_host);
 		nfp_resolve(&snaps, rec, line + off, &res);
@@ -252,7 +258,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ "iptables-rules", required_argument, NULL, '4' }, { "ip6tables-rules", required_argument, NULL, '6' },
 		{ "nft-rules", required_argument, NULL, 'N' }, { "host", required_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 }
+		{ "fields", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 }
 	};
 	enum input_mode mode = IN_AUTO;
 	int all = 0, quiet = 0, stats = 0, c, rc = 0;
@@ -271,6 +277,15 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'V': puts("nfparse " NFPARSE_VERSION); return 0;
 		case 'H': fixed_host = optarg; break;
+		case 'F': {
+			char err[256];
+			if (nfp_select_parse(optarg, &fields_buf, err, sizeof(err)) != 0) {
+				fprintf(stderr, "nfparse: --fields: %s\n", err);
+				return 2;
+			}
+			fields_sel = &fields_buf;
+			break;
+		}
 		case '4':
 		case '6':
 		case 'N':

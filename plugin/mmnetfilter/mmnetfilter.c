@@ -73,6 +73,7 @@ typedef struct _instanceData {
 	sbool useRawMsg;
 	char *rules[NFP_SNAP__COUNT];   /* snapshot files, NULL if not configured */
 	struct nfp_snapset *snaps;      /* NULL when no snapshot is configured */
+	struct nfp_select *sel;         /* fields=: the native record's fields (NULL: all) */
 	int initial_counted;            /* atomic: the load at startup is counted with the first message
 					 * (counters gathered during config load are dropped by rsyslog) */
 } instanceData;
@@ -96,6 +97,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "iptablesrules", eCmdHdlrString, 0 },
 	{ "ip6tablesrules", eCmdHdlrString, 0 },
 	{ "nftrules", eCmdHdlrString, 0 },
+	{ "fields", eCmdHdlrString, 0 },
 };
 static struct cnfparamblk actpblk = {
 	CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr
@@ -142,6 +144,7 @@ BEGINfreeInstance
 CODESTARTfreeInstance
 	free(pData->container);
 	nfp_snapset_free(pData->snaps);
+	free(pData->sel);
 	for (int i = 0; i < NFP_SNAP__COUNT; i++)
 		free(pData->rules[i]);
 ENDfreeInstance
@@ -216,7 +219,7 @@ CODESTARTdoAction
 	if (text != NULL && len > 0 && nfp_parse((const char *)text, (size_t)len, rec) != NFP_NONE) {
 		struct nfp_resolution res;
 		const char *host = (const char *)getHOSTNAME(pMsg);
-		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res };
+		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res, pData->sel };
 		res.status = NFP_RES_NONE;
 		if (pData->snaps != NULL) {
 			char err[512];
@@ -299,6 +302,28 @@ finalize_it:
 	RETiRet;
 }
 
+/* fields="ip.src,ports,...": only those in the native record; an unknown name is an error */
+static rsRetVal set_fields(instanceData *pData, es_str_t *val)
+{
+	char err[256], *spec = es_str2cstr(val, NULL);
+	DEFiRet;
+	CHKmalloc(spec);
+	free(pData->sel);
+	if ((pData->sel = malloc(sizeof(*pData->sel))) == NULL) {
+		free(spec);
+		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+	}
+	if (nfp_select_parse(spec, pData->sel, err, sizeof(err)) != 0) {
+		parser_errmsg("mmnetfilter: parameter 'fields': %s (names: JSON paths such as ip.src or "
+			      "tcp.dpt, objects such as ip or trace, addresses, ports, protocol, interfaces, action, rule, "
+			      "unknown, invalid, inner, all)", err);
+		iRet = RS_RET_INVALID_PARAMS;
+	}
+	free(spec);
+finalize_it:
+	RETiRet;
+}
+
 /* a snapshot file parameter: the file must load now (rsyslogd -N1 checks it) */
 static rsRetVal set_rules(instanceData *pData, int k, es_str_t *val)
 {
@@ -363,11 +388,18 @@ CODESTARTnewActInst
 			CHKiRet(set_schema(pData, pvals[i].val.d.estr));
 		} else if (!strcmp(name, "userawmsg")) {
 			pData->useRawMsg = (sbool)pvals[i].val.d.n;
+		} else if (!strcmp(name, "fields")) {
+			CHKiRet(set_fields(pData, pvals[i].val.d.estr));
 		} else {
 			for (int k = 0; k < NFP_SNAP__COUNT; k++)
 				if (!strcmp(name, rule_params[k]))
 					CHKiRet(set_rules(pData, k, pvals[i].val.d.estr));
 		}
+	}
+	if (pData->sel != NULL && pData->schema == SCHEMA_ECS) {
+		parser_errmsg("mmnetfilter: parameter 'fields' selects fields of schema=\"native\"; an ECS "
+			      "document is always complete");
+		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 	}
 	CHKiRet(open_snapshots(pData));
 CODE_STD_FINALIZERnewActInst

@@ -35,6 +35,9 @@ check rules-missing 1 "mmnetfilter: parameter 'iptablesrules': $WORK/nope: canno
 check rules-bad-nft 1 "mmnetfilter: parameter 'nftrules': $WORK/bad.nft:3: chain 'c': policy 'maybe'" "nftRules=\"$WORK/bad.nft\""
 check rules-cut 1 "mmnetfilter: parameter 'ip6tablesrules': $WORK/cut.v4:4: table 'filter' has no COMMIT" "ip6tablesRules=\"$WORK/cut.v4\""
 check rules-wrong-format 1 "mmnetfilter: parameter 'nftrules': $seed:1: not an 'nft list ruleset' line" "nftRules=\"$seed\""
+check fields-ok 0 "" 'fields="addresses, ports,protocol,action,ip.ttl,trace,tcp.flags"'
+check fields-unknown 1 "mmnetfilter: parameter 'fields': unknown field name 'ip.tll'" 'fields="ip.src,ip.tll"'
+check fields-ecs 1 "mmnetfilter: parameter 'fields' selects fields of schema=.native." 'schema="ecs" fields="ip.src"'
 check rules-empty-name 1 "mmnetfilter: parameter 'iptablesrules': empty file name" 'iptablesRules=""'
 echo "config-errors: $pass cases"
 echo "PASS $TEST_NAME"

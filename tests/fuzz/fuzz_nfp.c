@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static char text[1 << 18];
 		struct nfp_ecs_meta m = { "2026-11-27T00:00:00+00:00", "fuzz", line, size };
 		struct nfp_resolution res;
-		struct nfp_extra x = { "fuzz", 4, &res };
+		struct nfp_extra x = { "fuzz", 4, &res, NULL };
 		nfp_resolve(snaps(), &rec, line, &res);
 		struct fjson_object *j = nfp_to_json_ex(&rec, line, &x), *e = nfp_to_ecs_ex(&rec, line, &m, &x);
 		size_t n = nfp_to_json_text_ex(&rec, line, &x, text, sizeof(text));
@@ -66,6 +66,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e != NULL) {
 			(void)fjson_object_to_json_string_ext(e, FJSON_TO_STRING_PLAIN);
 			fjson_object_put(e);
+		}
+		/* a field selection: the two native emitters agree on it too */
+		static struct nfp_select sel;
+		static int sel_ready;
+		char err[128];
+		if (!sel_ready && nfp_select_parse("addresses,ports,protocol,action,trace,icmp.type,mac,inner", &sel, err,
+						   sizeof(err)) == 0)
+			sel_ready = 1;
+		x.sel = &sel;
+		j = nfp_to_json_ex(&rec, line, &x);
+		n = nfp_to_json_text_ex(&rec, line, &x, text, sizeof(text));
+		if (j != NULL) {
+			const char *s = fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN);
+			if (n < sizeof(text) && (strlen(s) != n || memcmp(s, text, n) != 0))
+				__builtin_trap();
+			fjson_object_put(j);
 		}
 	}
 #endif
@@ -92,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				static struct nfp_record pr;
 				nfp_parse(probes[i], strlen(probes[i]), &pr);
 				nfp_resolve(&ss, &pr, probes[i], &res);
-				struct nfp_extra x = { NULL, 0, &res };
+				struct nfp_extra x = { NULL, 0, &res, NULL };
 				struct fjson_object *j = nfp_to_json_ex(&pr, probes[i], &x);
 				fjson_object_put(j);
 			}

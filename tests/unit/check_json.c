@@ -116,6 +116,39 @@ START_TEST(test_utf8_record)
 }
 END_TEST
 
+/* fields=: only what is named; both native emitters agree; unknown names are refused */
+START_TEST(test_select)
+{
+	static const struct {
+		const char *spec, *want;
+	} cases[] = {
+		{ "addresses,ports", "{\"type\":\"log\",\"ip\":{\"version\":4,\"src\":\"192.0.2.1\",\"dst\":\"192.0.2.2\"},\"tcp\":{\"spt\":40000,\"dpt\":22}}" },
+		{ "prefix, tcp.flags ,in", "{\"type\":\"log\",\"prefix\":\"fw: \",\"in\":\"eth0\",\"tcp\":{\"flags\":[\"SYN\"]}}" },
+		{ "protocol,unknown", "{\"type\":\"log\",\"ip\":{\"version\":4,\"proto\":6,\"proto_name\":\"TCP\"},\"unknown\":[\"W=1\"]}" },
+		{ "", "{\"type\":\"log\"}" },
+	};
+	const char *l = "fw: IN=eth0 OUT= MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:08:00 SRC=192.0.2.1 DST=192.0.2.2 LEN=60 TOS=0x00 "
+			"PREC=0x00 TTL=64 ID=54321 DF PROTO=TCP SPT=40000 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0 W=1 ";
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nfp_select sel;
+		char err[128], text[4096];
+		ck_assert_int_eq(nfp_select_parse(cases[i].spec, &sel, err, sizeof(err)), 0);
+		struct nfp_extra x = { NULL, 0, NULL, &sel };
+		struct fjson_object *j = nfp_to_json_ex(parse_str(l), l, &x);
+		size_t n = nfp_to_json_text_ex(parse_str(l), l, &x, text, sizeof(text));
+		ck_assert_str_eq(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN), cases[i].want);
+		ck_assert(n == strlen(cases[i].want) && memcmp(text, cases[i].want, n) == 0);
+		fjson_object_put(j);
+	}
+	struct nfp_select sel;
+	char err[128];
+	ck_assert_int_eq(nfp_select_parse("ip.src,ip.nope", &sel, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "unknown field name 'ip.nope'");
+	ck_assert_int_eq(nfp_select_parse("all", &sel, err, sizeof(err)), 0);
+	ck_assert(nfp_selected(&sel, NFP_F_MARK) && sel.rule && sel.inner);
+}
+END_TEST
+
 START_TEST(test_doc)
 {
 	struct nfp_record *r = parse_str(docs[_i].line);
@@ -217,6 +250,7 @@ Suite *json_suite(void)
 	Suite *s = suite_create("json");
 	TCase *tc = tcase_create("native");
 	tcase_add_test(tc, test_mac_no_duplicates);
+	tcase_add_test(tc, test_select);
 	tcase_add_loop_test(tc, test_utf8, 0, (int)(sizeof(utf8_cases) / sizeof(utf8_cases[0])));
 	tcase_add_test(tc, test_utf8_record);
 	tcase_add_loop_test(tc, test_doc, 0, (int)(sizeof(docs) / sizeof(docs[0])));
