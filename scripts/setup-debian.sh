@@ -13,7 +13,7 @@ mkdir -p "$deps"
 
 need_pkgs="build-essential autoconf automake libtool pkg-config libestr-dev libfastjson-dev
  zlib1g-dev check rsyslog dpkg-dev python3 iproute2 procps valgrind binutils
- iptables nftables python3-scapy rsyslog-elasticsearch curl clang libclang-rt-14-dev"
+ iptables nftables python3-scapy rsyslog-elasticsearch curl clang libclang-rt-14-dev nettle-dev"
 missing=""
 for p in $need_pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
