@@ -4,7 +4,9 @@
 1. rsyslog pipelines over the same corpus, imfile -> [parser] -> omfile (message + $! as
    JSON): no parser, mmnormalize (liblognorm v2-iptables rulebase), mmnetfilter (native,
    ECS, and native resolving every record against a 421-rule iptables-save snapshot made
-   by gen_ruleset.py).
+   by gen_ruleset.py), mmnetfilter with a lean fields= selection (about mmnormalize's field
+   count), and the floor: a build of the module that attaches one fixed record's document to
+   every message without parsing (bench/mmnetfilter_floor.so).
    Wall time until the last line is processed, CPU (user+sys) and peak RSS of rsyslogd;
    medians of RUNS; ratios to the pipeline without a parser; lines in = lines out checked.
 2. The parser core alone (bench_parse: parse only, parse + JSON) and the CLIs: nfparse
@@ -27,6 +29,11 @@ RULEBASE = os.path.join(here, "iptables.rb")
 RULES = os.path.join(tempfile.mkdtemp(prefix="mnf-bench-rules-"), "rules.v4")
 open(RULES, "w").write(subprocess.run([sys.executable, os.path.join(here, "gen_ruleset.py")], capture_output=True, text=True, check=True).stdout)
 MODULE = os.path.join(a.builddir, ".libs", "mmnetfilter.so")
+FLOOR = os.path.join(a.builddir, "bench", ".libs", "mmnetfilter_floor.so")
+JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+# about the fields mmnormalize's v2-iptables rulebase gives (prefix, IN, OUT, SRC, DST, LEN, TTL,
+# ID, PROTO, SPT, DPT, flags, WINDOW, ...), typed
+LEAN = "prefix,interfaces,addresses,protocol,ports,ip.len,ip.ttl,ip.id,tcp.flags,tcp.window,udp.len,icmp.type,icmp.code,trace"
 NLINES = sum(1 for _ in open(a.corpus, "rb"))
 SENTINEL = "BENCH-END-OF-INPUT"
 
@@ -36,6 +43,8 @@ PARSERS = {
     "mmnetfilter": 'action(type="mmnetfilter")',
     "mmnetfilter-ecs": 'action(type="mmnetfilter" schema="ecs")',
     "mmnetfilter+rules": f'action(type="mmnetfilter" iptablesRules="{RULES}" ip6tablesRules="{RULES}")',
+    "mmnetfilter-lean": f'action(type="mmnetfilter" fields="{LEAN}")',
+    "floor": 'action(type="mmnetfilter")',
 }
 
 def proc_stat(pid):
@@ -52,8 +61,9 @@ def proc_mem(pid):
             d[k] = int(v.split()[0])  # kB
     return d
 
-def pipeline(name, corpus, out="out.jsonl", rounds=1):
-    """one rsyslogd run; returns wall, cpu, peak rss (kB), lines out"""
+def pipeline(name, corpus, out="out.jsonl", rounds=1, queue="", env=None):
+    """one rsyslogd run; returns wall, cpu, peak rss (kB), lines out. queue: ruleset queue
+    parameters; env: rsyslogd's environment additions (LD_PRELOAD)"""
     work = tempfile.mkdtemp(prefix=f"mnf-bench-{name}-")
     inp = os.path.join(work, "input.txt")
     outp = os.devnull if out is None else os.path.join(work, out)
@@ -62,6 +72,8 @@ def pipeline(name, corpus, out="out.jsonl", rounds=1):
     mods = 'module(load="mmnormalize")' if name == "mmnormalize" else ""
     if name.startswith("mmnetfilter"):
         mods = f'module(load="{MODULE}")'
+    if name.startswith("floor"):
+        mods = f'module(load="{FLOOR}")'
     open(conf, "w").write(f"""
 global(workDirectory="{work}" maxMessageSize="64k")
 module(load="imfile")
@@ -71,14 +83,15 @@ template(name="j" type="list") {{
   constant(value="\\",\\"data\\":") property(name="$!all-json") constant(value="}}\\n")
 }}
 input(type="imfile" file="{inp}" tag="k" addMetadata="off" ruleset="r")
-ruleset(name="r") {{
+ruleset(name="r" {queue}) {{
   {PARSERS[name.split(':')[0]]}
   action(type="omfile" file="{outp}" template="j")
   if $msg == "{SENTINEL}" then action(type="omfile" file="{end}" template="j")
 }}
 """)
     pidf = os.path.join(work, "pid")
-    rs = subprocess.Popen([a.rsyslogd, "-n", "-f", conf, "-i", pidf], stderr=subprocess.DEVNULL)
+    rs = subprocess.Popen([a.rsyslogd, "-n", "-f", conf, "-i", pidf], stderr=subprocess.DEVNULL,
+                          env=dict(os.environ, **(env or {})))
     while not os.path.exists(pidf):
         time.sleep(0.01)
     results = []
@@ -130,6 +143,36 @@ for n in names:
     added = (c - base_c) / NLINES * 1e6
     print(f"{n:<22}{w:8.2f}{c:8.2f}{m / 1024:13.1f}{fmt_ratio(w, base_w):>11}{fmt_ratio(c, base_c):>10}{NLINES / w:10.0f}{added:18.2f}")
 print("lines in = lines out: checked for every run")
+mnorm_c = med(s[1] for s in samples["mmnormalize"])
+native_c = med(s[1] for s in samples["mmnetfilter"])
+floor_c = med(s[1] for s in samples["floor"])
+lean_c = med(s[1] for s in samples["mmnetfilter-lean"])
+ecs_c = med(s[1] for s in samples["mmnetfilter-ecs"])
+print(f"targets (CPU, medians): native/mmnormalize {native_c / mnorm_c:.2f}x (<= 1.0), native/floor {native_c / floor_c:.2f}x "
+      f"(<= 1.05), lean/mmnormalize {lean_c / mnorm_c:.2f}x (<= 0.7), ECS/native {ecs_c / native_c:.2f}x (<= 1.3); "
+      f"CPU us/msg above no parser: floor {(floor_c - base_c) / NLINES * 1e6:.2f}, native {(native_c - base_c) / NLINES * 1e6:.2f}, "
+      f"mmnormalize {(mnorm_c - base_c) / NLINES * 1e6:.2f}")
+
+print()
+print("== tuning knobs users control (native pipeline, same corpus; one run each, interleaved with the default) ==")
+knobs = [("default (main queue, batch 32)", "", None),
+         ("ruleset queue, dequeueBatchSize 256", 'queue.type="LinkedList" queue.dequeueBatchSize="256"', None),
+         ("ruleset queue, dequeueBatchSize 1024", 'queue.type="LinkedList" queue.dequeueBatchSize="1024"', None),
+         ("ruleset queue, 2 worker threads", 'queue.type="LinkedList" queue.workerThreads="2" queue.dequeueBatchSize="256"', None)]
+if os.path.exists(JEMALLOC):
+    knobs.append(("jemalloc preloaded (LD_PRELOAD)", "", {"LD_PRELOAD": JEMALLOC}))
+print(f"{'setting':<44}{'wall s':>8}{'CPU s':>8}{'CPU/default':>13}")
+kres = {}
+for r in range(max(1, a.runs // 2)):
+    for label, q, env in knobs:
+        res, lines = pipeline("mmnetfilter", a.corpus, queue=q, env=env)
+        if lines != NLINES + 1:
+            print(f"  {label}: {lines} lines out: LOST MESSAGES"); sys.exit(1)
+        kres.setdefault(label, []).append(res[0][:2])
+kd = med(c for _, c in kres[knobs[0][0]])
+for label, _, _ in knobs:
+    w = med(x for x, _ in kres[label]); c = med(y for _, y in kres[label])
+    print(f"{label:<44}{w:8.2f}{c:8.2f}{c / kd:12.2f}x")
 
 print()
 print("== parser core alone and the command-line tools, same message bodies ==")
