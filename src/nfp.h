@@ -194,10 +194,9 @@ const char *nfp_type_name(enum nfp_type t);
 
 /* UTF-8 (nfp_utf8.c): the length of the longest well-formed prefix; s with each byte of an
  * ill-formed sequence replaced by U+FFFD into out (room for 3 * n bytes), returning its
- * length; 1 if a string the record emits is not well-formed */
+ * length */
 size_t nfp_utf8_valid(const char *s, size_t n);
 size_t nfp_utf8_repair(const char *s, size_t n, char *out);
-int nfp_record_utf8_bad(const struct nfp_record *rec, const char *line);
 
 /* Community ID v1 of a flow; returns the length written to out (at most NFP_CID_MAX) or 0
  * where the flow has none (ports required but absent) */

@@ -258,6 +258,7 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 
 	if (rec->type == NFP_NONE || (d = fjson_object_new_object()) == NULL)
 		return NULL;
+	nfp_json_repaired_reset();
 	if (m != NULL && m->timestamp != NULL)
 		put(d, "@timestamp", fjson_object_new_string(m->timestamp));
 	if (m != NULL && m->message != NULL)
@@ -533,9 +534,7 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 	}
 	if (rec->flags & NFP_R_TRUNCATED)
 		put(ipt, "truncated", fjson_object_new_boolean(1));
-	if (nfp_record_utf8_bad(rec, line) || nfp_resolution_utf8_bad(ok) ||
-	    (m != NULL && m->message != NULL && nfp_utf8_valid(m->message, m->message_len) != m->message_len) ||
-	    (m != NULL && m->hostname != NULL && nfp_utf8_valid(m->hostname, strlen(m->hostname)) != strlen(m->hostname)))
+	if (nfp_json_repaired()) /* a string of this document was written with U+FFFD */
 		put(ipt, "utf8_repaired", fjson_object_new_boolean(1));
 	if (rec->type == NFP_FRAGMENT)
 		put(ipt, "fragment_of_line", fjson_object_new_boolean(1));

@@ -6,12 +6,30 @@
 #include "nfp_json.h"
 #include "nfp_int.h"
 
+/* set when a string had to be repaired since the emitter started this document (one
+ * document at a time per thread: rsyslog workers are threads) */
+static _Thread_local int utf8_repaired;
+
+void nfp_json_repaired_reset(void)
+{
+	utf8_repaired = 0;
+}
+
+int nfp_json_repaired(void)
+{
+	return utf8_repaired;
+}
+
 struct fjson_object *nfp_json_str(const char *p, size_t n)
 {
 	char small[768], *b;
 	struct fjson_object *o;
+	const char *nul = memchr(p, 0, n);
+	if (nul != NULL) /* libfastjson writes a string up to its first NUL: judge what it writes */
+		n = (size_t)(nul - p);
 	if (nfp_utf8_valid(p, n) == n)
 		return fjson_object_new_string_len(p, (int)n);
+	utf8_repaired = 1;
 	b = n <= sizeof(small) / 3 ? small : malloc(3 * n);
 	if (b == NULL)
 		return NULL;
@@ -19,21 +37,6 @@ struct fjson_object *nfp_json_str(const char *p, size_t n)
 	if (b != small)
 		free(b);
 	return o;
-}
-
-int nfp_resolution_utf8_bad(const struct nfp_resolution *res)
-{
-	const struct nfp_rs_str *s[4];
-	if (res == NULL || res->status != NFP_RES_RESOLVED)
-		return 0;
-	s[0] = &res->text;
-	s[1] = &res->target;
-	s[2] = res->chain ? &res->chain->name : &res->text;
-	s[3] = res->chain ? &res->rs->tables[res->chain->table].name : &res->text;
-	for (int i = 0; i < 4; i++)
-		if (nfp_utf8_valid(s[i]->p, s[i]->len) != s[i]->len)
-			return 1;
-	return res->action != NULL && nfp_utf8_valid(res->action->target.p, res->action->target.len) != res->action->target.len;
 }
 
 static struct fjson_object *str(const char *line, struct nfp_slice s)
@@ -185,6 +188,7 @@ struct fjson_object *nfp_to_json_ex(const struct nfp_record *rec, const char *li
 
 	if (rec->type == NFP_NONE || (top = fjson_object_new_object()) == NULL)
 		return NULL;
+	utf8_repaired = 0;
 	add(top, "type", fjson_object_new_string(nfp_type_name(rec->type)));
 	icmp = emit_pkt(top, &rec->pkt[0], line, &trace, sel);
 	if (trace != NULL && !nfp_has(&rec->pkt[0], NFP_F_TRACE_PACKET) && (sel == NULL || sel->packet)) {
@@ -216,7 +220,7 @@ struct fjson_object *nfp_to_json_ex(const struct nfp_record *rec, const char *li
 			add(top, "unknown", u);
 		}
 	}
-	if (nfp_record_utf8_bad(rec, line) || (x != NULL && nfp_resolution_utf8_bad(x->res)))
+	if (utf8_repaired) /* a string above was written with U+FFFD */
 		add(top, "utf8_repaired", fjson_object_new_boolean(1));
 	return top;
 }

@@ -44,8 +44,10 @@ static inline void nfp_json_add(struct fjson_object *o, const char *name, struct
 /* a JSON string of bytes from the line or a snapshot: as they are when well-formed UTF-8,
  * else with each byte of an ill-formed sequence replaced by U+FFFD (nfp_utf8.c) */
 struct fjson_object *nfp_json_str(const char *p, size_t n);
-/* 1 if the resolution's strings (from a snapshot file) are not all well-formed UTF-8 */
-int nfp_resolution_utf8_bad(const struct nfp_resolution *res);
+/* whether nfp_json_str repaired a string since the last reset, in this thread (the emitters
+ * reset it when they start a document and write utf8_repaired from it at the end) */
+void nfp_json_repaired_reset(void);
+int nfp_json_repaired(void);
 
 /* NULL on allocation failure or for NFP_NONE */
 struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line);

@@ -10,6 +10,7 @@
 struct out {
 	char *b;
 	size_t n, cap;
+	int repaired; /* a string was written with U+FFFD */
 };
 
 static inline void put(struct out *o, const char *s, size_t n)
@@ -44,6 +45,7 @@ static void put_str(struct out *o, const char *s, size_t n)
 		n = (size_t)(nul - s);
 	if (nfp_utf8_valid(s, n) != n) {
 		char small[768], *b = n <= sizeof(small) / 3 ? small : malloc(3 * n);
+		o->repaired = 1;
 		if (b == NULL) {
 			put_str_valid(o, "", 0);
 			return;
@@ -329,7 +331,7 @@ size_t nfp_to_json_text(const struct nfp_record *rec, const char *line, char *bu
 size_t nfp_to_json_text_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x, char *buf,
 			   size_t cap)
 {
-	struct out o = { buf, 0, cap };
+	struct out o = { buf, 0, cap, 0 };
 	int first = 1;
 	const char *t;
 	char id[NFP_PKTID_MAX];
@@ -369,7 +371,7 @@ size_t nfp_to_json_text_ex(const struct nfp_record *rec, const char *line, const
 			PUTS(&o, ",\"...\"");
 		putc1(&o, ']');
 	}
-	if (nfp_record_utf8_bad(rec, line) || (x != NULL && nfp_resolution_utf8_bad(x->res))) {
+	if (o.repaired) {
 		put_key(&o, &first, "utf8_repaired");
 		PUTS(&o, "true");
 	}

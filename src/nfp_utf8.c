@@ -65,26 +65,3 @@ size_t nfp_utf8_repair(const char *s, size_t n, char *out)
 	}
 	return o;
 }
-
-static int slice_bad(const char *line, struct nfp_slice s)
-{
-	return nfp_utf8_valid(line + s.off, s.len) != s.len;
-}
-
-int nfp_record_utf8_bad(const struct nfp_record *rec, const char *line)
-{
-	for (unsigned d = 0; d <= rec->depth_seen && d < 2; d++) {
-		const struct nfp_pkt *p = &rec->pkt[d];
-		for (unsigned f = nfp_next_set(p, 0); f < NFP_F__COUNT; f = nfp_next_set(p, f + 1)) {
-			unsigned k = nfp_fields[f].kind;
-			/* strings: present slices, and the raw value of any invalid field */
-			if ((!nfp_has(p, (enum nfp_field)f) || k == NFP_K_STR || k == NFP_K_MACRAW) &&
-			    slice_bad(line, p->v[f].s))
-				return 1;
-		}
-	}
-	for (unsigned i = 0; i < rec->n_unknown; i++)
-		if (slice_bad(line, rec->unknown[i]))
-			return 1;
-	return 0;
-}
