@@ -34,6 +34,17 @@ static inline void nfp_put_u(struct nfp_pkt *p, enum nfp_field f, uint64_t u)
 	p->v[f].u = u;
 	nfp_set(p, f);
 }
+/* a token the grammar has no place for: kept (at most NFP_MAX_UNKNOWN, then flagged) */
+static inline void nfp_add_unknown(struct nfp_record *r, size_t off, size_t n)
+{
+	if (r->n_unknown < NFP_MAX_UNKNOWN) {
+		r->unknown[r->n_unknown].off = (uint32_t)off;
+		r->unknown[r->n_unknown].len = (uint32_t)n;
+		r->n_unknown++;
+	} else {
+		r->flags |= NFP_R_UNKNOWN_OVF;
+	}
+}
 /* JSON object name of a group; UDP and ICMP take the protocol's own name for UDPLITE/ICMPv6 */
 const char *nfp_group_name(unsigned g, const struct nfp_pkt *p);
 /* the first 14 bytes of a raw MAC= value (Ethernet dst, src, type) if it has them */

@@ -154,14 +154,7 @@ struct lexer {
 
 static void add_unknown(struct lexer *lx, size_t off, size_t n)
 {
-	struct nfp_record *r = lx->rec;
-	if (r->n_unknown < NFP_MAX_UNKNOWN) {
-		r->unknown[r->n_unknown].off = (uint32_t)off;
-		r->unknown[r->n_unknown].len = (uint32_t)n;
-		r->n_unknown++;
-	} else {
-		r->flags |= NFP_R_UNKNOWN_OVF;
-	}
+	nfp_add_unknown(lx->rec, off, n);
 }
 
 static unsigned l4_section(uint64_t proto)

@@ -52,16 +52,8 @@ static int is(const char *s, size_t n, const char *w)
 
 static void unknown(struct mon *m, size_t off, size_t n)
 {
-	struct nfp_record *r = m->rec;
-	if (n == 0)
-		return;
-	if (r->n_unknown < NFP_MAX_UNKNOWN) {
-		r->unknown[r->n_unknown].off = (uint32_t)off;
-		r->unknown[r->n_unknown].len = (uint32_t)n;
-		r->n_unknown++;
-	} else {
-		r->flags |= NFP_R_UNKNOWN_OVF;
-	}
+	if (n > 0)
+		nfp_add_unknown(m->rec, off, n);
 }
 
 /* "0:c:29:4f:8e:35" (ether_ntoa, no zero padding) or "00:0c:..." */
