@@ -17,7 +17,7 @@ module(load="imptcp")
 include(file="$top/contrib/rsyslog.d/mmnetfilter-base.conf")
 input(type="imptcp" address="127.0.0.1" port="0" listenPortFileName="$WORK/port" ruleset="netfilter")
 ruleset(name="netfilter") {
-	action(type="mmnetfilter")
+	action(type="mmnetfilter" iptablesRules="$top/contrib/sample/iptables-save-nat.txt")
 	if \$parsesuccess == "OK" then {
 		action(type="omfile" file="$WORK/netfilter.jsonl" template="mmnetfilter_jsonl")
 	} else {
@@ -42,3 +42,5 @@ grep 'quantum-l3-agent-POSTROUTING:rule:1' "$WORK/netfilter.jsonl" | python3 -m 
 echo "=== $WORK/other.log (not netfilter: passed through unchanged) ==="
 cat "$WORK/other.log"
 echo "=== $nin lines sent: $(wc -l < "$WORK/netfilter.jsonl") netfilter records, $(wc -l < "$WORK/other.log") other messages ==="
+echo "=== which rule took the traced ping: nfparse explain over the same lines and the nat table ==="
+"$top/nfparse" explain --iptables-rules "$top/contrib/sample/iptables-save-nat.txt" "$sample"

@@ -99,7 +99,9 @@ static void summarize(struct walk *w, const struct nfp_record *rec, const char *
 	k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s", pn);
 	if (strcmp(pn, "proto") == 0)
 		k += (size_t)snprintf(buf + k, sizeof(buf) - k, " %llu", (unsigned long long)p->v[NFP_F_PROTO].u);
-	if (sp >= 0)
+	if (sp >= 0 && p->v[NFP_F_SRC].ip.family == 6)
+		k += (size_t)snprintf(buf + k, sizeof(buf) - k, " [%s]:%d -> [%s]:%d", src, sp, dst, dp);
+	else if (sp >= 0)
 		k += (size_t)snprintf(buf + k, sizeof(buf) - k, " %s:%d -> %s:%d", src, sp, dst, dp);
 	else
 		k += (size_t)snprintf(buf + k, sizeof(buf) - k, " %s -> %s", src, dst);
