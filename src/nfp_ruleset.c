@@ -155,8 +155,9 @@ struct loader {
 	struct nfp_ruleset *rs;
 	char *text;          /* == rs->mem */
 	size_t len;
-	char *arena;         /* decoded strings go here (inside rs->mem) */
-	size_t used, arena_cap;
+	char *arena;         /* decoded strings go here (inside rs->mem): 2 * len + 16 bytes, since a
+			      * rule's normalized text and its decoded prefix are each at most its length */
+	size_t used;
 	uint32_t tcap, ccap, rcap;
 	char *err;
 	size_t errlen;
@@ -1033,7 +1034,6 @@ struct nfp_ruleset *nfp_ruleset_parse(const char *text, size_t len, enum nfp_rs_
 	ld.text = rs->mem;
 	ld.len = len;
 	ld.arena = rs->mem + len;
-	ld.arena_cap = 2 * len + 16;
 	rc = fmt == NFP_RS_NFT ? parse_nft(&ld) : parse_iptables(&ld);
 	if (rc == 0 && rs->ntables == 0) {
 		ld.line = 1;
