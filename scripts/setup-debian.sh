@@ -1,55 +1,83 @@
 #!/usr/bin/env bash
-# Prepare a fresh Debian 12 machine (as root) to build and test mmnetfilter:
-#  - Debian packages: toolchain, autotools, rsyslog, libestr, libfastjson, Check, test tools;
-#  - the rsyslog source matching the installed rsyslogd (Debian ships no headers package),
-#    fetched with `apt-get source` from a deb-src entry for Debian's own archive and
-#    configured once so that it has a real config.h.
-# Idempotent: a second run only checks.  Usage: scripts/setup-debian.sh [DEPS_DIR]
+# Prepare a Debian 12 machine (as root) to build mmnetfilter, and to test it:
+#  - Debian packages: what the build needs (SETUP_FOR=demo: only that), and by default also
+#    what the tests need (rsyslog-elasticsearch, iptables, nftables, scapy, valgrind, clang, ...);
+#  - the rsyslog source of the installed rsyslogd's exact version (Debian ships no headers
+#    package), configured once so that it has a real config.h.
+# Changes only what it must: packages are installed by name from the machine's configured
+# archives; the source package is fetched through a private apt state (source entries derived
+# from the machine's own "deb" entries, in a temporary directory: /etc/apt is not touched); an
+# admin's /usr/sbin/policy-rc.d is left alone, ours (only while apt runs) is removed even on
+# failure. Idempotent: a second run only checks. Usage: scripts/setup-debian.sh [DEPS_DIR]
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 deps=${1:-$top/.deps}
 mkdir -p "$deps"
 
-need_pkgs="build-essential autoconf automake libtool pkg-config libestr-dev libfastjson-dev
- zlib1g-dev check rsyslog dpkg-dev python3 iproute2 procps valgrind binutils
- iptables nftables python3-scapy rsyslog-elasticsearch curl clang libclang-rt-14-dev nettle-dev"
+build_pkgs="build-essential autoconf automake libtool pkg-config libestr-dev libfastjson-dev
+ zlib1g-dev check rsyslog dpkg-dev python3 nettle-dev"
+test_pkgs="iproute2 procps valgrind binutils iptables nftables python3-scapy rsyslog-elasticsearch curl
+ clang libclang-rt-14-dev"
+need_pkgs=$build_pkgs
+[ "${SETUP_FOR:-test}" = demo ] || need_pkgs="$need_pkgs $test_pkgs"
 missing=""
 for p in $need_pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
 done
 
-# deb-src for Debian's own archive (the binary entry's host), so `apt-get source` works.
-src_list=/etc/apt/sources.list.d/mmnetfilter-deb-src.sources
-if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
-	cat > "$src_list" <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-	updated=no
-else
-	updated=yes
-fi
+tmp=$(mktemp -d)
+ours_policy=""
+cleanup() {
+	[ -n "$ours_policy" ] && rm -f /usr/sbin/policy-rc.d
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 
-if [ -n "$missing" ] || [ "$updated" = no ] || ! ls -d "$deps"/rsyslog-8.*/ >/dev/null 2>&1; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-fi
 if [ -n "$missing" ]; then
 	echo "setup: installing:$missing"
-	# rsyslog's postinst would start the system daemon; the project never uses it.
-	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-	rm -f /usr/sbin/policy-rc.d
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# rsyslog's postinst would start the system daemon; the project never uses it. An admin's
+	# own policy-rc.d stays as it is.
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && ours_policy=1
+	fi
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	[ -n "$ours_policy" ] && rm -f /usr/sbin/policy-rc.d && ours_policy=""
 fi
 
-# The rsyslog source tree for the installed version.
+# The rsyslog source tree of the installed version.
 srcdir=$(ls -d "$deps"/rsyslog-8.*/ 2>/dev/null | head -n1 || true)
 if [ -z "$srcdir" ]; then
-	(cd "$deps" && apt-get source -qq --download-only rsyslog >/dev/null 2>&1 || apt-get source --download-only rsyslog)
+	version=$(dpkg-query -W -f='${source:Version}' rsyslog)
+	# deb-src entries: the machine's own deb entries (deb822 .sources and one-line .list), as source
+	mkdir -p "$tmp/parts" "$tmp/lists/partial"
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk 'BEGIN { RS = ""; ORS = "\n\n" } /(^|\n)Types:[^\n]*deb([ \t\n]|$)/ && !/(^|\n)Enabled: *no/ {
+			sub(/Types:[^\n]*/, "Types: deb-src"); print }' "$f" > "$tmp/parts/$(basename "$f")"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" > "$tmp/parts/$(basename "$f").list"
+	done
+	apt_private=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$tmp/parts"
+		-o Dir::State::Lists="$tmp/lists" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=)
+	apt-get "${apt_private[@]}" update -qq
+	# the exact Debian revision if the archive serves it, else the newest one of the same
+	# upstream release that it serves (configure checks the upstream version against rsyslogd's)
+	got=""
+	for v in "$version" $(apt-cache "${apt_private[@]}" showsrc rsyslog | sed -n 's/^Version: //p' | sort -rV | uniq); do
+		case $v in "${version%%-*}"-*) ;; *) continue ;; esac
+		if (cd "$deps" && apt-get "${apt_private[@]}" source -qq --download-only "rsyslog=$v" >/dev/null 2>&1); then
+			got=$v
+			break
+		fi
+		rm -f "$deps"/rsyslog_*
+	done
+	[ -n "$got" ] || { echo "setup: no source package of rsyslog ${version%%-*} could be fetched" >&2; exit 1; }
+	[ "$got" = "$version" ] || echo "setup: rsyslog source $got (the archive does not serve $version; same upstream release)"
 	(cd "$deps" && dpkg-source -x rsyslog_*.dsc >/dev/null)
 	srcdir=$(ls -d "$deps"/rsyslog-8.*/ | head -n1)
 fi
