@@ -5,7 +5,7 @@
 # the enriched records; this script prints them. Non-netfilter lines go to a plain file.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-bash "$top/scripts/build.sh"
+SETUP_FOR=demo bash "$top/scripts/build.sh" # the demo installs what the build needs, not the test tools
 
 export top_srcdir=$top top_builddir=$top KEEP_WORK=1
 . "$top/tests/e2e/lib.sh"
