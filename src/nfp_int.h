@@ -1,6 +1,7 @@
 /* Internals shared by the parser pieces (not part of the API). */
 #ifndef NFP_INT_H_INCLUDED
 #define NFP_INT_H_INCLUDED
+#include <string.h>
 #include "nfp.h"
 
 extern const unsigned char nfp_hex1[256];
@@ -34,6 +35,40 @@ static inline void nfp_put_u(struct nfp_pkt *p, enum nfp_field f, uint64_t u)
 	p->v[f].u = u;
 	nfp_set(p, f);
 }
+/* tokens of the space-separated dialects (kernel lines, monitor lines) */
+static inline size_t nfp_tok_end(const char *s, size_t i, size_t n)
+{
+	while (i < n && s[i] != ' ')
+		i++;
+	return i;
+}
+static inline size_t nfp_skip_sp(const char *s, size_t i, size_t n)
+{
+	while (i < n && s[i] == ' ')
+		i++;
+	return i;
+}
+/* the n bytes at s are the word w (a C string) */
+static inline int nfp_word_is(const char *s, size_t n, const char *w)
+{
+	size_t wn = strlen(w);
+	return n == wn && memcmp(s, w, wn) == 0;
+}
+/* a and b are equal ignoring ASCII case */
+static inline int nfp_ieq(const char *a, size_t an, const char *b, size_t bn)
+{
+	if (an != bn)
+		return 0;
+	for (size_t i = 0; i < an; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		x = (unsigned char)(x >= 'A' && x <= 'Z' ? x + 32 : x);
+		y = (unsigned char)(y >= 'A' && y <= 'Z' ? y + 32 : y);
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
 /* a token the grammar has no place for: kept (at most NFP_MAX_UNKNOWN, then flagged) */
 static inline void nfp_add_unknown(struct nfp_record *r, size_t off, size_t n)
 {

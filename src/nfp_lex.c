@@ -266,20 +266,6 @@ static int key_token(struct lexer *lx, size_t t, size_t tl, size_t eq)
 	return stored ? 1 : 2;
 }
 
-static inline size_t tok_end(const char *line, size_t pos, size_t len)
-{
-	while (pos < len && line[pos] != ' ')
-		pos++;
-	return pos;
-}
-
-static size_t skip_sp(const char *line, size_t pos, size_t len)
-{
-	while (pos < len && line[pos] == ' ')
-		pos++;
-	return pos;
-}
-
 /* Words without '=' that the grammar knows. Returns the position after what it consumed,
  * or 0 if the word is not one of them. */
 static size_t word_token(struct lexer *lx, size_t t, size_t tl)
@@ -314,12 +300,12 @@ static size_t word_token(struct lexer *lx, size_t t, size_t tl)
 		return e;
 	}
 	if (tok_is(s, tl, "OPT") && (lx->sec == NFP_S_IP || lx->sec == NFP_S_TCP)) {
-		size_t a = skip_sp(line, e, len), b;
+		size_t a = nfp_skip_sp(line, e, len), b;
 		if (a >= len) {
 			r->flags |= NFP_R_TRUNCATED;
 			return len;
 		}
-		b = tok_end(line, a, len);
+		b = nfp_tok_end(line, a, len);
 		if (line[a] != '(')
 			return 0;
 		if (b - a == 1 && lx->sec == NFP_S_IP) { /* IPv6 "OPT ( ... )" */
@@ -351,12 +337,12 @@ static size_t word_token(struct lexer *lx, size_t t, size_t tl)
 		return e;
 	}
 	if (tok_is(s, tl, "INCOMPLETE")) {
-		size_t a = skip_sp(line, e, len), b;
+		size_t a = nfp_skip_sp(line, e, len), b;
 		if (a < len && line[a] == '[') {
 			/* INCOMPLETE [<n> bytes] : the L4 header could not be read */
-			b = tok_end(line, a, len);
+			b = nfp_tok_end(line, a, len);
 			if (b - a > 1 && nfp_dec(line + a + 1, b - a - 1, UINT32_MAX, &u) == b - a - 1) {
-				size_t c = skip_sp(line, b, len), d = tok_end(line, c, len);
+				size_t c = nfp_skip_sp(line, b, len), d = nfp_tok_end(line, c, len);
 				if (d - c == 6 && memcmp(line + c, "bytes]", 6) == 0) {
 					nfp_put_u(p, NFP_F_INCOMPLETE, u);
 					if (lx->depth == 0)
@@ -386,9 +372,9 @@ static size_t word_token(struct lexer *lx, size_t t, size_t tl)
 	}
 	if (lx->sec == NFP_S_IP && tok_is(s, tl, "Unknown")) {
 		/* "Unknown Ext Hdr <n>": the line ends */
-		size_t a = skip_sp(line, e, len), b = tok_end(line, a, len);
-		size_t c = skip_sp(line, b, len), d = tok_end(line, c, len);
-		size_t g = skip_sp(line, d, len), h = tok_end(line, g, len);
+		size_t a = nfp_skip_sp(line, e, len), b = nfp_tok_end(line, a, len);
+		size_t c = nfp_skip_sp(line, b, len), d = nfp_tok_end(line, c, len);
+		size_t g = nfp_skip_sp(line, d, len), h = nfp_tok_end(line, g, len);
 		if (tok_is(line + a, b - a, "Ext") && tok_is(line + c, d - c, "Hdr") &&
 		    h > g && nfp_dec(line + g, h - g, 255, &u) == h - g) {
 			nfp_put_u(p, NFP_F_EXTHDR, u);
@@ -518,8 +504,8 @@ static size_t find_fragment(const char *line, size_t from, size_t len)
 {
 	size_t pos = from, first = len;
 	int known = 0, proto = 0;
-	while ((pos = skip_sp(line, pos, len)) < len) {
-		size_t e = tok_end(line, pos, len);
+	while ((pos = nfp_skip_sp(line, pos, len)) < len) {
+		size_t e = nfp_tok_end(line, pos, len);
 		const char *eq = memchr(line + pos, '=', e - pos);
 		if (eq != NULL && eq > line + pos) {
 			size_t kl = (size_t)(eq - line - pos);
@@ -563,8 +549,8 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 		size_t fr = find_fragment(line, start, len);
 		if (fr == len)
 			return NFP_NONE;
-		for (pos = start; pos < fr; pos = skip_sp(line, tok_end(line, pos, len), len))
-			add_unknown(&lx, pos, tok_end(line, pos, len) - pos);
+		for (pos = start; pos < fr; pos = nfp_skip_sp(line, nfp_tok_end(line, pos, len), len))
+			add_unknown(&lx, pos, nfp_tok_end(line, pos, len) - pos);
 		rec->type = NFP_FRAGMENT;
 		lx.sec = NFP_S_IP;
 		body = fr;
@@ -576,7 +562,7 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 			rec->type = NFP_TRACE;
 	}
 
-	for (pos = body; (pos = skip_sp(line, pos, len)) < len;) {
+	for (pos = body; (pos = nfp_skip_sp(line, pos, len)) < len;) {
 		size_t e = pos, t = pos, tl, next, eq = SIZE_MAX;
 		/* one scan: the token's end and its first '=' */
 		while (e < len && line[e] != ' ') {

@@ -30,26 +30,6 @@ struct mon {
 	struct nfp_pkt *p;
 };
 
-static size_t skip_sp(const char *s, size_t i, size_t n)
-{
-	while (i < n && s[i] == ' ')
-		i++;
-	return i;
-}
-
-static size_t tok_end(const char *s, size_t i, size_t n)
-{
-	while (i < n && s[i] != ' ')
-		i++;
-	return i;
-}
-
-static int is(const char *s, size_t n, const char *w)
-{
-	size_t wn = strlen(w);
-	return n == wn && memcmp(s, w, wn) == 0;
-}
-
 static void unknown(struct mon *m, size_t off, size_t n)
 {
 	if (n > 0)
@@ -135,14 +115,14 @@ static const struct {
 static int tcp_flag_bit(const char *w, size_t n)
 {
 	for (size_t i = 0; i < sizeof(tcp_flag_words) / sizeof(tcp_flag_words[0]); i++)
-		if (is(w, n, tcp_flag_words[i].word))
+		if (nfp_word_is(w, n, tcp_flag_words[i].word))
 			return tcp_flag_words[i].bit;
 	return -1;
 }
 
 static int ip_flag_bit(const char *w, size_t n)
 {
-	return is(w, n, "CE") ? 0 : is(w, n, "DF") ? 1 : is(w, n, "MF") ? 2 : -1;
+	return nfp_word_is(w, n, "CE") ? 0 : nfp_word_is(w, n, "DF") ? 1 : nfp_word_is(w, n, "MF") ? 2 : -1;
 }
 
 static void xt_packet(struct mon *m, size_t pos)
@@ -152,14 +132,14 @@ static void xt_packet(struct mon *m, size_t pos)
 	int fam = 4, sport = -1, dport = -1; /* addresses: IPv6 when the text has ':' */
 	size_t psp = 0, psl = 0, pdp = 0, pdl = 0;
 	uint64_t tflags = 0;
-	while ((pos = skip_sp(s, pos, n)) < n) {
-		size_t e = tok_end(s, pos, n), eq = pos, done = 0;
+	while ((pos = nfp_skip_sp(s, pos, n)) < n) {
+		size_t e = nfp_tok_end(s, pos, n), eq = pos, done = 0;
 		while (eq < e && s[eq] != '=')
 			eq++;
 		if (eq < e) {
 			const char *k = s + pos, *v = s + eq + 1;
 			size_t kl = eq - pos, vl = e - eq - 1;
-			if (is(k, kl, "SPORT") || is(k, kl, "DPORT")) {
+			if (nfp_word_is(k, kl, "SPORT") || nfp_word_is(k, kl, "DPORT")) {
 				uint64_t u;
 				if (vl > 0 && nfp_dec(v, vl, 65535, &u) == vl) {
 					*(k[0] == 'S' ? &sport : &dport) = (int)u;
@@ -169,7 +149,7 @@ static void xt_packet(struct mon *m, size_t pos)
 						pdp = pos, pdl = e - pos;
 					done = 1;
 				}
-			} else if (is(k, kl, "ID")) { /* iptables < 1.8.9 glue flags: "ID=45471DF" */
+			} else if (nfp_word_is(k, kl, "ID")) { /* iptables < 1.8.9 glue flags: "ID=45471DF" */
 				size_t d = 0;
 				while (d < vl && NFP_ISDIGIT(v[d]))
 					d++;
@@ -179,14 +159,14 @@ static void xt_packet(struct mon *m, size_t pos)
 						nfp_put_u(m->p, NFP_F_IP_FLAGS, m->p->v[NFP_F_IP_FLAGS].u | 1u << b);
 					done = b != -1;
 				}
-			} else if (is(k, kl, "LL")) { /* LL=0x<type> <hex>: the raw link-layer header */
-				size_t h = skip_sp(s, e, n);
-				unknown(m, pos, tok_end(s, h, n) - pos);
-				pos = tok_end(s, h, n);
+			} else if (nfp_word_is(k, kl, "LL")) { /* LL=0x<type> <hex>: the raw link-layer header */
+				size_t h = nfp_skip_sp(s, e, n);
+				unknown(m, pos, nfp_tok_end(s, h, n) - pos);
+				pos = nfp_tok_end(s, h, n);
 				continue;
 			} else {
 				for (size_t i = 0; i < sizeof(xt_keys) / sizeof(xt_keys[0]); i++) {
-					if (!is(k, kl, xt_keys[i].key))
+					if (!nfp_word_is(k, kl, xt_keys[i].key))
 						continue;
 					enum nfp_field f = (enum nfp_field)xt_keys[i].field;
 					switch (xt_keys[i].how) {
@@ -241,12 +221,12 @@ static enum nfp_type xtables(struct mon *m, size_t pos, int packet)
 	size_t n = m->len, e, c1, c2, c3;
 	uint64_t fam;
 	enum nfp_word fw;
-	pos = skip_sp(s, pos, n);
-	e = tok_end(s, pos, n);
+	pos = nfp_skip_sp(s, pos, n);
+	e = nfp_tok_end(s, pos, n);
 	if (e == pos || nfp_dec(s + pos, e - pos, 255, &fam) != e - pos)
 		return NFP_NONE;
-	pos = skip_sp(s, e, n);
-	e = tok_end(s, pos, n);
+	pos = nfp_skip_sp(s, e, n);
+	e = nfp_tok_end(s, pos, n);
 	if (e - pos != 8 || nfp_hex(s + pos, 8, UINT32_MAX, &(uint64_t){ 0 }) != 8)
 		return NFP_NONE;
 	nfp_put_u(m->p, NFP_F_TRACE_SOURCE, NFP_W_XTABLES);
@@ -254,13 +234,13 @@ static enum nfp_type xtables(struct mon *m, size_t pos, int packet)
 	fw = nfp_family_word((unsigned)fam);
 	if (fw != NFP_W__COUNT)
 		nfp_put_u(m->p, NFP_F_TRACE_FAMILY, fw);
-	pos = skip_sp(s, e, n);
+	pos = nfp_skip_sp(s, e, n);
 	if (packet) {
 		nfp_put_u(m->p, NFP_F_TRACE_TYPE, NFP_W_PACKET);
 		xt_packet(m, pos);
 		return NFP_TRACE;
 	}
-	e = tok_end(s, pos, n);
+	e = nfp_tok_end(s, pos, n);
 	for (c1 = pos; c1 < e && s[c1] != ':'; c1++)
 		;
 	for (c2 = c1 + 1; c2 < e && s[c2] != ':'; c2++)
@@ -271,7 +251,7 @@ static enum nfp_type xtables(struct mon *m, size_t pos, int packet)
 		return NFP_NONE;
 	nfp_put_slice(m->p, NFP_F_TRACE_TABLE, pos, c1 - pos);
 	nfp_put_slice(m->p, NFP_F_TRACE_CHAIN, c1 + 1, c2 - c1 - 1);
-	if (is(s + c2 + 1, c3 - c2 - 1, "rule")) {
+	if (nfp_word_is(s + c2 + 1, c3 - c2 - 1, "rule")) {
 		size_t h = c3 + 1, he;
 		uint64_t handle;
 		nfp_put_u(m->p, NFP_F_TRACE_TYPE, NFP_W_RULE);
@@ -284,25 +264,25 @@ static enum nfp_type xtables(struct mon *m, size_t pos, int packet)
 		}
 		if (e > h)
 			nfp_put_slice(m->p, NFP_F_TRACE_VERDICT, h, e - h);
-		pos = skip_sp(s, e, n);
+		pos = nfp_skip_sp(s, e, n);
 		size_t te = n;
 		while (te > pos && s[te - 1] == ' ')
 			te--;
 		if (te > pos)
 			nfp_put_slice(m->p, NFP_F_TRACE_TEXT, pos, te - pos);
-	} else if (is(s + c2 + 1, c3 - c2 - 1, "policy")) {
+	} else if (nfp_word_is(s + c2 + 1, c3 - c2 - 1, "policy")) {
 		nfp_put_u(m->p, NFP_F_TRACE_TYPE, NFP_W_POLICY);
 		if (e > c3 + 1)
 			nfp_put_slice(m->p, NFP_F_TRACE_VERDICT, c3 + 1, e - c3 - 1);
-	} else if (is(s + c2 + 1, c3 - c2 - 1, "return")) {
+	} else if (nfp_word_is(s + c2 + 1, c3 - c2 - 1, "return")) {
 		nfp_put_u(m->p, NFP_F_TRACE_TYPE, NFP_W_RETURN);
 		if (e > c3 + 1)
 			nfp_put_slice(m->p, NFP_F_TRACE_VERDICT, c3 + 1, e - c3 - 1);
 	} else {
 		return NFP_NONE;
 	}
-	for (pos = skip_sp(s, e, n); pos < n && !nfp_has(m->p, NFP_F_TRACE_TEXT); pos = skip_sp(s, e, n)) {
-		e = tok_end(s, pos, n);
+	for (pos = nfp_skip_sp(s, e, n); pos < n && !nfp_has(m->p, NFP_F_TRACE_TEXT); pos = nfp_skip_sp(s, e, n)) {
+		e = nfp_tok_end(s, pos, n);
 		unknown(m, pos, e - pos);
 	}
 	return NFP_TRACE;
@@ -340,11 +320,11 @@ static int icmp_name(int v6, int code, const char *w, size_t n)
 {
 	if (code) {
 		for (size_t i = 0; i < sizeof(icmp_codes) / sizeof(icmp_codes[0]); i++)
-			if (is(w, n, icmp_codes[i].name))
+			if (nfp_word_is(w, n, icmp_codes[i].name))
 				return v6 ? icmp_codes[i].v6 : icmp_codes[i].v4;
 	} else {
 		for (size_t i = 0; i < sizeof(icmp_types) / sizeof(icmp_types[0]); i++)
-			if (is(w, n, icmp_types[i].name))
+			if (nfp_word_is(w, n, icmp_types[i].name))
 				return v6 ? icmp_types[i].v6 : icmp_types[i].v4;
 	}
 	return 255;
@@ -374,11 +354,11 @@ static int tos_part(struct mon *m, int v6, int ecn, const char *v, size_t n)
 	uint64_t x = 256, cur = nfp_has(m->p, f) ? m->p->v[f].u : 0;
 	if (ecn) {
 		for (size_t i = 0; i < sizeof(ecn_names) / sizeof(ecn_names[0]); i++)
-			if (is(v, n, ecn_names[i].name))
+			if (nfp_word_is(v, n, ecn_names[i].name))
 				x = ecn_names[i].v;
 	} else {
 		for (size_t i = 0; i < sizeof(dscp_names) / sizeof(dscp_names[0]); i++)
-			if (is(v, n, dscp_names[i].name))
+			if (nfp_word_is(v, n, dscp_names[i].name))
 				x = dscp_names[i].v;
 	}
 	if (x == 256 && (n == 0 || nfp_dec(v, n, ecn ? 3 : 63, &x) != n))
@@ -423,10 +403,10 @@ static const struct {
 static size_t nft_pair(struct mon *m, size_t pos)
 {
 	const char *s = m->s;
-	size_t n = m->len, pe = tok_end(s, pos, n), fpos = skip_sp(s, pe, n), fe = tok_end(s, fpos, n);
-	size_t vpos = skip_sp(s, fe, n), ve = tok_end(s, vpos, n);
+	size_t n = m->len, pe = nfp_tok_end(s, pos, n), fpos = nfp_skip_sp(s, pe, n), fe = nfp_tok_end(s, fpos, n);
+	size_t vpos = nfp_skip_sp(s, fe, n), ve = nfp_tok_end(s, vpos, n);
 	for (size_t i = 0; i < sizeof(nft_pairs) / sizeof(nft_pairs[0]); i++) {
-		if (!is(s + pos, pe - pos, nft_pairs[i].proto) || !is(s + fpos, fe - fpos, nft_pairs[i].field))
+		if (!nfp_word_is(s + pos, pe - pos, nft_pairs[i].proto) || !nfp_word_is(s + fpos, fe - fpos, nft_pairs[i].field))
 			continue;
 		enum nfp_field f = (enum nfp_field)nft_pairs[i].f;
 		const char *v = s + vpos;
@@ -435,8 +415,8 @@ static size_t nft_pair(struct mon *m, size_t pos)
 		switch ((enum how)nft_pairs[i].how) {
 		case H_MAC: ok = loose_mac(v, vl, m->p->v[f].mac) == vl; if (ok) nfp_set(m->p, f); break;
 		case H_ETYPE: {
-			unsigned et = is(v, vl, "ip") ? 0x0800 : is(v, vl, "ip6") ? 0x86dd : is(v, vl, "arp") ? 0x0806
-				    : is(v, vl, "vlan") ? 0x8100 : 0;
+			unsigned et = nfp_word_is(v, vl, "ip") ? 0x0800 : nfp_word_is(v, vl, "ip6") ? 0x86dd : nfp_word_is(v, vl, "arp") ? 0x0806
+				    : nfp_word_is(v, vl, "vlan") ? 0x8100 : 0;
 			if (et) {
 				nfp_put_u(m->p, f, et);
 				ok = 1;
@@ -451,7 +431,7 @@ static size_t nft_pair(struct mon *m, size_t pos)
 		case H_HEX: ok = put_hex(m, f, v, vl, UINT32_MAX); break;
 		case H_PROTO:
 			for (size_t k = 0; k < sizeof(l4_names) / sizeof(l4_names[0]); k++)
-				if (is(v, vl, l4_names[k].name)) {
+				if (nfp_word_is(v, vl, l4_names[k].name)) {
 					nfp_put_u(m->p, NFP_F_PROTO, l4_names[k].num);
 					ok = 1;
 				}
@@ -472,11 +452,11 @@ static size_t nft_pair(struct mon *m, size_t pos)
 		case H_TCPF: { /* "flags == syn | ack" or "flags syn,ack" */
 			uint64_t bits = 0;
 			size_t k = vpos, ke;
-			if (is(v, vl, "==")) {
-				k = skip_sp(s, ve, n);
+			if (nfp_word_is(v, vl, "==")) {
+				k = nfp_skip_sp(s, ve, n);
 			}
 			for (;;) {
-				ke = tok_end(s, k, n);
+				ke = nfp_tok_end(s, k, n);
 				size_t a = k;
 				while (a < ke) { /* words joined by ',' or '|' */
 					size_t b = a;
@@ -489,9 +469,9 @@ static size_t nft_pair(struct mon *m, size_t pos)
 						bits |= 1u << bit;
 					a = b + 1;
 				}
-				size_t nx = skip_sp(s, ke, n), nxe = tok_end(s, nx, n);
+				size_t nx = nfp_skip_sp(s, ke, n), nxe = nfp_tok_end(s, nx, n);
 				if (nxe - nx == 1 && s[nx] == '|') {
-					k = skip_sp(s, nxe, n);
+					k = nfp_skip_sp(s, nxe, n);
 					continue;
 				}
 				ve = ke;
@@ -518,10 +498,10 @@ static void nft_packet(struct mon *m, size_t pos)
 {
 	const char *s = m->s;
 	size_t n = m->len;
-	while ((pos = skip_sp(s, pos, n)) < n) {
-		size_t e = tok_end(s, pos, n), r;
-		if (is(s + pos, e - pos, "iif") || is(s + pos, e - pos, "oif")) {
-			size_t v = skip_sp(s, e, n), ve = tok_end(s, v, n);
+	while ((pos = nfp_skip_sp(s, pos, n)) < n) {
+		size_t e = nfp_tok_end(s, pos, n), r;
+		if (nfp_word_is(s + pos, e - pos, "iif") || nfp_word_is(s + pos, e - pos, "oif")) {
+			size_t v = nfp_skip_sp(s, e, n), ve = nfp_tok_end(s, v, n);
 			if (ve - v >= 2 && s[v] == '"' && s[ve - 1] == '"') {
 				nfp_put_slice(m->p, s[pos] == 'i' ? NFP_F_IN : NFP_F_OUT, v + 1, ve - v - 2);
 				pos = ve;
@@ -544,9 +524,9 @@ static enum nfp_type nft(struct mon *m, size_t pos)
 	size_t n = m->len, e, t[4], te[4];
 	int fam;
 	for (int i = 0; i < 4; i++) {
-		pos = skip_sp(s, pos, n);
+		pos = nfp_skip_sp(s, pos, n);
 		t[i] = pos;
-		te[i] = pos = tok_end(s, pos, n);
+		te[i] = pos = nfp_tok_end(s, pos, n);
 		if (te[i] == t[i])
 			return NFP_NONE;
 	}
@@ -557,38 +537,38 @@ static enum nfp_type nft(struct mon *m, size_t pos)
 	nfp_put_slice(m->p, NFP_F_TRACE_PACKET, t[0], te[0] - t[0]);
 	nfp_put_u(m->p, NFP_F_TRACE_FAMILY, nfp_family_word((unsigned)fam));
 	nfp_put_slice(m->p, NFP_F_TRACE_TABLE, t[2], te[2] - t[2]);
-	pos = skip_sp(s, pos, n);
-	e = tok_end(s, pos, n);
+	pos = nfp_skip_sp(s, pos, n);
+	e = nfp_tok_end(s, pos, n);
 	/* the chain, then the kind word */
 	nfp_put_slice(m->p, NFP_F_TRACE_CHAIN, t[3], te[3] - t[3]);
-	if (is(s + pos, e - pos, "packet:")) {
+	if (nfp_word_is(s + pos, e - pos, "packet:")) {
 		nfp_put_u(m->p, NFP_F_TRACE_TYPE, NFP_W_PACKET);
 		nft_packet(m, e);
 		return NFP_TRACE;
 	}
-	if (is(s + pos, e - pos, "conntrack:")) {
+	if (nfp_word_is(s + pos, e - pos, "conntrack:")) {
 		nfp_put_u(m->p, NFP_F_TRACE_TYPE, NFP_W_CONNTRACK);
-		for (pos = skip_sp(s, e, n); pos < n; pos = skip_sp(s, e, n))
-			unknown(m, pos, (e = tok_end(s, pos, n)) - pos);
+		for (pos = nfp_skip_sp(s, e, n); pos < n; pos = nfp_skip_sp(s, e, n))
+			unknown(m, pos, (e = nfp_tok_end(s, pos, n)) - pos);
 		return NFP_TRACE;
 	}
-	if (is(s + pos, e - pos, "policy") || is(s + pos, e - pos, "verdict")) {
-		size_t v = skip_sp(s, e, n), ve = tok_end(s, v, n);
+	if (nfp_word_is(s + pos, e - pos, "policy") || nfp_word_is(s + pos, e - pos, "verdict")) {
+		size_t v = nfp_skip_sp(s, e, n), ve = nfp_tok_end(s, v, n);
 		nfp_put_u(m->p, NFP_F_TRACE_TYPE, s[pos] == 'p' ? NFP_W_POLICY : NFP_W_RETURN);
 		if (ve > v)
 			nfp_put_slice(m->p, NFP_F_TRACE_VERDICT, v, ve - v);
 		/* "verdict jump x" / "verdict goto x": the chain belongs to the verdict */
-		if (is(s + v, ve - v, "jump") || is(s + v, ve - v, "goto")) {
-			size_t c = skip_sp(s, ve, n), ce = tok_end(s, c, n);
+		if (nfp_word_is(s + v, ve - v, "jump") || nfp_word_is(s + v, ve - v, "goto")) {
+			size_t c = nfp_skip_sp(s, ve, n), ce = nfp_tok_end(s, c, n);
 			if (ce > c)
 				nfp_put_slice(m->p, NFP_F_TRACE_VERDICT, v, ce - v), ve = ce;
 		}
-		for (pos = skip_sp(s, ve, n); pos < n; pos = skip_sp(s, e, n)) {
-			e = tok_end(s, pos, n);
-			size_t vv = skip_sp(s, e, n), vve = tok_end(s, vv, n);
+		for (pos = nfp_skip_sp(s, ve, n); pos < n; pos = nfp_skip_sp(s, e, n)) {
+			e = nfp_tok_end(s, pos, n);
+			size_t vv = nfp_skip_sp(s, e, n), vve = nfp_tok_end(s, vv, n);
 			uint64_t mk;
-			if (is(s + pos, e - pos, "meta") && is(s + vv, vve - vv, "mark")) {
-				size_t x = skip_sp(s, vve, n), xe = tok_end(s, x, n);
+			if (nfp_word_is(s + pos, e - pos, "meta") && nfp_word_is(s + vv, vve - vv, "mark")) {
+				size_t x = nfp_skip_sp(s, vve, n), xe = nfp_tok_end(s, x, n);
 				if (xe > x && nfp_hex(s + x, xe - x, UINT32_MAX, &mk) == xe - x) {
 					nfp_put_u(m->p, NFP_F_MARK, mk);
 					e = xe;
@@ -599,8 +579,8 @@ static enum nfp_type nft(struct mon *m, size_t pos)
 		}
 		return NFP_TRACE;
 	}
-	if (is(s + pos, e - pos, "rule") || is(s + pos, e - pos, "unknown")) {
-		size_t b = skip_sp(s, e, n), end = n, vp;
+	if (nfp_word_is(s + pos, e - pos, "rule") || nfp_word_is(s + pos, e - pos, "unknown")) {
+		size_t b = nfp_skip_sp(s, e, n), end = n, vp;
 		uint64_t h;
 		nfp_put_u(m->p, NFP_F_TRACE_TYPE, NFP_W_RULE);
 		while (end > b && s[end - 1] == ' ')
@@ -617,9 +597,9 @@ static enum nfp_type nft(struct mon *m, size_t pos)
 			}
 		}
 		if (s[pos] == 'u') { /* "unknown rule handle N" */
-			size_t r = tok_end(s, b, n), hh = skip_sp(s, r, n), hv = skip_sp(s, tok_end(s, hh, n), n);
-			size_t hve = tok_end(s, hv, n);
-			if (!is(s + b, r - b, "rule") || !is(s + hh, tok_end(s, hh, n) - hh, "handle"))
+			size_t r = nfp_tok_end(s, b, n), hh = nfp_skip_sp(s, r, n), hv = nfp_skip_sp(s, nfp_tok_end(s, hh, n), n);
+			size_t hve = nfp_tok_end(s, hv, n);
+			if (!nfp_word_is(s + b, r - b, "rule") || !nfp_word_is(s + hh, nfp_tok_end(s, hh, n) - hh, "handle"))
 				return NFP_NONE;
 			if (nfp_dec(s + hv, hve - hv, UINT32_MAX, &h) == hve - hv)
 				nfp_put_u(m->p, NFP_F_TRACE_HANDLE, h);
@@ -648,7 +628,7 @@ enum nfp_type nfp_monitor_parse(const char *line, size_t len, size_t pos, struct
 {
 	struct mon m = { line, len, rec, &rec->pkt[0] };
 	enum nfp_type t = NFP_NONE;
-	pos = skip_sp(line, pos, len);
+	pos = nfp_skip_sp(line, pos, len);
 	if (len - pos > 8 && memcmp(line + pos, "PACKET: ", 8) == 0)
 		t = xtables(&m, pos + 8, 1);
 	else if (len - pos > 7 && memcmp(line + pos, "TRACE: ", 7) == 0)

@@ -80,22 +80,6 @@ static void use_rule(struct nfp_resolution *res, const struct nfp_ruleset *rs, c
 static const struct nfp_rs_str str_return = { "RETURN", 6 };
 static const struct nfp_rs_str str_return_nft = { "return", 6 };
 
-static int ieq(const char *a, size_t an, const char *b, size_t bn)
-{
-	if (an != bn)
-		return 0;
-	for (size_t i = 0; i < an; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-		if (x >= 'A' && x <= 'Z')
-			x = (unsigned char)(x + 32);
-		if (y >= 'A' && y <= 'Z')
-			y = (unsigned char)(y + 32);
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
 /* policy and return steps: the same checks whatever printed them */
 static enum nfp_res_status end_of_chain(struct nfp_resolution *res, const struct nfp_rs_chain *c,
 					const struct nfp_step *st, const char *line, int nft)
@@ -105,7 +89,7 @@ static enum nfp_res_status end_of_chain(struct nfp_resolution *res, const struct
 			return unresolved(res, "policy step on a chain the snapshot has as user-defined: stale snapshot");
 		if (st->number != 0 && st->number != c->n + 1)
 			return unresolved(res, "policy number is not the chain's rule count + 1: stale snapshot");
-		if (st->verdict.len > 0 && !ieq(line + st->verdict.off, st->verdict.len, c->policy.p, c->policy.len))
+		if (st->verdict.len > 0 && !nfp_ieq(line + st->verdict.off, st->verdict.len, c->policy.p, c->policy.len))
 			return unresolved(res, "the chain's policy in the snapshot differs from the traced one: stale snapshot");
 		res->text = c->decl;
 		res->target = c->policy;

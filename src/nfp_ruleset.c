@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nfp_resolve.h"
+#include "nfp_int.h"
 
 /* ---- targets: one row per iptables target word (others: a user chain or unknown) ---- */
 static const struct {
@@ -68,31 +69,15 @@ int nfp_verdict_final(enum nfp_verdict v)
 	return v == NFP_V_DROP || v == NFP_V_REJECT;
 }
 
-static int eqword(const char *a, size_t an, const char *w)
-{
-	size_t wn = strlen(w);
-	return an == wn && memcmp(a, w, wn) == 0;
-}
-
 static int ieqword(const char *a, size_t an, const char *w)
 {
-	size_t wn = strlen(w);
-	if (an != wn)
-		return 0;
-	for (size_t i = 0; i < an; i++) {
-		unsigned char c = (unsigned char)a[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + 32);
-		if (c != (unsigned char)w[i])
-			return 0;
-	}
-	return 1;
+	return nfp_ieq(a, an, w, strlen(w));
 }
 
 static enum nfp_verdict ipt_target_verdict(const char *w, size_t n)
 {
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
-		if (eqword(w, n, targets[i].word))
+		if (nfp_word_is(w, n, targets[i].word))
 			return (enum nfp_verdict)targets[i].verdict;
 	return NFP_V_UNKNOWN; /* a user chain is told apart after loading */
 }
@@ -100,7 +85,7 @@ static enum nfp_verdict ipt_target_verdict(const char *w, size_t n)
 static enum nfp_verdict nft_verdict_word(const char *w, size_t n)
 {
 	for (size_t i = 0; i < sizeof(nft_verdicts) / sizeof(nft_verdicts[0]); i++)
-		if (eqword(w, n, nft_verdicts[i].word))
+		if (nfp_word_is(w, n, nft_verdicts[i].word))
 			return (enum nfp_verdict)nft_verdicts[i].verdict;
 	return NFP_V_NONE;
 }
@@ -260,7 +245,7 @@ size_t nfp_rs_normalize(const char *s, size_t n, char *d)
 		memcpy(d + k, s + i, e - i);
 		k += e - i;
 		j = skip_ws(s, e, n);
-		if (eqword(s + i, e - i, "counter") && eqword(s + j, tok_end(s, j, n) - j, "packets"))
+		if (nfp_word_is(s + i, e - i, "counter") && nfp_word_is(s + j, tok_end(s, j, n) - j, "packets"))
 			for (int t = 0; t < 4 && j < n; t++)
 				j = skip_ws(s, tok_end(s, j, n), n);
 		if (j > e && j < n)
@@ -380,27 +365,27 @@ static int ipt_match_ports(const char *v, size_t n, uint16_t r[2])
 static void ipt_match_opt(struct nfp_rs_match *m, int neg, const char *o, size_t on, const char *v, size_t vn)
 {
 	uint8_t bit = 0;
-	if (eqword(o, on, "-p") || eqword(o, on, "--protocol")) {
+	if (nfp_word_is(o, on, "-p") || nfp_word_is(o, on, "--protocol")) {
 		uint64_t num;
 		for (size_t i = 0; i < sizeof(ipt_protos) / sizeof(ipt_protos[0]); i++)
-			if (eqword(v, vn, ipt_protos[i].name))
+			if (nfp_word_is(v, vn, ipt_protos[i].name))
 				m->proto = ipt_protos[i].num, bit = NFP_M_PROTO;
 		if (!bit && vn > 0 && nfp_dec(v, vn, 255, &num) == vn && num != 0)
 			m->proto = (uint8_t)num, bit = NFP_M_PROTO;
-	} else if (eqword(o, on, "-s") || eqword(o, on, "--source")) {
+	} else if (nfp_word_is(o, on, "-s") || nfp_word_is(o, on, "--source")) {
 		if (memchr(v, ',', vn) == NULL && ipt_match_addr(v, vn, m->src, &m->src_len, &m->family))
 			bit = NFP_M_SRC;
-	} else if (eqword(o, on, "-d") || eqword(o, on, "--destination")) {
+	} else if (nfp_word_is(o, on, "-d") || nfp_word_is(o, on, "--destination")) {
 		if (memchr(v, ',', vn) == NULL && ipt_match_addr(v, vn, m->dst, &m->dst_len, &m->family))
 			bit = NFP_M_DST;
-	} else if (eqword(o, on, "-i") || eqword(o, on, "--in-interface")) {
+	} else if (nfp_word_is(o, on, "-i") || nfp_word_is(o, on, "--in-interface")) {
 		m->in = S(v, vn), bit = NFP_M_IN;
-	} else if (eqword(o, on, "-o") || eqword(o, on, "--out-interface")) {
+	} else if (nfp_word_is(o, on, "-o") || nfp_word_is(o, on, "--out-interface")) {
 		m->out = S(v, vn), bit = NFP_M_OUT;
-	} else if (eqword(o, on, "--dport") || eqword(o, on, "--destination-port")) {
+	} else if (nfp_word_is(o, on, "--dport") || nfp_word_is(o, on, "--destination-port")) {
 		if (ipt_match_ports(v, vn, m->dport))
 			bit = NFP_M_DPORT;
-	} else if (eqword(o, on, "--sport") || eqword(o, on, "--source-port")) {
+	} else if (nfp_word_is(o, on, "--sport") || nfp_word_is(o, on, "--source-port")) {
 		if (ipt_match_ports(v, vn, m->sport))
 			bit = NFP_M_SPORT;
 	}
@@ -433,8 +418,8 @@ static int ipt_rule(struct loader *ld, const char *s, size_t n)
 	for (i = skip_ws(s, e, n); i < n; i = skip_ws(s, e, n)) {
 		e = tok_end(s, i, n);
 		size_t vi = skip_ws(s, e, n), ve = tok_end(s, vi, n);
-		if (eqword(s + i, e - i, "-j") || eqword(s + i, e - i, "--jump") || eqword(s + i, e - i, "-g") ||
-		    eqword(s + i, e - i, "--goto")) {
+		if (nfp_word_is(s + i, e - i, "-j") || nfp_word_is(s + i, e - i, "--jump") || nfp_word_is(s + i, e - i, "-g") ||
+		    nfp_word_is(s + i, e - i, "--goto")) {
 			if (ve == vi)
 				return fail(ld, "%.*s without a target", (int)(e - i), s + i);
 			if (r->target.len == 0) {
@@ -447,10 +432,10 @@ static int ipt_rule(struct loader *ld, const char *s, size_t n)
 											 : ipt_target_verdict(s + vi, ve - vi));
 			}
 			e = ve;
-		} else if (eqword(s + i, e - i, "--log-prefix") && ve > vi) {
+		} else if (nfp_word_is(s + i, e - i, "--log-prefix") && ve > vi) {
 			r->prefix = decode(ld, s + vi, ve - vi);
 			e = ve;
-		} else if (r->target.len == 0 && eqword(s + i, e - i, "!") && ve > vi) {
+		} else if (r->target.len == 0 && nfp_word_is(s + i, e - i, "!") && ve > vi) {
 			/* "! -i x": the option after the '!' */
 			size_t wi = skip_ws(s, ve, n), we = tok_end(s, wi, n);
 			ipt_match_opt(&r->m, 1, s + vi, ve - vi, s + wi, we - wi);
@@ -520,7 +505,7 @@ static int parse_iptables(struct loader *ld)
 				return fail(ld, "expected '-A' after the counters");
 			if (ipt_rule(ld, s + k, n - k) != 0)
 				return -1;
-		} else if (eqword(s, n, "COMMIT")) {
+		} else if (nfp_word_is(s, n, "COMMIT")) {
 			if (!open)
 				return fail(ld, "COMMIT outside a table");
 			open = 0;
@@ -547,7 +532,7 @@ static const struct {
 int nfp_nft_family(const char *w, size_t n)
 {
 	for (size_t i = 0; i < sizeof(nft_families) / sizeof(nft_families[0]); i++)
-		if (eqword(w, n, nft_families[i].word))
+		if (nfp_word_is(w, n, nft_families[i].word))
 			return nft_families[i].nfproto;
 	return -1;
 }
@@ -595,7 +580,7 @@ static size_t strip_handle(const char *s, size_t n, uint32_t *handle)
 static int has_word(const char *s, size_t n, const char *w)
 {
 	for (size_t i = skip_ws(s, 0, n); i < n; i = skip_ws(s, tok_end(s, i, n), n))
-		if (eqword(s + i, tok_end(s, i, n) - i, w))
+		if (nfp_word_is(s + i, tok_end(s, i, n) - i, w))
 			return 1;
 	return 0;
 }
@@ -613,22 +598,22 @@ static void nft_rule_fields(struct loader *ld, struct nfp_rs_rule *r)
 				depth += s[k] == '{' ? 1 : s[k] == '}' ? -1 : 0;
 		} else if (depth == 0) {
 			enum nfp_verdict w = nft_verdict_word(s + i, e - i);
-			if (eqword(s + i, e - i, "comment")) {
+			if (nfp_word_is(s + i, e - i, "comment")) {
 				if (vstart != SIZE_MAX && vend == n)
 					vend = i;
 				break;
 			}
-			if (eqword(s + i, e - i, "log")) {
+			if (nfp_word_is(s + i, e - i, "log")) {
 				size_t j = skip_ws(s, e, n);
 				while (j < n) { /* log [prefix "x"] [level y] [flags z] ... */
 					size_t je = tok_end(s, j, n), vi = skip_ws(s, je, n), ve = tok_end(s, vi, n);
-					if (eqword(s + j, je - j, "prefix") && ve > vi) {
+					if (nfp_word_is(s + j, je - j, "prefix") && ve > vi) {
 						r->prefix = decode(ld, s + vi, ve - vi);
 						break;
 					}
-					if (!(eqword(s + j, je - j, "level") || eqword(s + j, je - j, "flags") ||
-					      eqword(s + j, je - j, "group") || eqword(s + j, je - j, "snaplen") ||
-					      eqword(s + j, je - j, "queue-threshold")))
+					if (!(nfp_word_is(s + j, je - j, "level") || nfp_word_is(s + j, je - j, "flags") ||
+					      nfp_word_is(s + j, je - j, "group") || nfp_word_is(s + j, je - j, "snaplen") ||
+					      nfp_word_is(s + j, je - j, "queue-threshold")))
 						break;
 					j = skip_ws(s, ve, n);
 				}
@@ -690,9 +675,9 @@ static int parse_nft(struct loader *ld)
 		size_t t2 = skip_ws(s, t1e, n), t2e = tok_end(s, t2, n);
 		switch (st) {
 		case TOP:
-			if (eqword(s, n, "flush ruleset") || (eqword(s + t0, t0e - t0, "flush") && t1e > t1))
+			if (nfp_word_is(s, n, "flush ruleset") || (nfp_word_is(s + t0, t0e - t0, "flush") && t1e > t1))
 				continue;
-			if (eqword(s, t0e, "table")) {
+			if (nfp_word_is(s, t0e, "table")) {
 				int fam = 2;
 				size_t nm = t1, nme = t1e;
 				if (n == 0 || s[n - 1] != '{')
@@ -714,11 +699,11 @@ static int parse_nft(struct loader *ld)
 			return fail(ld, "not an 'nft list ruleset' line: '%.*s' (include and define are not read: "
 					"snapshot with 'nft -a list ruleset > FILE')", (int)(n > 40 ? 40 : n), s);
 		case TABLE:
-			if (eqword(s, n, "}")) {
+			if (nfp_word_is(s, n, "}")) {
 				st = TOP;
 				continue;
 			}
-			if (eqword(s, t0e, "chain")) {
+			if (nfp_word_is(s, t0e, "chain")) {
 				size_t nm = t1, nme = t1e;
 				if (n == 0 || s[n - 1] != '{')
 					return fail(ld, "expected 'chain name {'");
@@ -731,7 +716,7 @@ static int parse_nft(struct loader *ld)
 				st = CHAIN;
 				continue;
 			}
-			if (eqword(s, t0e, "flags") || eqword(s, t0e, "comment"))
+			if (nfp_word_is(s, t0e, "flags") || nfp_word_is(s, t0e, "comment"))
 				continue;
 			if (braces(s, n) > 0) { /* set, map, flowtable, counter, quota, ct helper, ... */
 				skip = braces(s, n);
@@ -742,17 +727,17 @@ static int parse_nft(struct loader *ld)
 			return fail(ld, "not a table member: '%.*s'", (int)(n > 40 ? 40 : n), s);
 		case CHAIN: {
 			struct nfp_rs_chain *c = &rs->chains[cur_chain];
-			if (eqword(s, n, "}")) {
+			if (nfp_word_is(s, n, "}")) {
 				st = TABLE;
 				continue;
 			}
-			if (eqword(s, t0e, "type") && has_word(s, n, "hook")) {
+			if (nfp_word_is(s, t0e, "type") && has_word(s, n, "hook")) {
 				c->decl = S(s, n);
 				c->policy = S(kw_accept, 6);
 				c->policy_verdict = NFP_V_ACCEPT;
 				for (size_t i = 0; i < n; i = skip_ws(s, tok_end(s, i, n), n)) {
 					size_t ie = tok_end(s, i, n);
-					if (eqword(s + i, ie - i, "policy")) {
+					if (nfp_word_is(s + i, ie - i, "policy")) {
 						size_t v = skip_ws(s, ie, n), ve = tok_end(s, v, n);
 						while (ve > v && s[ve - 1] == ';')
 							ve--;
@@ -765,7 +750,7 @@ static int parse_nft(struct loader *ld)
 				}
 				continue;
 			}
-			if (eqword(s, t0e, "comment") || eqword(s, t0e, "devices"))
+			if (nfp_word_is(s, t0e, "comment") || nfp_word_is(s, t0e, "devices"))
 				continue;
 			if (braces(s, n) != 0)
 				return fail(ld, "unbalanced braces: a rule must be on one line (as 'nft list ruleset' prints it)");
