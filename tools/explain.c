@@ -244,6 +244,16 @@ static size_t segments(const struct walk *w, struct segment *sg)
 	return ns;
 }
 
+/* the segment that settled the packet: the first that dropped or rejected it, else the last;
+ * -1 for a walk without segments */
+static int final_segment(const struct segment *sg, size_t ns)
+{
+	for (size_t s = 0; s < ns; s++)
+		if (nfp_verdict_final(sg[s].v))
+			return (int)s;
+	return (int)ns - 1;
+}
+
 static const char *vword(enum nfp_verdict v)
 {
 	switch (v) {
@@ -382,7 +392,7 @@ static void print_text(const struct walk *w, size_t idx)
 	struct segment *sg = calloc(w->n + 1, sizeof(*sg));
 	size_t ns, nsteps = 0, k;
 	char name[600];
-	int fin = -1;
+	int fin;
 	if (sg == NULL)
 		return;
 	ns = segments(w, sg);
@@ -430,12 +440,9 @@ static void print_text(const struct walk *w, size_t idx)
 		} else {
 			printf("unknown (the walk ends without a verdict here)\n");
 		}
-		if (nfp_verdict_final(sg[s].v) && fin < 0)
-			fin = (int)s;
 	}
-	if (fin < 0 && ns > 0)
-		fin = (int)ns - 1;
-	if (fin < 0 || (sg[fin].decided < 0 && !nfp_verdict_final(sg[fin].v))) {
+	fin = final_segment(sg, ns); /* a drop or reject is always a decided segment */
+	if (fin < 0 || sg[fin].decided < 0) {
 		printf("  verdict: unknown (the last step is not a verdict, or it could not be resolved)\n\n");
 		free(sg);
 		return;
@@ -603,7 +610,7 @@ static void print_json(const struct walk *w)
 {
 	struct segment *sg = calloc(w->n + 1, sizeof(*sg));
 	size_t ns, k = 0;
-	int first = 1, fin = -1;
+	int first = 1, fin;
 	if (sg == NULL)
 		return;
 	ns = segments(w, sg);
@@ -650,12 +657,9 @@ static void print_json(const struct walk *w)
 			printf("%zu", step_index(w, (size_t)sg[s].decided));
 		}
 		putchar('}');
-		if (nfp_verdict_final(sg[s].v) && fin < 0)
-			fin = (int)s;
 	}
 	putchar(']');
-	if (fin < 0 && ns > 0)
-		fin = (int)ns - 1;
+	fin = final_segment(sg, ns);
 	jkey(stdout, &first, "verdict");
 	if (fin < 0 || sg[fin].decided < 0) {
 		fputs("\"unknown\"", stdout);
