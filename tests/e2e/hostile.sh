@@ -31,9 +31,19 @@ CONF
 
 start_rsyslogd "$WORK/rsyslog.conf"
 wait_file "$WORK/port"
-python3 - "$(cat "$WORK/port")" "$udp_port" "$WORK/hostile.bin" "$WORK/sent" <<'PY'
-import socket, sys, time
-tcp_port, udp_port, path, sent = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+python3 - "$(cat "$WORK/port")" "$udp_port" "$WORK/hostile.bin" "$WORK/sent" "$WORK/out.jsonl" <<'PY'
+import os, socket, sys, time
+tcp_port, udp_port, path, sent, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+def written():
+    try:
+        with open(out, "rb") as f:
+            return sum(1 for _ in f)
+    except FileNotFoundError:
+        return 0
+def catch_up(n, secs=120):  # flow control for UDP: the receiver (maybe under valgrind) keeps up
+    t = time.time() + secs
+    while written() < n and time.time() < t:
+        time.sleep(0.05)
 lines = open(path, "rb").read().split(b"\n")[:-1]
 head = b"<4>Nov 29 03:00:00 fw kernel: "
 ntcp = nudp = 0
@@ -42,12 +52,14 @@ with socket.create_connection(("127.0.0.1", tcp_port), timeout=30) as t:
         m = head + l
         t.sendall(b"%d " % len(m) + m)
         ntcp += 1
+catch_up(ntcp)
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for l in lines:
-    if len(l) <= 8000:  # UDP: the datagrams a router sends; paced, loopback loses none
+    if len(l) <= 8000:  # UDP: the datagrams a router sends, 20 at a time once rsyslogd caught up
         u.sendto(head + l, ("127.0.0.1", udp_port))
         nudp += 1
-        time.sleep(0.0003)
+        if nudp % 20 == 0:
+            catch_up(ntcp + nudp)
 open(sent, "w").write(f"{ntcp} {nudp}\n")
 PY
 read ntcp nudp < "$WORK/sent"
