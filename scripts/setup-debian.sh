@@ -18,7 +18,7 @@ mkdir -p "$deps"
 build_pkgs="build-essential autoconf automake libtool pkg-config libestr-dev libfastjson-dev
  zlib1g-dev check rsyslog dpkg-dev python3 nettle-dev"
 test_pkgs="iproute2 procps valgrind binutils iptables nftables python3-scapy rsyslog-elasticsearch curl
- clang libclang-rt-14-dev"
+ clang libclang-rt-14-dev debhelper lintian fakeroot rsyslog-relp rsyslog-gnutls openssl"
 need_pkgs=$build_pkgs
 [ "${SETUP_FOR:-test}" = demo ] || need_pkgs="$need_pkgs $test_pkgs"
 missing=""

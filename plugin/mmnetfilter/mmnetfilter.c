@@ -14,7 +14,8 @@
  *     immutable; a reload (file change, or HUP from doHUP on the main thread) builds new
  *     ones outside that mutex.
  *   wrkrInstanceData: one reusable struct nfp_record and a snapshot reference per worker.
- *   Module counters (impstats "mmnetfilter"): STATSCOUNTER_INC, atomic (HAVE_ATOMIC_BUILTINS).
+ *   Counters: one impstats object per action (statsName), STATSCOUNTER_INC, atomic
+ *     (HAVE_ATOMIC_BUILTINS).
  *   The core keeps no mutable global state (its lookup index is filled once at load time).
  *
  * Ownership: nfp_to_json_ex returns one reference, msgAddJSON consumes it.
@@ -23,8 +24,13 @@
 #if !defined(NDEBUG) || !defined(HAVE_ATOMIC_BUILTINS) || !defined(HAVE_ATOMIC_BUILTINS64)
 #error "rsyslog config.h lacks NDEBUG/HAVE_ATOMIC_BUILTINS(64): the module would not match rsyslogd's ABI"
 #endif
+#include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <json.h>
 #ifndef json_object
 #error "json.h is not libfastjson's: rsyslog only accepts libfastjson objects"
@@ -49,18 +55,23 @@ MODULE_CNFNAME("mmnetfilter")
 DEF_OMOD_STATIC_DATA
 DEFobjCurrIf(statsobj)
 
-STATSCOUNTER_DEF(ctrSeen, mutCtrSeen)
-STATSCOUNTER_DEF(ctrLog, mutCtrLog)
-STATSCOUNTER_DEF(ctrTrace, mutCtrTrace)
-STATSCOUNTER_DEF(ctrEbt, mutCtrEbt)
-STATSCOUNTER_DEF(ctrFragment, mutCtrFragment)
-STATSCOUNTER_DEF(ctrNone, mutCtrNone)
-STATSCOUNTER_DEF(ctrTruncated, mutCtrTruncated)
-STATSCOUNTER_DEF(ctrResolved, mutCtrResolved)
-STATSCOUNTER_DEF(ctrUnresolved, mutCtrUnresolved)
-STATSCOUNTER_DEF(ctrSnapLoaded, mutCtrSnapLoaded)
-STATSCOUNTER_DEF(ctrReloadFailed, mutCtrReloadFailed)
-static statsobj_t *modStats;
+/* One impstats object per action (statsName, or "mmnetfilter", "mmnetfilter-2", ... in the
+ * order of the configuration), so that two actions in one pipeline do not mix their counts. */
+struct counters {
+	statsobj_t *obj;
+	STATSCOUNTER_DEF(seen, mutSeen)
+	STATSCOUNTER_DEF(log, mutLog)
+	STATSCOUNTER_DEF(trace, mutTrace)
+	STATSCOUNTER_DEF(ebt, mutEbt)
+	STATSCOUNTER_DEF(fragment, mutFragment)
+	STATSCOUNTER_DEF(none, mutNone)
+	STATSCOUNTER_DEF(truncated, mutTruncated)
+	STATSCOUNTER_DEF(resolved, mutResolved)
+	STATSCOUNTER_DEF(unresolved, mutUnresolved)
+	STATSCOUNTER_DEF(snapLoaded, mutSnapLoaded)
+	STATSCOUNTER_DEF(reloadFailed, mutReloadFailed)
+};
+static int unnamed_actions; /* actions without statsName so far (config load: one thread) */
 
 enum schema { SCHEMA_NATIVE = 0, SCHEMA_ECS };
 
@@ -71,12 +82,16 @@ typedef struct _instanceData {
 	uchar *container;  /* "!netfilter", ".x", "/x" (without the '$') */
 	enum schema schema;
 	sbool useRawMsg;
+	char *statsName;                /* the impstats object's name */
+	struct counters ctr;
 	char *rules[NFP_SNAP__COUNT];   /* snapshot files, NULL if not configured */
 	struct nfp_snapset *snaps;      /* NULL when no snapshot is configured */
 	struct nfp_select *sel;         /* fields=: the native record's fields (NULL: all) */
 	int initial_counted;            /* atomic: the load at startup is counted with the first message
 					 * (counters gathered during config load are dropped by rsyslog) */
 } instanceData;
+
+#define COUNT(pData, c, m) STATSCOUNTER_INC((pData)->ctr.c, (pData)->ctr.m)
 
 typedef struct wrkrInstanceData {
 	instanceData *pData;
@@ -109,6 +124,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "ip6tablesrules", eCmdHdlrString, 0 },
 	{ "nftrules", eCmdHdlrString, 0 },
 	{ "fields", eCmdHdlrString, 0 },
+	{ "statsname", eCmdHdlrString, 0 },
 };
 static struct cnfparamblk actpblk = {
 	CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr
@@ -153,6 +169,9 @@ ENDisCompatibleWithFeature
 
 BEGINfreeInstance
 CODESTARTfreeInstance
+	if (pData->ctr.obj != NULL)
+		statsobj.Destruct(&pData->ctr.obj);
+	free(pData->statsName);
 	free(pData->container);
 	nfp_snapset_free(pData->snaps);
 	free(pData->sel);
@@ -166,13 +185,13 @@ CODESTARTfreeWrkrInstance
 ENDfreeWrkrInstance
 
 /* a reload's outcome: counted, and logged once per failed file state */
-static void reloaded(int r, const char *err)
+static void reloaded(instanceData *pData, int r, const char *err)
 {
 	if (r > 0) {
-		STATSCOUNTER_INC(ctrSnapLoaded, mutCtrSnapLoaded);
+		COUNT(pData, snapLoaded, mutSnapLoaded);
 		LogMsg(0, RS_RET_OK, LOG_INFO, "mmnetfilter: ruleset snapshots reloaded");
 	} else if (r < 0) {
-		STATSCOUNTER_INC(ctrReloadFailed, mutCtrReloadFailed);
+		COUNT(pData, reloadFailed, mutReloadFailed);
 		LogError(0, RS_RET_CONF_FILE_NOT_FOUND, "mmnetfilter: reloading ruleset snapshots failed, the previous "
 			 "ones stay in use: %s", err);
 	}
@@ -182,7 +201,7 @@ BEGINdoHUP
 	char err[512];
 CODESTARTdoHUP
 	if (pData->snaps != NULL)
-		reloaded(nfp_snapset_reload(pData->snaps, 1, err, sizeof(err)), err);
+		reloaded(pData, nfp_snapset_reload(pData->snaps, 1, err, sizeof(err)), err);
 ENDdoHUP
 
 BEGINdbgPrintInstInfo
@@ -194,18 +213,18 @@ BEGINtryResume
 CODESTARTtryResume
 ENDtryResume
 
-static void count(const struct nfp_record *rec)
+static void count(instanceData *pData, const struct nfp_record *rec)
 {
-	STATSCOUNTER_INC(ctrSeen, mutCtrSeen);
+	COUNT(pData, seen, mutSeen);
 	switch (rec->type) {
-	case NFP_LOG: { STATSCOUNTER_INC(ctrLog, mutCtrLog); } break;
-	case NFP_TRACE: { STATSCOUNTER_INC(ctrTrace, mutCtrTrace); } break;
-	case NFP_EBT: { STATSCOUNTER_INC(ctrEbt, mutCtrEbt); } break;
-	case NFP_FRAGMENT: { STATSCOUNTER_INC(ctrFragment, mutCtrFragment); } break;
-	case NFP_NONE: { STATSCOUNTER_INC(ctrNone, mutCtrNone); } break;
+	case NFP_LOG: { COUNT(pData, log, mutLog); } break;
+	case NFP_TRACE: { COUNT(pData, trace, mutTrace); } break;
+	case NFP_EBT: { COUNT(pData, ebt, mutEbt); } break;
+	case NFP_FRAGMENT: { COUNT(pData, fragment, mutFragment); } break;
+	case NFP_NONE: { COUNT(pData, none, mutNone); } break;
 	}
 	if (rec->flags & NFP_R_TRUNCATED) {
-		STATSCOUNTER_INC(ctrTruncated, mutCtrTruncated);
+		COUNT(pData, truncated, mutTruncated);
 	}
 }
 
@@ -246,14 +265,14 @@ CODESTARTdoAction
 			char err[512];
 			if (__atomic_load_n(&pData->initial_counted, __ATOMIC_RELAXED) == 0 &&
 			    __atomic_exchange_n(&pData->initial_counted, 1, __ATOMIC_RELAXED) == 0) {
-				STATSCOUNTER_INC(ctrSnapLoaded, mutCtrSnapLoaded);
+				COUNT(pData, snapLoaded, mutSnapLoaded);
 			}
-			reloaded(nfp_snapset_poll(pData->snaps, time(NULL), err, sizeof(err)), err);
+			reloaded(pData, nfp_snapset_poll(pData->snaps, time(NULL), err, sizeof(err)), err);
 			if (nfp_resolve(nfp_snapset_get(pData->snaps, &pWrkrData->ref), rec, (const char *)text, &res) ==
 			    NFP_RES_RESOLVED) {
-				STATSCOUNTER_INC(ctrResolved, mutCtrResolved);
+				COUNT(pData, resolved, mutResolved);
 			} else if (res.status == NFP_RES_UNRESOLVED) {
-				STATSCOUNTER_INC(ctrUnresolved, mutCtrUnresolved);
+				COUNT(pData, unresolved, mutUnresolved);
 			}
 		}
 		if (pData->schema == SCHEMA_ECS) {
@@ -277,7 +296,7 @@ CODESTARTdoAction
 		rec->flags = 0;
 		DBGPRINTF("mmnetfilter: not a netfilter record\n");
 	}
-	count(rec);
+	count(pData, rec);
 finalize_it:
 	if (json != NULL)
 		json_object_put(json);
@@ -386,6 +405,56 @@ finalize_it:
 	RETiRet;
 }
 
+/* the action's impstats object; statsName must be unique among the actions */
+static rsRetVal open_counters(instanceData *pData)
+{
+	static const struct { const char *name; size_t off; } ctrs[] = {
+		{ "records.seen", offsetof(struct counters, seen) },
+		{ "parsed.log", offsetof(struct counters, log) },
+		{ "parsed.trace", offsetof(struct counters, trace) },
+		{ "parsed.ebtables", offsetof(struct counters, ebt) },
+		{ "parsed.fragment", offsetof(struct counters, fragment) },
+		{ "not_netfilter", offsetof(struct counters, none) },
+		{ "truncated", offsetof(struct counters, truncated) },
+		{ "rules.resolved", offsetof(struct counters, resolved) },
+		{ "rules.unresolved", offsetof(struct counters, unresolved) },
+		{ "snapshots.loaded", offsetof(struct counters, snapLoaded) },
+		{ "snapshots.reload_failed", offsetof(struct counters, reloadFailed) },
+	};
+	static char *names[256]; /* the names taken so far (configuration load is single-threaded) */
+	static int nnames;
+	DEFiRet;
+	if (pData->statsName == NULL) {
+		char buf[32];
+		if (++unnamed_actions == 1)
+			snprintf(buf, sizeof(buf), "mmnetfilter");
+		else
+			snprintf(buf, sizeof(buf), "mmnetfilter-%d", unnamed_actions);
+		CHKmalloc(pData->statsName = strdup(buf));
+	}
+	for (int i = 0; i < nnames; i++) {
+		if (strcmp(names[i], pData->statsName) == 0) {
+			parser_errmsg("mmnetfilter: parameter 'statsName': '%s' is already the counters' name of "
+				      "another mmnetfilter action; each action needs its own", pData->statsName);
+			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+		}
+	}
+	if (nnames < (int)(sizeof(names) / sizeof(names[0])))
+		names[nnames++] = pData->statsName;
+	CHKiRet(statsobj.Construct(&pData->ctr.obj));
+	CHKiRet(statsobj.SetName(pData->ctr.obj, (uchar *)pData->statsName));
+	CHKiRet(statsobj.SetOrigin(pData->ctr.obj, (uchar *)"mmnetfilter"));
+	for (size_t i = 0; i < sizeof(ctrs) / sizeof(ctrs[0]); i++) {
+		intctr_t *c = (intctr_t *)((char *)&pData->ctr + ctrs[i].off);
+		*c = 0;
+		CHKiRet(statsobj.AddCounter(pData->ctr.obj, (uchar *)ctrs[i].name, ctrType_IntCtr,
+					    CTR_FLAG_RESETTABLE, c));
+	}
+	CHKiRet(statsobj.ConstructFinalize(pData->ctr.obj));
+finalize_it:
+	RETiRet;
+}
+
 BEGINnewActInst
 	struct cnfparamvals *pvals;
 	int i;
@@ -412,6 +481,13 @@ CODESTARTnewActInst
 			pData->useRawMsg = (sbool)pvals[i].val.d.n;
 		} else if (!strcmp(name, "fields")) {
 			CHKiRet(set_fields(pData, pvals[i].val.d.estr));
+		} else if (!strcmp(name, "statsname")) {
+			free(pData->statsName);
+			CHKmalloc(pData->statsName = es_str2cstr(pvals[i].val.d.estr, NULL));
+			if (pData->statsName[0] == '\0') {
+				parser_errmsg("mmnetfilter: parameter 'statsName': empty name");
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
 		} else {
 			for (int k = 0; k < NFP_SNAP__COUNT; k++)
 				if (!strcmp(name, rule_params[k]))
@@ -424,6 +500,7 @@ CODESTARTnewActInst
 		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 	}
 	CHKiRet(open_snapshots(pData));
+	CHKiRet(open_counters(pData));
 CODE_STD_FINALIZERnewActInst
 	cnfparamvalsDestruct(pvals, &actpblk);
 ENDnewActInst
@@ -432,8 +509,6 @@ NO_LEGACY_CONF_parseSelectorAct
 
 BEGINmodExit
 CODESTARTmodExit
-	if (modStats != NULL)
-		statsobj.Destruct(&modStats);
 	objRelease(statsobj, CORE_COMPONENT);
 ENDmodExit
 
@@ -446,9 +521,51 @@ CODEqueryEtryPt_STD_CONF2_QUERIES
 CODEqueryEtryPt_doHUP
 ENDqueryEtryPt
 
-static rsRetVal add_counter(const char *name, intctr_t *ctr)
+#ifndef NFP_BUILT_FOR
+#define NFP_BUILT_FOR VERSION /* the rsyslog source the module was compiled against */
+#endif
+/* The module is compiled against one rsyslog release's internal structures (msg.h, obj.h),
+ * which rsyslog does not version: refuse to run inside another release. The running daemon's
+ * version is read from its own executable (the swVersion="..." it writes in its start message);
+ * where it cannot be read, the module trusts the packaging (Depends: rsyslog (= the version)). */
+static rsRetVal check_rsyslog_version(void)
 {
-	return statsobj.AddCounter(modStats, (uchar *)name, ctrType_IntCtr, CTR_FLAG_RESETTABLE, ctr);
+	static const char key[] = "swVersion=\"";
+	char running[32] = "";
+	struct stat st;
+	void *map = MAP_FAILED;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	DEFiRet;
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0)
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (map != MAP_FAILED) {
+		const char *p = memmem(map, (size_t)st.st_size, key, sizeof(key) - 1);
+		if (p != NULL) {
+			const char *v = p + sizeof(key) - 1, *end = (const char *)map + st.st_size;
+			size_t n = 0;
+			while (v + n < end && n < sizeof(running) - 1 && v[n] != '"' &&
+			       ((v[n] >= '0' && v[n] <= '9') || v[n] == '.' || v[n] == '-' || v[n] == '~' ||
+				(v[n] >= 'a' && v[n] <= 'z') || (v[n] >= 'A' && v[n] <= 'Z')))
+				n++;
+			if (v + n < end && v[n] == '"') {
+				memcpy(running, v, n);
+				running[n] = '\0';
+			}
+		}
+		munmap(map, (size_t)st.st_size);
+	}
+	if (running[0] == '\0') {
+		DBGPRINTF("mmnetfilter: the running rsyslogd's version cannot be read; built for %s\n", NFP_BUILT_FOR);
+	} else if (strcmp(running, NFP_BUILT_FOR) != 0) {
+		LogError(0, RS_RET_MODULE_LOAD_ERR, "mmnetfilter: this module was built for rsyslog %s, but the running "
+			 "rsyslogd is %s; its internal structures may differ, so the module refuses to load. "
+			 "Install the mmnetfilter package built for rsyslog %s (or rebuild it against that "
+			 "version's source).", NFP_BUILT_FOR, running, running);
+		iRet = RS_RET_MODULE_LOAD_ERR;
+	}
+	RETiRet;
 }
 
 BEGINmodInit()
@@ -465,33 +582,8 @@ CODEmodInit_QueryRegCFSLineHdlr
 		LogError(0, RS_RET_NO_MSG_PASSING, "mmnetfilter: rsyslog core does not pass messages to modules");
 		ABORT_FINALIZE(RS_RET_NO_MSG_PASSING);
 	}
+	CHKiRet(check_rsyslog_version());
 	CHKiRet(objUse(statsobj, CORE_COMPONENT));
-	CHKiRet(statsobj.Construct(&modStats));
-	CHKiRet(statsobj.SetName(modStats, (uchar *)"mmnetfilter"));
-	CHKiRet(statsobj.SetOrigin(modStats, (uchar *)"mmnetfilter"));
-	STATSCOUNTER_INIT(ctrSeen, mutCtrSeen);
-	CHKiRet(add_counter("records.seen", &ctrSeen));
-	STATSCOUNTER_INIT(ctrLog, mutCtrLog);
-	CHKiRet(add_counter("parsed.log", &ctrLog));
-	STATSCOUNTER_INIT(ctrTrace, mutCtrTrace);
-	CHKiRet(add_counter("parsed.trace", &ctrTrace));
-	STATSCOUNTER_INIT(ctrEbt, mutCtrEbt);
-	CHKiRet(add_counter("parsed.ebtables", &ctrEbt));
-	STATSCOUNTER_INIT(ctrFragment, mutCtrFragment);
-	CHKiRet(add_counter("parsed.fragment", &ctrFragment));
-	STATSCOUNTER_INIT(ctrNone, mutCtrNone);
-	CHKiRet(add_counter("not_netfilter", &ctrNone));
-	STATSCOUNTER_INIT(ctrTruncated, mutCtrTruncated);
-	CHKiRet(add_counter("truncated", &ctrTruncated));
-	STATSCOUNTER_INIT(ctrResolved, mutCtrResolved);
-	CHKiRet(add_counter("rules.resolved", &ctrResolved));
-	STATSCOUNTER_INIT(ctrUnresolved, mutCtrUnresolved);
-	CHKiRet(add_counter("rules.unresolved", &ctrUnresolved));
-	STATSCOUNTER_INIT(ctrSnapLoaded, mutCtrSnapLoaded);
-	CHKiRet(add_counter("snapshots.loaded", &ctrSnapLoaded));
-	STATSCOUNTER_INIT(ctrReloadFailed, mutCtrReloadFailed);
-	CHKiRet(add_counter("snapshots.reload_failed", &ctrReloadFailed));
-	CHKiRet(statsobj.ConstructFinalize(modStats));
 #ifdef NFP_BENCH_FLOOR
 	nfp_parse(floor_line, sizeof(floor_line) - 1, &floor_rec);
 #endif

@@ -39,5 +39,18 @@ check fields-ok 0 "" 'fields="addresses, ports,protocol,action,ip.ttl,trace,tcp.
 check fields-unknown 1 "mmnetfilter: parameter 'fields': unknown field name 'ip.tll'" 'fields="ip.src,ip.tll"'
 check fields-ecs 1 "mmnetfilter: parameter 'fields' selects fields of schema=.native." 'schema="ecs" fields="ip.src"'
 check rules-empty-name 1 "mmnetfilter: parameter 'iptablesrules': empty file name" 'iptablesRules=""'
+check stats-name 0 "" 'statsName="fw_native"'
+check stats-name-empty 1 "mmnetfilter: parameter 'statsName': empty name" 'statsName=""'
+# two actions with one counters name
+check stats-name-twice 1 "mmnetfilter: parameter 'statsName': 'fw' is already the counters' name" \
+	'statsName="fw") action(type="mmnetfilter" statsName="fw"'
+# a module built for another rsyslog release refuses to load, naming both versions
+mod_other=$top_builddir/tests/e2e/.libs/mmnetfilter_otherver.so
+if [ -f "$mod_other" ]; then
+	running=$("$RSYSLOGD" -v | sed -n '1s/^rsyslogd *\([0-9.]*\).*/\1/p')
+	MODULE=$mod_other check other-version 1 "mmnetfilter: this module was built for rsyslog 8\.1901\.0, but the running rsyslogd is $running" ''
+else
+	echo "config-errors: no $mod_other (make check builds it); version check case not run"
+fi
 echo "config-errors: $pass cases"
 echo "PASS $TEST_NAME"
