@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare a Debian 12 machine (as root) to build mmnetfilter, and to test it:
-#  - Debian packages: what the build needs (SETUP_FOR=demo: only that), and by default also
-#    what the tests need (rsyslog-elasticsearch, iptables, nftables, scapy, valgrind, clang, ...);
+#  - Debian packages: what the build needs (SETUP_FOR=demo: only that; SETUP_FOR=package: that and
+#    debhelper, lintian), and by default also what the tests need (rsyslog-elasticsearch,
+#    rsyslog-relp, rsyslog-gnutls, iptables, nftables, scapy, valgrind, clang, ...);
 #  - the rsyslog source of the installed rsyslogd's exact version (Debian ships no headers
 #    package), configured once so that it has a real config.h.
 # Changes only what it must: packages are installed by name from the machine's configured
@@ -18,9 +19,14 @@ mkdir -p "$deps"
 build_pkgs="build-essential autoconf automake libtool pkg-config libestr-dev libfastjson-dev
  zlib1g-dev check rsyslog dpkg-dev python3 nettle-dev"
 test_pkgs="iproute2 procps valgrind binutils iptables nftables python3-scapy rsyslog-elasticsearch curl
- clang libclang-rt-14-dev debhelper lintian fakeroot rsyslog-relp rsyslog-gnutls openssl"
+ clang libclang-rt-14-dev rsyslog-relp rsyslog-gnutls openssl"
+package_pkgs="debhelper lintian fakeroot"
 need_pkgs=$build_pkgs
-[ "${SETUP_FOR:-test}" = demo ] || need_pkgs="$need_pkgs $test_pkgs"
+case ${SETUP_FOR:-test} in
+demo) ;;
+package) need_pkgs="$need_pkgs $package_pkgs" ;;
+*) need_pkgs="$need_pkgs $package_pkgs $test_pkgs" ;;
+esac
 missing=""
 for p in $need_pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

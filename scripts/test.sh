@@ -35,9 +35,21 @@ else
 fi
 [ "$san_fail" -eq 0 ] || rc=1
 
-pass=$(( $(cat tests/*/*.trs 2>/dev/null | grep -c '^:test-result: PASS') + san_pass ))
-failn=$(( $(cat tests/*/*.trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)') + san_fail ))
-skipn=$(cat tests/*/*.trs 2>/dev/null | grep -c '^:test-result: SKIP')
+# The Debian packages: built (dpkg-buildpackage, lintian), installed, run with Debian's own
+# rsyslog.conf on real kernel lines through a restart, removed and purged. After make check:
+# it installs and removes packages, which no other test may see half-way.
+pkg_pass=0 pkg_fail=0 pkg_skip=0
+bash tests/package/run.sh > tests/package/run.out 2>&1
+case $? in
+0) pkg_pass=1; echo "PASS: tests/package/run.sh" ;;
+77) pkg_skip=1; echo "SKIP: tests/package/run.sh" ;;
+*) pkg_fail=1; rc=1; echo "FAIL: tests/package/run.sh"; tail -n 40 tests/package/run.out ;;
+esac
+grep -E '^(package: (installed|real|dpkg|rsyslog-mmnetfilter_|lintian: no)|SKIP)' tests/package/run.out || true
+
+pass=$(( $(cat tests/*/*.trs 2>/dev/null | grep -c '^:test-result: PASS') + san_pass + pkg_pass ))
+failn=$(( $(cat tests/*/*.trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)') + san_fail + pkg_fail ))
+skipn=$(( $(cat tests/*/*.trs 2>/dev/null | grep -c '^:test-result: SKIP') + pkg_skip ))
 [ "$failn" -eq 0 ] && [ "$pass" -gt 0 ] || rc=1
 echo "$pass passed, $failn failed, $skipn skipped"
 exit $rc
