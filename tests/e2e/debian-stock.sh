@@ -20,7 +20,7 @@ snippet() { # snippet NAME DIR: a contrib snippet as /etc/rsyslog.d would hold i
 	    "$top_srcdir/contrib/rsyslog.d/$1" > "$2/$1"
 }
 n=0
-for set in kmsg remote elasticsearch trace "kmsg remote elasticsearch trace"; do
+for set in kmsg remote elasticsearch trace journald "kmsg remote elasticsearch trace journald"; do
 	d="$WORK/d$n"; mkdir -p "$d"
 	snippet mmnetfilter-base.conf "$d"
 	for s in $set; do snippet "mmnetfilter-$s.conf" "$d"; done
@@ -29,5 +29,5 @@ for set in kmsg remote elasticsearch trace "kmsg remote elasticsearch trace"; do
 		{ cat "$WORK/check-$n.log"; fail "Debian's rsyslog.conf with mmnetfilter-base.conf + {$set} rejected by -N1"; }
 	n=$((n + 1))
 done
-echo "debian-stock: Debian's rsyslog.conf with the base snippet and each of kmsg, remote, elasticsearch, trace, and all together: $n configurations pass rsyslogd -N1"
+echo "debian-stock: Debian's rsyslog.conf with the base snippet and each of kmsg, remote, elasticsearch, trace, journald, and all together: $n configurations pass rsyslogd -N1"
 echo "PASS $TEST_NAME"
