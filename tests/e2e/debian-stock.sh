@@ -10,17 +10,21 @@ mkdir -p "$WORK/log" "$WORK/spool" "$WORK/lib"
 cp "$top_srcdir/tests/explain/xtables/rules.v4" "$WORK/lib/rules.v4"
 cp "$top_srcdir/tests/golden/seed/iptables-save-nat.txt" "$WORK/lib/rules.v6"
 cp "$top_srcdir/tests/explain/nft/ruleset-a.nft" "$WORK/lib/ruleset.nft"
+# the certificates the central, edge and Elasticsearch snippets name
+sh "$top_srcdir/contrib/tls/mmnetfilter-make-certs" "$WORK/tls" central=central.example.org edge=edge1.edge.example.org >/dev/null ||
+	fail "mmnetfilter-make-certs"
+cp "$WORK/tls/ca.pem" "$WORK/tls/es-ca.pem"
 stock() { # stock DIR: Debian's rsyslog.conf including DIR/*.conf
 	sed -e "s|^\$WorkDirectory .*|\$WorkDirectory $WORK/spool|" -e "s|^\$IncludeConfig .*|\$IncludeConfig $1/*.conf|" \
 	    -e "s|/var/log/|$WORK/log/|g" /etc/rsyslog.conf
 }
 snippet() { # snippet NAME DIR: a contrib snippet as /etc/rsyslog.d would hold it, paths rewritten
 	sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" -e "s|/var/log/|$WORK/log/|g" \
-	    -e "s|/var/spool/rsyslog/|$WORK/spool/|g" -e "s|/var/lib/mmnetfilter/|$WORK/lib/|g" \
+	    -e "s|/var/spool/rsyslog/|$WORK/spool/|g" -e "s|/var/lib/mmnetfilter/|$WORK/lib/|g" -e "s|/etc/rsyslog.d/tls/|$WORK/tls/|g" \
 	    "$top_srcdir/contrib/rsyslog.d/$1" > "$2/$1"
 }
 n=0
-for set in kmsg remote elasticsearch trace journald "kmsg remote elasticsearch trace journald"; do
+for set in kmsg remote elasticsearch trace journald central edge "kmsg remote elasticsearch trace journald central"; do
 	d="$WORK/d$n"; mkdir -p "$d"
 	snippet mmnetfilter-base.conf "$d"
 	for s in $set; do snippet "mmnetfilter-$s.conf" "$d"; done
@@ -29,5 +33,5 @@ for set in kmsg remote elasticsearch trace journald "kmsg remote elasticsearch t
 		{ cat "$WORK/check-$n.log"; fail "Debian's rsyslog.conf with mmnetfilter-base.conf + {$set} rejected by -N1"; }
 	n=$((n + 1))
 done
-echo "debian-stock: Debian's rsyslog.conf with the base snippet and each of kmsg, remote, elasticsearch, trace, journald, and all together: $n configurations pass rsyslogd -N1"
+echo "debian-stock: Debian's rsyslog.conf with the base snippet and each of kmsg, remote, elasticsearch, trace, journald, central, edge, and all but edge together: $n configurations pass rsyslogd -N1"
 echo "PASS $TEST_NAME"

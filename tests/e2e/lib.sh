@@ -115,9 +115,12 @@ CONF
 }
 
 # es_contrib_conf HOST PORT: the contrib base and Elasticsearch snippets as $WORK/base.conf and
-# $WORK/es.conf, with this test's module, server, files, spool and a 1 s resume interval
+# $WORK/es.conf, with this test's module, server, files, spool and a 1 s resume interval; plain
+# HTTP (ES_TLS=1: HTTPS with the CA $WORK/tls/es-ca.pem and the password $ES_PASSWORD)
 es_contrib_conf() {
-	sed -e "s|server=\"localhost\"|server=\"$1\"|; s|serverport=\"9200\"|serverport=\"$2\"|" \
+	local tls='s|usehttps="on"|usehttps="off"|; s| tls.cacert="[^"]*"||; s| uid="[^"]*"||; s| pwd="[^"]*"||' 
+	[ -n "${ES_TLS:-}" ] && tls="s|/etc/rsyslog.d/tls/|$WORK/tls/|; s|pwd=\"CHANGE-ME\"|pwd=\"$ES_PASSWORD\"|"
+	sed -e "s|server=\"localhost\"|server=\"$1\"|; s|serverport=\"9200\"|serverport=\"$2\"|" -e "$tls" \
 	    -e "s|/var/log/rsyslog-netfilter-es-errors.json|$WORK/es-errors.json|; s|/var/log/rsyslog-netfilter-es-rejected.json|$WORK/es-rejected.json|" \
 	    -e "s|/var/spool/rsyslog/|$WORK/spool/|" -e "s|action.resumeInterval=\"5\"|action.resumeInterval=\"1\"|" \
 	    "$top_srcdir/contrib/rsyslog.d/mmnetfilter-elasticsearch.conf" > "$WORK/es.conf"
