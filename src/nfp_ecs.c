@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nfp_json.h"
+#include "nfp_dedup.h"
 #include "nfp_int.h"
 
 #define ECS_VERSION "8.16.0"
@@ -290,26 +291,21 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 	}
 	if (rec->type == NFP_TRACE)
 		put(ev, "dataset", fjson_object_new_string("iptables.trace"));
-	if (m != NULL && m->timestamp != NULL && m->message != NULL) {
-		/* event.id: SHA-1 of host, time and text, so that a record keeps its _id through every
-		 * retry and replay (Elasticsearch answers a second "create" with 409, not a copy) */
-		size_t hl = m->hostname ? strlen(m->hostname) : 0, tl = strlen(m->timestamp);
-		char *buf = malloc(hl + tl + m->message_len + 2), hex[40];
+	if (m != NULL && (m->digest != NULL || (m->timestamp != NULL && m->message != NULL))) {
+		/* event.id: the record's identity (nfp_dedup.h), so that a record keeps its _id through
+		 * every retry and replay (Elasticsearch answers a second "create" with 409, not a copy) */
 		uint8_t h[20];
-		if (buf != NULL) {
-			memcpy(buf, m->hostname ? m->hostname : "", hl);
-			buf[hl] = '\n';
-			memcpy(buf + hl + 1, m->timestamp, tl);
-			buf[hl + 1 + tl] = '\n';
-			memcpy(buf + hl + tl + 2, m->message, m->message_len);
-			nfp_sha1((const uint8_t *)buf, hl + tl + 2 + m->message_len, h);
-			free(buf);
-			for (int i = 0; i < 20; i++) {
-				hex[2 * i] = "0123456789abcdef"[h[i] >> 4];
-				hex[2 * i + 1] = "0123456789abcdef"[h[i] & 15];
-			}
-			put(ev, "id", fjson_object_new_string_len(hex, 40));
+		char hex[40];
+		if (m->digest != NULL)
+			memcpy(h, m->digest, 20);
+		else
+			nfp_event_digest(m->hostname, m->hostname ? strlen(m->hostname) : 0, m->timestamp,
+					 strlen(m->timestamp), m->message, m->message_len, h);
+		for (int i = 0; i < 20; i++) {
+			hex[2 * i] = "0123456789abcdef"[h[i] >> 4];
+			hex[2 * i + 1] = "0123456789abcdef"[h[i] & 15];
 		}
+		put(ev, "id", fjson_object_new_string_len(hex, 40));
 	}
 
 	/* addresses and ports: the IP header, or the ARP payload */

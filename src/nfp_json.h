@@ -76,6 +76,7 @@ struct nfp_ecs_meta {
 	const char *hostname;
 	const char *message;
 	size_t message_len;
+	const uint8_t *digest; /* the record's identity (nfp_dedup.h), or NULL: from host, time, message */
 };
 struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m);
 struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,

@@ -120,7 +120,7 @@ static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, 
 		      const struct nfp_extra *x)
 {
 	char hn[256];
-	struct nfp_ecs_meta m = { NULL, NULL, line + off, n - off };
+	struct nfp_ecs_meta m = { NULL, NULL, line + off, n - off, NULL };
 	struct fjson_object *j;
 	if (hostlen > 0 && hostlen < sizeof(hn)) {
 		memcpy(hn, line + host, hostlen);

@@ -44,9 +44,12 @@
 #include "parserif.h"
 #include "msg.h"
 #include "statsobj.h"
+#include "glbl.h"
 #include "nfp.h"
 #include "nfp_json.h"
 #include "nfp_snapset.h"
+#include "nfp_dedup.h"
+#include <pthread.h>
 
 MODULE_TYPE_OUTPUT
 MODULE_TYPE_NOKEEP
@@ -70,8 +73,10 @@ struct counters {
 	STATSCOUNTER_DEF(unresolved, mutUnresolved)
 	STATSCOUNTER_DEF(snapLoaded, mutSnapLoaded)
 	STATSCOUNTER_DEF(reloadFailed, mutReloadFailed)
+	STATSCOUNTER_DEF(duplicate, mutDuplicate)
 };
 static int unnamed_actions; /* actions without statsName so far (config load: one thread) */
+static char boot_id[40];    /* /proc/sys/kernel/random/boot_id, read at load: imkmsg identities */
 
 enum schema { SCHEMA_NATIVE = 0, SCHEMA_ECS };
 
@@ -87,6 +92,12 @@ typedef struct _instanceData {
 	char *rules[NFP_SNAP__COUNT];   /* snapshot files, NULL if not configured */
 	struct nfp_snapset *snaps;      /* NULL when no snapshot is configured */
 	struct nfp_select *sel;         /* fields=: the native record's fields (NULL: all) */
+	struct nfp_dedup *dedup;        /* dedup="on": the window of digests seen, under dedupMut */
+	pthread_mutex_t dedupMut;
+	size_t dedupWindow;
+	char *dedupState;               /* its state file (absolute once loaded), or NULL */
+	time_t dedupSaved;
+	int dedupLoaded;                /* the state file was read (with the first record) */
 	int initial_counted;            /* atomic: the load at startup is counted with the first message
 					 * (counters gathered during config load are dropped by rsyslog) */
 } instanceData;
@@ -125,6 +136,9 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "nftrules", eCmdHdlrString, 0 },
 	{ "fields", eCmdHdlrString, 0 },
 	{ "statsname", eCmdHdlrString, 0 },
+	{ "dedup", eCmdHdlrBinary, 0 },
+	{ "dedup.window", eCmdHdlrInt, 0 },
+	{ "dedup.statefile", eCmdHdlrString, 0 },
 };
 static struct cnfparamblk actpblk = {
 	CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr
@@ -168,7 +182,16 @@ CODESTARTisCompatibleWithFeature
 ENDisCompatibleWithFeature
 
 BEGINfreeInstance
+	char err[512];
 CODESTARTfreeInstance
+	if (pData->dedup != NULL) {
+		if (pData->dedupLoaded && pData->dedupState != NULL && nfp_dedup_dirty(pData->dedup) &&
+		    nfp_dedup_save(pData->dedup, pData->dedupState, err, sizeof(err)) != 0)
+			LogError(0, RS_RET_IO_ERROR, "mmnetfilter: parameter 'dedup.stateFile': saving failed: %s", err);
+		nfp_dedup_free(pData->dedup);
+		pthread_mutex_destroy(&pData->dedupMut);
+	}
+	free(pData->dedupState);
 	if (pData->ctr.obj != NULL)
 		statsobj.Destruct(&pData->ctr.obj);
 	free(pData->statsName);
@@ -228,6 +251,81 @@ static void count(instanceData *pData, const struct nfp_record *rec)
 	}
 }
 
+/* The record's identity (nfp_dedup.h): imkmsg's boot id + sequence number, or host, time and
+ * text. TIME and TEXT are what the ECS document carries. */
+static void identity(smsg_t *pMsg, const char *time, const char *text, size_t len, uint8_t out[20])
+{
+	uchar *in = NULL;
+	int inlen = 0;
+	const char *host = (const char *)getHOSTNAME(pMsg);
+	getInputName(pMsg, &in, &inlen);
+	if (in != NULL && inlen == 6 && memcmp(in, "imkmsg", 6) == 0) {
+		msgPropDescr_t prop;
+		struct json_object *seq = NULL;
+		int found = 0;
+		if (msgPropDescrFill(&prop, (uchar *)"!sequnum", 8) == RS_RET_OK) {
+			if (msgGetJSONPropJSON(pMsg, &prop, &seq) == RS_RET_OK && seq != NULL) {
+				nfp_kmsg_digest(boot_id, strlen(boot_id), (uint64_t)json_object_get_int64(seq), out);
+				found = 1;
+			}
+			if (seq != NULL)
+				json_object_put(seq);
+			msgPropDescrDestruct(&prop);
+		}
+		if (found)
+			return;
+	}
+	nfp_event_digest(host, host ? strlen(host) : 0, time, strlen(time), text, len, out);
+}
+
+/* the state file, once: a relative name is in rsyslog's work directory; a file that does not
+ * load is reported, and the window starts empty. Under dedupMut. */
+static void load_dedup(instanceData *pData)
+{
+	char err[512];
+	pData->dedupLoaded = 1;
+	pData->dedupSaved = time(NULL);
+	if (pData->dedupState == NULL)
+		return;
+	if (pData->dedupState[0] != '/') {
+		const char *wd = runModConf != NULL ? (const char *)glblGetWorkDirRaw(runModConf->pConf) : NULL;
+		char *abs;
+		if (wd == NULL || (abs = malloc(strlen(wd) + strlen(pData->dedupState) + 2)) == NULL) {
+			LogError(0, RS_RET_INVALID_PARAMS, "mmnetfilter: parameter 'dedup.stateFile': '%s' is relative, "
+				 "but there is no global(workDirectory=...): the window is not kept over a restart",
+				 pData->dedupState);
+			free(pData->dedupState);
+			pData->dedupState = NULL;
+			return;
+		}
+		sprintf(abs, "%s/%s", wd, pData->dedupState);
+		free(pData->dedupState);
+		pData->dedupState = abs;
+	}
+	if (nfp_dedup_load(pData->dedup, pData->dedupState, err, sizeof(err)) < 0)
+		LogError(0, RS_RET_IO_ERROR, "mmnetfilter: parameter 'dedup.stateFile': %s; starting with an empty "
+			 "window (records delivered before the restart may be written again)", err);
+}
+
+/* 1 when the window has seen this identity; saves the window every 5 s while it changes */
+static int duplicate(instanceData *pData, const uint8_t digest[20])
+{
+	char err[512];
+	int dup;
+	time_t now = time(NULL);
+	pthread_mutex_lock(&pData->dedupMut);
+	if (!pData->dedupLoaded)
+		load_dedup(pData);
+	dup = nfp_dedup_seen(pData->dedup, nfp_digest_key(digest));
+	if (pData->dedupState != NULL && nfp_dedup_dirty(pData->dedup) && now - pData->dedupSaved >= 5) {
+		pData->dedupSaved = now;
+		if (nfp_dedup_save(pData->dedup, pData->dedupState, err, sizeof(err)) != 0)
+			LogError(0, RS_RET_IO_ERROR, "mmnetfilter: parameter 'dedup.stateFile': saving failed: %s", err);
+	}
+	pthread_mutex_unlock(&pData->dedupMut);
+	return dup;
+}
+
 BEGINdoAction_NoStrings
 	smsg_t **ppMsg = (smsg_t **)pMsgData;
 	smsg_t *pMsg = ppMsg[0];
@@ -237,6 +335,8 @@ BEGINdoAction_NoStrings
 	uchar *text;
 	int len;
 	int ok = 0;
+	struct nfp_ecs_meta m = { NULL, NULL, NULL, 0, NULL };
+	uint8_t digest[20];
 CODESTARTdoAction
 	pData = pWrkrData->pData;
 	rec = &pWrkrData->rec;
@@ -245,6 +345,34 @@ CODESTARTdoAction
 	} else {
 		text = getMSG(pMsg);
 		len = getMSGLen(pMsg);
+	}
+	/* the message's own time, host and text: ECS carries them; with the identity (nfp_dedup.h)
+	 * they make event.id and the duplicate window's key */
+	m.hostname = getHOSTNAME(pMsg);
+	m.message = text != NULL ? (const char *)text : "";
+	m.message_len = text != NULL && len > 0 ? (size_t)len : 0;
+	while (m.message_len > 0 && *m.message == ' ')
+		m.message++, m.message_len--;
+	if (pData->schema == SCHEMA_ECS || pData->dedup != NULL) {
+		m.timestamp = getTimeReported(pMsg, tplFmtRFC3339Date);
+		identity(pMsg, m.timestamp, m.message, m.message_len, digest);
+		m.digest = digest;
+	}
+	if (pData->dedup != NULL && duplicate(pData, digest)) {
+		/* delivered before: marked, not parsed again (configurations stop on it) */
+		char hex[41];
+		for (int i = 0; i < 20; i++)
+			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+		CHKmalloc(json = json_object_new_object());
+		json_object_object_add(json, "type", json_object_new_string("duplicate"));
+		json_object_object_add(json, "event_id", json_object_new_string(hex));
+		CHKiRet(msgAddJSON(pMsg, pData->container, json, 0, 0));
+		json = NULL;
+		COUNT(pData, duplicate, mutDuplicate);
+		rec->type = NFP_NONE;
+		rec->flags = 0;
+		count(pData, rec);
+		FINALIZE;
 	}
 #ifdef NFP_BENCH_FLOOR
 	/* the fixed record (parsed once in modInit) instead of this message's */
@@ -276,11 +404,6 @@ CODESTARTdoAction
 			}
 		}
 		if (pData->schema == SCHEMA_ECS) {
-			/* ECS wants the message's own time, host and text beside the fields */
-			struct nfp_ecs_meta m = { getTimeReported(pMsg, tplFmtRFC3339Date), getHOSTNAME(pMsg),
-						  (const char *)text, (size_t)len };
-			while (m.message_len > 0 && *m.message == ' ')
-				m.message++, m.message_len--;
 			json = nfp_to_ecs_ex(rec, (const char *)text, &m, &x);
 		} else {
 			json = nfp_to_json_ex(rec, (const char *)text, &x);
@@ -405,6 +528,33 @@ finalize_it:
 	RETiRet;
 }
 
+/* dedup="on": the window; its state file is read with the first record (global(workDirectory)
+ * is known only once the whole configuration is loaded) */
+static rsRetVal open_dedup(instanceData *pData, size_t window, const char *state)
+{
+	DEFiRet;
+	if (pData->dedupWindow == 0) {
+		if (window != 0 || state != NULL) {
+			parser_errmsg("mmnetfilter: parameter '%s' needs dedup=\"on\"", state != NULL ? "dedup.stateFile" : "dedup.window");
+			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+		}
+		FINALIZE;
+	}
+	if (window != 0)
+		pData->dedupWindow = window;
+	if (state != NULL) {
+		if (state[0] == '\0') {
+			parser_errmsg("mmnetfilter: parameter 'dedup.stateFile': empty file name");
+			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+		}
+		CHKmalloc(pData->dedupState = strdup(state));
+	}
+	CHKmalloc(pData->dedup = nfp_dedup_new(pData->dedupWindow));
+	pthread_mutex_init(&pData->dedupMut, NULL);
+finalize_it:
+	RETiRet;
+}
+
 /* the action's impstats object; statsName must be unique among the actions */
 static rsRetVal open_counters(instanceData *pData)
 {
@@ -420,6 +570,7 @@ static rsRetVal open_counters(instanceData *pData)
 		{ "rules.unresolved", offsetof(struct counters, unresolved) },
 		{ "snapshots.loaded", offsetof(struct counters, snapLoaded) },
 		{ "snapshots.reload_failed", offsetof(struct counters, reloadFailed) },
+		{ "records.duplicate", offsetof(struct counters, duplicate) },
 	};
 	static char *names[256]; /* the names taken so far (configuration load is single-threaded) */
 	static int nnames;
@@ -458,6 +609,8 @@ finalize_it:
 BEGINnewActInst
 	struct cnfparamvals *pvals;
 	int i;
+	size_t dedup_window = 0;
+	char *state = NULL;
 CODESTARTnewActInst
 	if ((pvals = nvlstGetParams(lst, &actpblk, NULL)) == NULL)
 		ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
@@ -481,6 +634,18 @@ CODESTARTnewActInst
 			pData->useRawMsg = (sbool)pvals[i].val.d.n;
 		} else if (!strcmp(name, "fields")) {
 			CHKiRet(set_fields(pData, pvals[i].val.d.estr));
+		} else if (!strcmp(name, "dedup")) {
+			pData->dedupWindow = pvals[i].val.d.n ? (pData->dedupWindow ? pData->dedupWindow : 100000) : 0;
+		} else if (!strcmp(name, "dedup.window")) {
+			if (pvals[i].val.d.n < NFP_DEDUP_WINDOW_MIN || pvals[i].val.d.n > NFP_DEDUP_WINDOW_MAX) {
+				parser_errmsg("mmnetfilter: parameter 'dedup.window': %lld is out of range (%d to %d records)",
+					      (long long)pvals[i].val.d.n, NFP_DEDUP_WINDOW_MIN, NFP_DEDUP_WINDOW_MAX);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
+			dedup_window = (size_t)pvals[i].val.d.n;
+		} else if (!strcmp(name, "dedup.statefile")) {
+			free(state);
+			CHKmalloc(state = es_str2cstr(pvals[i].val.d.estr, NULL));
 		} else if (!strcmp(name, "statsname")) {
 			free(pData->statsName);
 			CHKmalloc(pData->statsName = es_str2cstr(pvals[i].val.d.estr, NULL));
@@ -500,8 +665,10 @@ CODESTARTnewActInst
 		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 	}
 	CHKiRet(open_snapshots(pData));
+	CHKiRet(open_dedup(pData, dedup_window, state));
 	CHKiRet(open_counters(pData));
 CODE_STD_FINALIZERnewActInst
+	free(state);
 	cnfparamvalsDestruct(pvals, &actpblk);
 ENDnewActInst
 
@@ -583,6 +750,14 @@ CODEmodInit_QueryRegCFSLineHdlr
 		ABORT_FINALIZE(RS_RET_NO_MSG_PASSING);
 	}
 	CHKiRet(check_rsyslog_version());
+	{
+		FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+		if (f != NULL) {
+			if (fgets(boot_id, sizeof(boot_id), f) != NULL)
+				boot_id[strcspn(boot_id, "\n")] = '\0';
+			fclose(f);
+		}
+	}
 	CHKiRet(objUse(statsobj, CORE_COMPONENT));
 #ifdef NFP_BENCH_FLOOR
 	nfp_parse(floor_line, sizeof(floor_line) - 1, &floor_rec);

@@ -44,6 +44,11 @@ check stats-name-empty 1 "mmnetfilter: parameter 'statsName': empty name" 'stats
 # two actions with one counters name
 check stats-name-twice 1 "mmnetfilter: parameter 'statsName': 'fw' is already the counters' name" \
 	'statsName="fw") action(type="mmnetfilter" statsName="fw"'
+check dedup 0 "" 'dedup="on" dedup.window="1000" dedup.stateFile="nf.dedup"'
+check dedup-window-range 1 "mmnetfilter: parameter 'dedup.window': 5 is out of range" 'dedup="on" dedup.window="5"'
+check dedup-window-alone 1 "mmnetfilter: parameter 'dedup.window' needs dedup=.on." 'dedup.window="1000"'
+check dedup-state-alone 1 "mmnetfilter: parameter 'dedup.stateFile' needs dedup=.on." 'dedup.stateFile="x"'
+check dedup-state-empty 1 "mmnetfilter: parameter 'dedup.stateFile': empty file name" 'dedup="on" dedup.stateFile=""'
 # a module built for another rsyslog release refuses to load, naming both versions
 mod_other=$top_builddir/tests/e2e/.libs/mmnetfilter_otherver.so
 if [ -f "$mod_other" ]; then

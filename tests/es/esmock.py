@@ -21,10 +21,14 @@ connection dropped without an answer.
 --store FILE: every acknowledged document is written there before the answer, and read back
 at start: a restart (even kill -9) loses nothing it acknowledged.
 GET /_mock/docs: {"count": n, "docs": [...]} of everything stored; GET /_mock/stats.
-Usage: esmock.py --template FILE --port-file FILE [--port 0] [--store FILE]
+--tls-cert FILE --tls-key FILE: HTTPS only. --user U --password P and/or --api-key ID:KEY: every
+request must carry those credentials (Authorization: Basic / ApiKey), as Elasticsearch 8 with
+security on: otherwise 401 security_exception with WWW-Authenticate (counted: "unauthorized").
+Usage: esmock.py --template FILE --port-file FILE [--port 0] [--store FILE] [--tls-cert F --tls-key F]
+                 [--user U --password P] [--api-key ID:KEY]
 The validation is importable: validate(doc, mappings) -> None or (type, reason).
 """
-import argparse, ipaddress, json, re, threading
+import argparse, base64, hmac, ipaddress, json, re, ssl, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
@@ -77,6 +81,27 @@ def validate(doc, props, prefix=""):
             return err
     return None
 
+TEMPLATE_KEYS = {"index_patterns", "composed_of", "template", "priority", "version", "_meta", "data_stream",
+                 "allow_auto_create", "ignore_missing_component_templates"}
+TEMPLATE_BODY_KEYS = {"settings", "mappings", "aliases", "lifecycle"}
+
+def template_error(t):
+    """what Elasticsearch 8.11 would refuse in a composable index template, or None"""
+    bad = set(t) - TEMPLATE_KEYS or set(t.get("template", {})) - TEMPLATE_BODY_KEYS
+    if bad:
+        return f"unknown key {sorted(bad)[0]!r} in the index template"
+    if not isinstance(t.get("index_patterns"), list) or not t["index_patterns"]:
+        return "index_patterns must be a non-empty list"
+    life = t.get("template", {}).get("lifecycle")
+    if life is not None:
+        if set(life) - {"data_retention", "enabled", "downsampling"}:
+            return "unknown key in lifecycle"
+        if "data_retention" in life and not re.fullmatch(r"\d+(d|h|m|s|ms|micros|nanos)", str(life["data_retention"])):
+            return f"failed to parse data_retention [{life['data_retention']}]"
+        if "data_stream" not in t:
+            return "a lifecycle needs a data stream template"
+    return None
+
 class State:
     def __init__(self):
         self.lock = threading.Lock()
@@ -87,7 +112,8 @@ class State:
         self.faults = {"item429": 0, "item503": 0, "status": 0, "requests": 0, "body": 0, "drop": 0}
         self.store = None
         self.stats = {"bulk_requests": 0, "items": 0, "created": 0, "rejected_400": 0, "conflict_409": 0,
-                      "item_429": 0, "whole_status": 0, "dropped": 0}
+                      "item_429": 0, "whole_status": 0, "dropped": 0, "unauthorized": 0}
+        self.credentials = []  # accepted Authorization header values; empty: no authentication
 
     def mappings_for(self, index):
         best = None
@@ -119,7 +145,32 @@ class H(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
+    def authorized(self):
+        """Elasticsearch 8 with security on: no or wrong credentials are a 401"""
+        if not S.credentials:
+            return True
+        got = self.headers.get("Authorization", "")
+        if any(hmac.compare_digest(got, c) for c in S.credentials):
+            return True
+        self.body()
+        with S.lock:
+            S.stats["unauthorized"] += 1
+        reason = ("unable to authenticate user for REST request [%s]" if got else
+                  "missing authentication credentials for REST request [%s]") % self.path
+        body = json.dumps({"error": {"root_cause": [{"type": "security_exception", "reason": reason}],
+                                     "type": "security_exception", "reason": reason}, "status": 401}).encode()
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="security" charset="UTF-8"')
+        self.send_header("WWW-Authenticate", "ApiKey")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return False
+
     def do_GET(self):
+        if not self.authorized():
+            return
         u = urlparse(self.path)
         if u.path == "/":
             return self.reply(200, {"name": "esmock", "cluster_name": "mmnetfilter-test",
@@ -136,13 +187,21 @@ class H(BaseHTTPRequestHandler):
         self.reply(404, {"error": {"type": "resource_not_found_exception"}, "status": 404})
 
     def do_PUT(self):
+        if not self.authorized():
+            return
         u = urlparse(self.path)
         if u.path.startswith("/_index_template/"):
-            S.templates[u.path.rsplit("/", 1)[1]] = json.loads(self.body())
+            t = json.loads(self.body())
+            err = template_error(t)
+            if err:
+                return self.reply(400, {"error": {"type": "x_content_parse_exception", "reason": err}, "status": 400})
+            S.templates[u.path.rsplit("/", 1)[1]] = t
             return self.reply(200, {"acknowledged": True})
         self.reply(404, {"status": 404})
 
     def do_POST(self):
+        if not self.authorized():
+            return
         u = urlparse(self.path)
         if u.path == "/_mock/faults":
             self.body()
@@ -239,8 +298,20 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--store")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--user")
+    ap.add_argument("--password")
+    ap.add_argument("--api-key")
     a = ap.parse_args()
+    if a.user is not None:
+        S.credentials.append("Basic " + base64.b64encode(f"{a.user}:{a.password or ''}".encode()).decode())
+    if a.api_key:
+        S.credentials.append("ApiKey " + base64.b64encode(a.api_key.encode()).decode())
     S.templates["netfilter"] = json.load(open(a.template))
+    err = template_error(S.templates["netfilter"])
+    if err:
+        raise SystemExit(f"esmock: {a.template}: {err}")
     if a.store:
         try:
             for l in open(a.store):
@@ -258,6 +329,10 @@ def main():
     ThreadingHTTPServer.allow_reuse_address = True  # a restart on the same port
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), H)
     srv.daemon_threads = True
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     with open(a.port_file, "w") as f:
         f.write(str(srv.server_address[1]))
     srv.serve_forever()

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifndef FUZZ_RULES_ONLY
 	if (nfp_parse(line, size, &rec) != NFP_NONE) {
 		static char text[1 << 18];
-		struct nfp_ecs_meta m = { "2026-11-27T00:00:00+00:00", "fuzz", line, size };
+		struct nfp_ecs_meta m = { "2026-11-27T00:00:00+00:00", "fuzz", line, size, NULL };
 		struct nfp_resolution res;
 		struct nfp_extra x = { "fuzz", 4, &res, NULL };
 		nfp_resolve(snaps(), &rec, line, &res);

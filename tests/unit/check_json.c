@@ -93,7 +93,7 @@ START_TEST(test_utf8_record)
 			"PROTO=TCP SPT=1 DPT=2 WINDOW=3 RES=0x00 SYN URGP=0 X\x80=1 ";
 	struct nfp_record *r = parse_str(l);
 	struct fjson_object *j = nfp_to_json(r, l), *e;
-	struct nfp_ecs_meta m = { NULL, "h\xfe", l, strlen(l) };
+	struct nfp_ecs_meta m = { NULL, "h\xfe", l, strlen(l), NULL };
 	char text[4096];
 	size_t n = nfp_to_json_text(r, l, text, sizeof(text));
 	const char *s = fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN);

@@ -1,0 +1,238 @@
+/* Record identity and the duplicate window: see nfp_dedup.h. */
+#include "nfp_dedup.h"
+#include "nfp.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* SHA-1 over the parts, each followed by '\n' but the last (the layout ECS event.id always had) */
+static void digest_parts(const char *const *p, const size_t *n, int k, uint8_t out[20])
+{
+	size_t total = 0, at = 0;
+	for (int i = 0; i < k; i++)
+		total += n[i] + 1;
+	uint8_t stackbuf[1024], *buf = total <= sizeof(stackbuf) ? stackbuf : malloc(total);
+	if (buf == NULL) { /* no memory: a digest of nothing is still a digest (never a crash) */
+		nfp_sha1((const uint8_t *)"", 0, out);
+		return;
+	}
+	for (int i = 0; i < k; i++) {
+		if (n[i] > 0)
+			memcpy(buf + at, p[i], n[i]);
+		at += n[i];
+		if (i + 1 < k)
+			buf[at++] = '\n';
+	}
+	nfp_sha1(buf, at, out);
+	if (buf != stackbuf)
+		free(buf);
+}
+
+void nfp_event_digest(const char *host, size_t host_len, const char *time, size_t time_len, const char *msg,
+		      size_t msg_len, uint8_t out[20])
+{
+	const char *p[3] = { host ? host : "", time ? time : "", msg ? msg : "" };
+	size_t n[3] = { host ? host_len : 0, time ? time_len : 0, msg ? msg_len : 0 };
+	digest_parts(p, n, 3, out);
+}
+
+void nfp_kmsg_digest(const char *boot_id, size_t boot_id_len, uint64_t seq, uint8_t out[20])
+{
+	char num[24];
+	int l = snprintf(num, sizeof(num), "%llu", (unsigned long long)seq);
+	const char *p[3] = { "kmsg", boot_id, num };
+	size_t n[3] = { 4, boot_id_len, (size_t)l };
+	digest_parts(p, n, 3, out);
+}
+
+uint64_t nfp_digest_key(const uint8_t d[20])
+{
+	uint64_t k = 0;
+	for (int i = 0; i < 8; i++)
+		k = (k << 8) | d[i];
+	return k != 0 ? k : 1; /* 0 marks an empty slot */
+}
+
+/* The window: keys in arrival order in a ring, and an open-addressing table (linear probing,
+ * backward-shift deletion) for lookups; the table is at least twice the window. */
+struct nfp_dedup {
+	size_t window, count, head; /* ring: the oldest key at head */
+	uint64_t *ring;
+	uint64_t *table;
+	size_t mask;
+	int dirty;
+};
+
+static size_t slot_of(const struct nfp_dedup *d, uint64_t k)
+{
+	k ^= k >> 33; /* the keys are SHA-1 bits already; this only spreads a crafted low half */
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (size_t)k & d->mask;
+}
+
+struct nfp_dedup *nfp_dedup_new(size_t window)
+{
+	struct nfp_dedup *d;
+	size_t size = 1;
+	if (window < NFP_DEDUP_WINDOW_MIN || window > NFP_DEDUP_WINDOW_MAX)
+		return NULL;
+	while (size < 2 * window)
+		size <<= 1;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->window = window;
+	d->mask = size - 1;
+	d->ring = calloc(window, sizeof(uint64_t));
+	d->table = calloc(size, sizeof(uint64_t));
+	if (d->ring == NULL || d->table == NULL) {
+		nfp_dedup_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void nfp_dedup_free(struct nfp_dedup *d)
+{
+	if (d == NULL)
+		return;
+	free(d->ring);
+	free(d->table);
+	free(d);
+}
+
+static size_t find(const struct nfp_dedup *d, uint64_t k)
+{
+	size_t i = slot_of(d, k);
+	while (d->table[i] != 0 && d->table[i] != k)
+		i = (i + 1) & d->mask;
+	return i;
+}
+
+static void table_remove(struct nfp_dedup *d, uint64_t k)
+{
+	size_t i = find(d, k), j = i;
+	if (d->table[i] == 0)
+		return;
+	d->table[i] = 0;
+	/* backward shift: move up every following entry whose home slot is not between i and it */
+	for (;;) {
+		j = (j + 1) & d->mask;
+		if (d->table[j] == 0)
+			return;
+		size_t home = slot_of(d, d->table[j]);
+		if (((j - home) & d->mask) >= ((j - i) & d->mask)) {
+			d->table[i] = d->table[j];
+			d->table[j] = 0;
+			i = j;
+		}
+	}
+}
+
+int nfp_dedup_seen(struct nfp_dedup *d, uint64_t k)
+{
+	if (k == 0)
+		k = 1;
+	if (d->table[find(d, k)] == k)
+		return 1;
+	if (d->count == d->window) { /* full: the oldest leaves */
+		table_remove(d, d->ring[d->head]);
+		d->ring[d->head] = k;
+		d->head = (d->head + 1) % d->window;
+	} else {
+		d->ring[(d->head + d->count) % d->window] = k;
+		d->count++;
+	}
+	d->table[find(d, k)] = k; /* after the removal, which may have moved entries */
+	d->dirty = 1;
+	return 0;
+}
+
+size_t nfp_dedup_count(const struct nfp_dedup *d)
+{
+	return d->count;
+}
+
+int nfp_dedup_dirty(const struct nfp_dedup *d)
+{
+	return d->dirty;
+}
+
+/* File: the line "mmnetfilter-dedup 1 <count>\n", then count keys, oldest first, as 16 hex
+ * digits and '\n' each (text: readable, and the same on every architecture). */
+static const char magic[] = "mmnetfilter-dedup 1 ";
+
+int nfp_dedup_save(struct nfp_dedup *d, const char *path, char *err, size_t errlen)
+{
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 8);
+	FILE *f;
+	int ok;
+	if (tmp == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	memcpy(tmp, path, plen);
+	memcpy(tmp + plen, ".tmp", 5);
+	if ((f = fopen(tmp, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	ok = fprintf(f, "%s%zu\n", magic, d->count) > 0;
+	for (size_t i = 0; ok && i < d->count; i++)
+		ok = fprintf(f, "%016llx\n", (unsigned long long)d->ring[(d->head + i) % d->window]) == 17;
+	ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", ok ? path : tmp, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	d->dirty = 0;
+	return 0;
+}
+
+int nfp_dedup_load(struct nfp_dedup *d, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[64];
+	unsigned long long n, k;
+	size_t skip, i = 0;
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fgets(line, sizeof(line), f) == NULL || strncmp(line, magic, sizeof(magic) - 1) != 0 ||
+	    sscanf(line + sizeof(magic) - 1, "%llu", &n) != 1) {
+		snprintf(err, errlen, "%s: not a mmnetfilter dedup state file", path);
+		fclose(f);
+		return -1;
+	}
+	skip = n > d->window ? (size_t)n - d->window : 0; /* a smaller window keeps the newest */
+	for (; i < n && fgets(line, sizeof(line), f) != NULL; i++) {
+		char *end;
+		errno = 0;
+		k = strtoull(line, &end, 16);
+		if (errno != 0 || end != line + 16 || *end != '\n') {
+			snprintf(err, errlen, "%s:%zu: not a key", path, i + 2);
+			fclose(f);
+			return -1;
+		}
+		if (i >= skip)
+			nfp_dedup_seen(d, (uint64_t)k);
+	}
+	fclose(f);
+	if (i != n) {
+		snprintf(err, errlen, "%s: %zu of %llu keys (cut short)", path, i, n);
+		return -1;
+	}
+	d->dirty = 0;
+	return 1;
+}

@@ -1,0 +1,43 @@
+/* Record identity and duplicate suppression (resolve/enrich stage; no rsyslog dependency).
+ *
+ * Identity: a record's digest is SHA-1 over what makes it one event, the same whoever
+ * computes it and however often it is delivered:
+ *   - a message from the kernel's /dev/kmsg (imkmsg): the boot id and the kernel's sequence
+ *     number, so a replay of the ring buffer after a restart is the same event;
+ *   - any other message: host, time reported (RFC 3339 as the sender stamped it) and text,
+ *     so a transport's resend is the same event.
+ * ECS event.id is the digest in hex (Elasticsearch's _id: a second "create" is a 409).
+ *
+ * Window: a set of the last N digests seen (first 64 bits), in arrival order; a digest already
+ * in it is a duplicate. Saved to and loaded from a state file, so a restart keeps it.
+ * Not thread-safe: the caller serialises (the module holds one mutex per action).
+ */
+#ifndef NFP_DEDUP_H
+#define NFP_DEDUP_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define NFP_DEDUP_WINDOW_MIN 16
+#define NFP_DEDUP_WINDOW_MAX 50000000
+
+void nfp_event_digest(const char *host, size_t host_len, const char *time, size_t time_len, const char *msg,
+		      size_t msg_len, uint8_t out[20]);
+void nfp_kmsg_digest(const char *boot_id, size_t boot_id_len, uint64_t seq, uint8_t out[20]);
+uint64_t nfp_digest_key(const uint8_t digest[20]);
+
+struct nfp_dedup;
+struct nfp_dedup *nfp_dedup_new(size_t window);
+void nfp_dedup_free(struct nfp_dedup *d);
+/* 1: the key is in the window (a duplicate); 0: it was not, and is now (the oldest one leaves
+ * a full window) */
+int nfp_dedup_seen(struct nfp_dedup *d, uint64_t key);
+size_t nfp_dedup_count(const struct nfp_dedup *d);
+/* Changes since the last save (for periodic saving). */
+int nfp_dedup_dirty(const struct nfp_dedup *d);
+/* Write the window to PATH (a temporary file renamed over it): 0, or -1 with ERR. */
+int nfp_dedup_save(struct nfp_dedup *d, const char *path, char *err, size_t errlen);
+/* Read a window saved by nfp_dedup_save: 1 loaded, 0 no such file (an empty window), -1 a
+ * file that is not one (ERR; the window stays empty). A bigger saved window keeps its newest
+ * entries. */
+int nfp_dedup_load(struct nfp_dedup *d, const char *path, char *err, size_t errlen);
+#endif

@@ -1,0 +1,148 @@
+/* Record identity and the duplicate window (nfp_dedup.c): the window remembers exactly its last
+ * N keys (checked against a model through many evictions), the state file keeps it over a
+ * restart, a damaged state file is refused, and the identities are the ones ECS event.id and
+ * imkmsg replays need. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "suites.h"
+#include "nfp_dedup.h"
+
+START_TEST(test_window_model)
+{
+	/* keys from a small range, so that many repeat; a model: the last N distinct keys added */
+	enum { N = 64, ROUNDS = 200000 };
+	struct nfp_dedup *d = nfp_dedup_new(N);
+	uint64_t model[N];
+	size_t mcount = 0, mhead = 0;
+	unsigned seed = 12345;
+	ck_assert_ptr_nonnull(d);
+	for (int r = 0; r < ROUNDS; r++) {
+		seed = seed * 1103515245u + 12345u;
+		uint64_t k = (seed >> 8) % 200 + 1;
+		if (r % 7 == 0)
+			k |= (uint64_t)(seed & 0xff) << 56; /* high bits too: different home slots */
+		int in_model = 0;
+		for (size_t i = 0; i < mcount; i++)
+			in_model |= model[(mhead + i) % N] == k;
+		ck_assert_int_eq(nfp_dedup_seen(d, k), in_model);
+		if (!in_model) {
+			if (mcount == N) {
+				model[mhead] = k;
+				mhead = (mhead + 1) % N;
+			} else {
+				model[(mhead + mcount++) % N] = k;
+			}
+		}
+	}
+	ck_assert_uint_eq(nfp_dedup_count(d), N);
+	nfp_dedup_free(d);
+}
+END_TEST
+
+START_TEST(test_window_bounds)
+{
+	ck_assert_ptr_null(nfp_dedup_new(NFP_DEDUP_WINDOW_MIN - 1));
+	ck_assert_ptr_null(nfp_dedup_new((size_t)NFP_DEDUP_WINDOW_MAX + 1));
+	struct nfp_dedup *d = nfp_dedup_new(NFP_DEDUP_WINDOW_MIN);
+	ck_assert_int_eq(nfp_dedup_seen(d, 0), 0); /* key 0 (the empty mark) is a key like others */
+	ck_assert_int_eq(nfp_dedup_seen(d, 0), 1);
+	nfp_dedup_free(d);
+}
+END_TEST
+
+START_TEST(test_state_file)
+{
+	char path[64], err[256];
+	struct nfp_dedup *d = nfp_dedup_new(100), *e;
+	FILE *f;
+	snprintf(path, sizeof(path), "/tmp/nfp-dedup-%d", (int)getpid());
+	for (uint64_t k = 1; k <= 150; k++) /* 51..150 stay */
+		ck_assert_int_eq(nfp_dedup_seen(d, k * 0x9e3779b97f4a7c15ULL), 0);
+	ck_assert_int_eq(nfp_dedup_dirty(d), 1);
+	ck_assert_int_eq(nfp_dedup_save(d, path, err, sizeof(err)), 0);
+	ck_assert_int_eq(nfp_dedup_dirty(d), 0);
+	/* the same window after a restart */
+	e = nfp_dedup_new(100);
+	ck_assert_int_eq(nfp_dedup_load(e, path, err, sizeof(err)), 1);
+	ck_assert_uint_eq(nfp_dedup_count(e), 100);
+	for (uint64_t k = 150; k >= 1; k--) /* the kept ones first: a miss adds, and evicts */
+		ck_assert_int_eq(nfp_dedup_seen(e, k * 0x9e3779b97f4a7c15ULL), k > 50);
+	nfp_dedup_free(e);
+	/* a smaller window keeps the newest */
+	e = nfp_dedup_new(20);
+	ck_assert_int_eq(nfp_dedup_load(e, path, err, sizeof(err)), 1);
+	ck_assert_int_eq(nfp_dedup_seen(e, 150 * 0x9e3779b97f4a7c15ULL), 1);
+	ck_assert_int_eq(nfp_dedup_seen(e, 130 * 0x9e3779b97f4a7c15ULL), 0);
+	nfp_dedup_free(e);
+	/* no file: an empty window; a damaged one: refused, naming the file */
+	e = nfp_dedup_new(100);
+	ck_assert_int_eq(nfp_dedup_load(e, "/nonexistent/x", err, sizeof(err)), 0);
+	f = fopen(path, "w");
+	fputs("mmnetfilter-dedup 1 3\n0000000000000001\nzz\n", f);
+	fclose(f);
+	ck_assert_int_eq(nfp_dedup_load(e, path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, path));
+	f = fopen(path, "w");
+	fputs("mmnetfilter-dedup 1 3\n0000000000000001\n", f); /* cut short */
+	fclose(f);
+	ck_assert_int_eq(nfp_dedup_load(e, path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cut short"));
+	f = fopen(path, "w");
+	fputs("something else\n", f);
+	fclose(f);
+	ck_assert_int_eq(nfp_dedup_load(e, path, err, sizeof(err)), -1);
+	unlink(path);
+	nfp_dedup_free(e);
+	nfp_dedup_free(d);
+}
+END_TEST
+
+START_TEST(test_identity)
+{
+	uint8_t a[20], b[20], c[20];
+	/* event identity: host, time and text, as ECS event.id always was (SHA-1 of "h\nt\nm") */
+	nfp_event_digest("h", 1, "t", 1, "m", 1, a);
+	nfp_sha1((const uint8_t *)"h\nt\nm", 5, b);
+	ck_assert_mem_eq(a, b, 20);
+	/* the parts are separated: moving a byte between them is another event */
+	nfp_event_digest("h\nt", 3, "", 0, "m", 1, c);
+	nfp_event_digest("h", 1, "", 0, "t\nm", 3, b);
+	ck_assert(memcmp(c, b, 20) != 0);
+	nfp_event_digest("ht", 2, "", 0, "m", 1, b);
+	ck_assert(memcmp(b, c, 20) != 0);
+	/* a long text goes through the heap path */
+	char *big = malloc(5000);
+	memset(big, 'x', 5000);
+	nfp_event_digest("h", 1, "t", 1, big, 5000, a);
+	nfp_event_digest("h", 1, "t", 1, big, 4999, b);
+	ck_assert(memcmp(a, b, 20) != 0);
+	free(big);
+	/* kmsg: boot id and sequence number, nothing else */
+	nfp_kmsg_digest("b1", 2, 7, a);
+	nfp_kmsg_digest("b1", 2, 7, b);
+	ck_assert_mem_eq(a, b, 20);
+	nfp_kmsg_digest("b2", 2, 7, b);
+	ck_assert(memcmp(a, b, 20) != 0);
+	nfp_kmsg_digest("b1", 2, 8, b);
+	ck_assert(memcmp(a, b, 20) != 0);
+	nfp_sha1((const uint8_t *)"kmsg\nb1\n7", 9, b);
+	ck_assert_mem_eq(a, b, 20);
+	/* the window key is the digest's first 64 bits (event.id's first 16 hex digits) */
+	ck_assert_uint_eq(nfp_digest_key(a), ((uint64_t)a[0] << 56 | (uint64_t)a[1] << 48 | (uint64_t)a[2] << 40 |
+					      (uint64_t)a[3] << 32 | (uint64_t)a[4] << 24 | (uint64_t)a[5] << 16 |
+					      (uint64_t)a[6] << 8 | a[7]) ?: 1);
+}
+END_TEST
+
+Suite *dedup_suite(void)
+{
+	Suite *s = suite_create("dedup");
+	TCase *tc = tcase_create("dedup");
+	tcase_add_test(tc, test_window_model);
+	tcase_add_test(tc, test_window_bounds);
+	tcase_add_test(tc, test_state_file);
+	tcase_add_test(tc, test_identity);
+	suite_add_tcase(s, tc);
+	return s;
+}
