@@ -62,7 +62,10 @@ struct nfp_dedup {
 	uint64_t *ring;
 	uint64_t *table;
 	size_t mask;
-	int dirty;
+	uint64_t added;     /* keys added since creation */
+	uint64_t saved;     /* 'added' at the last save or load */
+	size_t file_keys;   /* keys in the state file (what it holds beyond the window is stale) */
+	int have_file;      /* the state file is ours: appending to it is right */
 };
 
 static size_t slot_of(const struct nfp_dedup *d, uint64_t k)
@@ -146,7 +149,7 @@ int nfp_dedup_seen(struct nfp_dedup *d, uint64_t k)
 		d->count++;
 	}
 	d->table[find(d, k)] = k; /* after the removal, which may have moved entries */
-	d->dirty = 1;
+	d->added++;
 	return 0;
 }
 
@@ -157,14 +160,25 @@ size_t nfp_dedup_count(const struct nfp_dedup *d)
 
 int nfp_dedup_dirty(const struct nfp_dedup *d)
 {
-	return d->dirty;
+	return d->added != d->saved;
 }
 
-/* File: the line "mmnetfilter-dedup 1 <count>\n", then count keys, oldest first, as 16 hex
- * digits and '\n' each (text: readable, and the same on every architecture). */
-static const char magic[] = "mmnetfilter-dedup 1 ";
+/* File: the line "mmnetfilter-dedup 2\n", then keys, oldest first, as 16 hex digits and '\n'
+ * each (text: readable, and the same on every architecture). A save appends the keys added
+ * since the last one; when the file would hold more than twice the window, it is written anew
+ * (a temporary file renamed over it). A line cut by a crash in the middle of an append ends
+ * the file. */
+static const char magic[] = "mmnetfilter-dedup 2\n";
 
-int nfp_dedup_save(struct nfp_dedup *d, const char *path, char *err, size_t errlen)
+static int write_keys(FILE *f, const struct nfp_dedup *d, size_t n)
+{
+	for (size_t i = d->count - n; i < d->count; i++)
+		if (fprintf(f, "%016llx\n", (unsigned long long)d->ring[(d->head + i) % d->window]) != 17)
+			return 0;
+	return 1;
+}
+
+static int rewrite(struct nfp_dedup *d, const char *path, char *err, size_t errlen)
 {
 	size_t plen = strlen(path);
 	char *tmp = malloc(plen + 8);
@@ -181,9 +195,7 @@ int nfp_dedup_save(struct nfp_dedup *d, const char *path, char *err, size_t errl
 		free(tmp);
 		return -1;
 	}
-	ok = fprintf(f, "%s%zu\n", magic, d->count) > 0;
-	for (size_t i = 0; ok && i < d->count; i++)
-		ok = fprintf(f, "%016llx\n", (unsigned long long)d->ring[(d->head + i) % d->window]) == 17;
+	ok = fputs(magic, f) >= 0 && write_keys(f, d, d->count);
 	ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
 	ok = (fclose(f) == 0) && ok;
 	if (!ok || rename(tmp, path) != 0) {
@@ -193,7 +205,34 @@ int nfp_dedup_save(struct nfp_dedup *d, const char *path, char *err, size_t errl
 		return -1;
 	}
 	free(tmp);
-	d->dirty = 0;
+	d->file_keys = d->count;
+	d->have_file = 1;
+	return 0;
+}
+
+int nfp_dedup_save(struct nfp_dedup *d, const char *path, char *err, size_t errlen)
+{
+	uint64_t delta = d->added - d->saved;
+	FILE *f;
+	int ok;
+	if (!d->have_file || delta > d->count || d->file_keys + delta > 2 * d->window) {
+		if (rewrite(d, path, err, errlen) != 0)
+			return -1;
+	} else if (delta > 0) {
+		if ((f = fopen(path, "a")) == NULL) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		ok = write_keys(f, d, (size_t)delta) && fflush(f) == 0 && fsync(fileno(f)) == 0;
+		ok = (fclose(f) == 0) && ok;
+		if (!ok) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			d->have_file = 0; /* a half-written append: write it anew next time */
+			return -1;
+		}
+		d->file_keys += (size_t)delta;
+	}
+	d->saved = d->added;
 	return 0;
 }
 
@@ -201,38 +240,36 @@ int nfp_dedup_load(struct nfp_dedup *d, const char *path, char *err, size_t errl
 {
 	FILE *f = fopen(path, "r");
 	char line[64];
-	unsigned long long n, k;
-	size_t skip, i = 0;
+	size_t n = 0;
 	if (f == NULL) {
 		if (errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fgets(line, sizeof(line), f) == NULL || strncmp(line, magic, sizeof(magic) - 1) != 0 ||
-	    sscanf(line + sizeof(magic) - 1, "%llu", &n) != 1) {
+	if (fgets(line, sizeof(line), f) == NULL || strcmp(line, magic) != 0) {
 		snprintf(err, errlen, "%s: not a mmnetfilter dedup state file", path);
 		fclose(f);
 		return -1;
 	}
-	skip = n > d->window ? (size_t)n - d->window : 0; /* a smaller window keeps the newest */
-	for (; i < n && fgets(line, sizeof(line), f) != NULL; i++) {
+	while (fgets(line, sizeof(line), f) != NULL) {
 		char *end;
+		unsigned long long k;
+		if (strchr(line, '\n') == NULL && feof(f))
+			break; /* the last line, cut by a crash during an append: the file ends before it */
 		errno = 0;
 		k = strtoull(line, &end, 16);
 		if (errno != 0 || end != line + 16 || *end != '\n') {
-			snprintf(err, errlen, "%s:%zu: not a key", path, i + 2);
+			snprintf(err, errlen, "%s:%zu: not a key", path, n + 2);
 			fclose(f);
 			return -1;
 		}
-		if (i >= skip)
-			nfp_dedup_seen(d, (uint64_t)k);
+		nfp_dedup_seen(d, (uint64_t)k); /* oldest first: a bigger saved window keeps its newest */
+		n++;
 	}
 	fclose(f);
-	if (i != n) {
-		snprintf(err, errlen, "%s: %zu of %llu keys (cut short)", path, i, n);
-		return -1;
-	}
-	d->dirty = 0;
+	d->saved = d->added;
+	d->file_keys = n;
+	d->have_file = 1;
 	return 1;
 }

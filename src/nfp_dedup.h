@@ -34,10 +34,12 @@ int nfp_dedup_seen(struct nfp_dedup *d, uint64_t key);
 size_t nfp_dedup_count(const struct nfp_dedup *d);
 /* Changes since the last save (for periodic saving). */
 int nfp_dedup_dirty(const struct nfp_dedup *d);
-/* Write the window to PATH (a temporary file renamed over it): 0, or -1 with ERR. */
+/* Keep the window in PATH: appends the keys added since the last save, or writes the file anew
+ * (a temporary file renamed over it) when it is not ours yet or would grow past twice the
+ * window. 0, or -1 with ERR. */
 int nfp_dedup_save(struct nfp_dedup *d, const char *path, char *err, size_t errlen);
 /* Read a window saved by nfp_dedup_save: 1 loaded, 0 no such file (an empty window), -1 a
- * file that is not one (ERR; the window stays empty). A bigger saved window keeps its newest
- * entries. */
+ * file that is not one (ERR; what was read stays). A bigger saved window keeps its newest
+ * entries; a last line cut short (a crash during an append) is left out. */
 int nfp_dedup_load(struct nfp_dedup *d, const char *path, char *err, size_t errlen);
 #endif

@@ -303,8 +303,8 @@ static void load_dedup(instanceData *pData)
 		pData->dedupState = abs;
 	}
 	if (nfp_dedup_load(pData->dedup, pData->dedupState, err, sizeof(err)) < 0)
-		LogError(0, RS_RET_IO_ERROR, "mmnetfilter: parameter 'dedup.stateFile': %s; starting with an empty "
-			 "window (records delivered before the restart may be written again)", err);
+		LogError(0, RS_RET_IO_ERROR, "mmnetfilter: parameter 'dedup.stateFile': %s; the window starts with "
+			 "what was read before that (records delivered before the restart may be written again)", err);
 }
 
 /* 1 when the window has seen this identity; saves the window every 5 s while it changes */

@@ -79,8 +79,9 @@ start_rsyslogd "$WORK/rsyslog.conf"
 send_tcp "$WORK/port" "$WORK/a.log"
 wait_lines "$WORK/out.jsonl" 300
 stop_rsyslogd
-grep -q "mmnetfilter: parameter 'dedup.stateFile': $WORK/bad.dedup: not a mmnetfilter dedup state file; starting with an empty window" "$WORK/rsyslogd.log" ||
+grep -q "mmnetfilter: parameter 'dedup.stateFile': $WORK/bad.dedup: not a mmnetfilter dedup state file; the window starts with what was read before that" "$WORK/rsyslogd.log" ||
 	{ cat "$WORK/rsyslogd.log"; fail "no message about the damaged state file"; }
-head -n 1 "$WORK/bad.dedup" | grep -q '^mmnetfilter-dedup 1 300$' || fail "the damaged state file was not replaced by the window"
+[ "$(head -n 1 "$WORK/bad.dedup")" = "mmnetfilter-dedup 2" ] && [ "$(wc -l < "$WORK/bad.dedup")" = 301 ] ||
+	fail "the damaged state file was not replaced by the window"
 echo "dedup: a damaged state file is reported and replaced; its run wrote all 300 records"
 echo "PASS $TEST_NAME"

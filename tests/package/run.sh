@@ -85,7 +85,6 @@ else
 	ip -n "$NSB" addr add 10.78.0.2/24 dev "mpB$RUN"; ip -n "$NSB" link set "mpB$RUN" up
 	old_all_netns=$(cat /proc/sys/net/netfilter/nf_log_all_netns)
 	echo 1 > /proc/sys/net/netfilter/nf_log_all_netns
-	ip netns exec "$NSB" iptables-legacy -A INPUT -p icmp --icmp-type echo-request -j LOG --log-prefix "mnfpkg$RUN: "
 	out=$WORK/log/netfilter.jsonl
 	start() {
 		rm -f "$WORK/rsyslogd.pid"
@@ -104,76 +103,58 @@ else
 	ping_ttls() { # one echo request per TTL (each packet told apart by it)
 		for t in "$@"; do ip netns exec "$NSA" ping -n -q -c 1 -W 1 -t "$t" 10.78.0.2 >/dev/null || fail "ping (ttl $t) got no answer"; done
 	}
-	wait_count() { # wait_count N: N records of ours in netfilter.jsonl (20 s at most)
-		for _ in $(seq 200); do [ "$(grep -c "mnfpkg$RUN" "$out" 2>/dev/null)" -ge "$1" ] && return 0; sleep 0.1; done
+	wait_count() { # wait_count MARK N: N records with MARK in netfilter.jsonl (20 s at most)
+		for _ in $(seq 200); do [ "$(grep -c "$1" "$out" 2>/dev/null)" -ge "$2" ] && return 0; sleep 0.1; done
 		return 1
 	}
-	start
-	ping_ttls $(seq 10 19)
-	wait_count 10 || fail "before the restart: $(grep -c "mnfpkg$RUN" "$out" 2>/dev/null) of 10 records"
-	stop
-	ping_ttls $(seq 20 29)          # while rsyslogd is down: the kernel keeps them for imklog
-	start
-	ping_ttls $(seq 30 39)
-	wait_count 30 || true
-	sleep 1                          # anything written twice would be there by now
-	stop
-	python3 - "$out" "$WORK/log/kern.log" "mnfpkg$RUN" <<'PY' || fail "records lost or duplicated across the restart"
+	# restart_run INPUT MARK TTL0: the stock config with kernel input INPUT; 10 pings (TTL0..+9)
+	# before, 10 while rsyslogd is stopped, 10 after its restart; each must be one record
+	restart_run() {
+		local input=$1 mark=$2 t0=$3
+		sed -i -E "s/^module\(load=\"im(klog|kmsg)\"\)/module(load=\"$input\")/" "$WORK/rsyslog.conf"
+		grep -q "^module(load=\"$input\")" "$WORK/rsyslog.conf" || fail "could not set the stock config's kernel input to $input"
+		ip netns exec "$NSB" iptables-legacy -R INPUT 1 -p icmp --icmp-type echo-request -j LOG --log-prefix "$mark: "
+		start
+		ping_ttls $(seq "$t0" $((t0 + 9)))
+		wait_count "$mark" 10 || fail "$input, before the restart: $(grep -c "$mark" "$out" 2>/dev/null) of 10 records"
+		stop
+		ping_ttls $(seq $((t0 + 10)) $((t0 + 19)))   # while rsyslogd is down: they wait in the ring buffer
+		start
+		ping_ttls $(seq $((t0 + 20)) $((t0 + 29)))
+		wait_count "$mark" 30 || true
+		sleep 1                                       # anything written twice would be there by now
+		stop
+		python3 - "$out" "$WORK/log/kern.log" "$mark" "$t0" "$input" <<'PY' || fail "$input: records lost or duplicated across the restart"
 import collections, json, sys
-out, kern, mark = sys.argv[1:]
+out, kern, mark, t0, inp = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+sent = range(t0, t0 + 30)
 recs = [json.loads(l) for l in open(out) if mark in l]
 ttls = collections.Counter(r["netfilter"]["ip"]["ttl"] for r in recs)
-bad = [f"ttl {t}: {ttls.get(t, 0)} records" for t in range(10, 40) if ttls.get(t, 0) != 1]
-bad += [f"ttl {t}: not sent" for t in ttls if not 10 <= t < 40]
+bad = [f"ttl {t}: {ttls.get(t, 0)} records" for t in sent if ttls.get(t, 0) != 1]
+bad += [f"ttl {t}: not sent" for t in ttls if t not in sent]
 for r in recs:
     n = r["netfilter"]
     if n.get("type") != "log" or n.get("prefix") != mark + ": " or n["ip"]["src"] != "10.78.0.1" or n["icmp"]["type"] != 8:
         bad.append(f"record differs from the packet sent: {json.dumps(n)[:200]}")
 kl = [l for l in open(kern) if mark in l]
-if len(kl) != 30 or len(set(kl)) != 30:
+# Debian's own kern.log rule has no window: imklog hands out each line once, imkmsg replays
+if inp == "imklog" and (len(kl) != 30 or len(set(kl)) != 30):
     bad.append(f"stock kern.log: {len(kl)} lines of ours ({len(set(kl))} distinct), 30 sent")
-for b in bad: print("  " + b)
-print(f"package: real kernel lines via imklog, Debian's rsyslog.conf + packaged snippets: 30 pings (10 before, 10 while "
-      f"rsyslogd was stopped, 10 after its restart) -> {len(recs)} records, {len(ttls)} distinct, "
-      f"{sum(v - 1 for v in ttls.values() if v > 1)} duplicates, {sum(1 for t in range(10, 40) if t not in ttls)} lost; "
-      f"kern.log {len(kl)} lines")
-sys.exit(1 if bad else 0)
-PY
-	# the same with imkmsg, which reads the whole ring buffer again at every start: the kmsg
-	# snippet's dedup window (boot id + kernel sequence number) writes each record once
-	sed -i 's|^module(load="imklog")|module(load="imkmsg")|' "$WORK/rsyslog.conf"
-	grep -q '^module(load="imkmsg")' "$WORK/rsyslog.conf" || fail "could not switch the stock config to imkmsg"
-	ip netns exec "$NSB" iptables-legacy -R INPUT 1 -p icmp --icmp-type echo-request -j LOG --log-prefix "mnfpkk$RUN: "
-	mark=mnfpkk$RUN
-	wait_mark() { # wait_mark N: N records with the imkmsg marker
-		for _ in $(seq 200); do [ "$(grep -c "$mark" "$out" 2>/dev/null)" -ge "$1" ] && return 0; sleep 0.1; done
-		return 1
-	}
-	start
-	ping_ttls $(seq 40 49)
-	wait_mark 10 || fail "imkmsg, before the restart: $(grep -c "$mark" "$out") of 10 records"
-	stop
-	ping_ttls $(seq 50 59)
-	start
-	ping_ttls $(seq 60 69)
-	wait_mark 30 || true
-	sleep 1
-	stop
-	python3 - "$out" "$WORK/log/kern.log" "$mark" <<'PY' || fail "imkmsg: records lost or duplicated across the restart"
-import collections, json, sys
-out, kern, mark = sys.argv[1:]
-recs = [json.loads(l) for l in open(out) if mark in l]
-ttls = collections.Counter(r["netfilter"]["ip"]["ttl"] for r in recs)
-bad = [f"ttl {t}: {ttls.get(t, 0)} records" for t in range(40, 70) if ttls.get(t, 0) != 1]
-kl = [l for l in open(kern) if mark in l]
-if len(kl) <= 30:
+if inp == "imkmsg" and len(kl) <= 30:
     bad.append(f"kern.log has {len(kl)} lines for the 30 pings: imkmsg replayed nothing, the window was not put to the test")
 for b in bad: print("  " + b)
-print(f"package: imkmsg instead of imklog (the kernel ring buffer is read again at every start): 30 pings across a restart -> "
-      f"{len(recs)} records, {sum(v - 1 for v in ttls.values() if v > 1)} duplicates, {sum(1 for t in range(40, 70) if t not in ttls)} lost "
-      f"(dedup window); Debian's own kern.log rule, without it, wrote {len(kl)} lines for them")
+print(f"package: real kernel lines via {inp}, Debian's rsyslog.conf + packaged snippets: 30 pings (10 before, 10 while "
+      f"rsyslogd was stopped, 10 after its restart) -> {len(recs)} records, {len(ttls)} distinct, "
+      f"{sum(v - 1 for v in ttls.values() if v > 1)} duplicates, {sum(1 for t in sent if t not in ttls)} lost; "
+      f"Debian's kern.log rule: {len(kl)} lines")
 sys.exit(1 if bad else 0)
 PY
+	}
+	ip netns exec "$NSB" iptables-legacy -A INPUT -j ACCEPT   # rule 1: each run puts its LOG rule there
+	restart_run imklog "mnfpkg$RUN" 10
+	# imkmsg reads the whole ring buffer again at every start: the kmsg snippet's dedup window
+	# (boot id + kernel sequence number) writes each record once; kern.log shows the replay
+	restart_run imkmsg "mnfpkk$RUN" 40
 fi
 
 # 4. remove, purge: nothing left
