@@ -255,6 +255,19 @@ def check(t0):
                     f"{sum(c - 1 for c in keys.values() if c > 1)} duplicate records; {len(EDGES) * n} sent")
     if per_host != {f"{e}.edge.example.org": n for e in EDGES}:
         errs.append(f"Elasticsearch documents per host: {dict(per_host)}")
+    # the reconciler as its systemd unit runs it (HTTPS, the CA, user and password file) over the
+    # central server's spool: every spooled document is already there, nothing to send again
+    pwfile = os.path.join(W, "tls", "es-password")
+    open(pwfile, "w").write(PASSWORD)
+    unit = open(os.path.join(CONTRIB, "systemd/mmnetfilter-es-reconcile.service")).read()
+    argv = next(l for l in unit.splitlines() if l.startswith("ExecStart=")).split()[1:]
+    argv = [x.replace("/usr/share/rsyslog-mmnetfilter/", f"{CONTRIB}/").replace("/etc/rsyslog.d/tls/", f"{W}/tls/")
+             .replace("/var/spool/rsyslog/", f"{W}/central/spool/").replace("https://localhost:9200", f"https://localhost:{ES}")
+            for x in argv]
+    argv[argv.index("--min-age") + 1] = "0"
+    rec = subprocess.run(argv + ["--rejected", os.path.join(W, "rejected.json")], capture_output=True, text=True, timeout=120)
+    if rec.returncode != 0 or f"reconciled: {len(EDGES) * n} documents, 0 sent again, 0 refused, 0 files kept" not in rec.stdout:
+        errs.append(f"reconciler (HTTPS, password file): exit {rec.returncode}: {rec.stdout[-300:]} {rec.stderr[-300:]}")
     clog = open(os.path.join(W, "central", "rsyslogd.log")).read()
     if "omelasticsearch: we are suspending ourselfs due to server failure" not in clog:
         errs.append("omelasticsearch never found Elasticsearch down: the outage was not tested")
@@ -277,6 +290,7 @@ def check(t0):
     print(f"relay: Elasticsearch over HTTPS with a password: {len(docs)} documents ({len(ids)} distinct event.id, "
           f"{sum(c - 1 for c in keys.values() if c > 1)} duplicates), per host {dict(sorted(per_host.items()))}; "
           f"{stats['bulk_requests']} bulk requests; a request without credentials: {st_unauth}; "
+          f"the reconciler over HTTPS with the unit's arguments: {rec.stdout.strip().splitlines()[-1] if rec.stdout.strip() else '?'}; "
           f"a sender without a certificate: nothing delivered; through a central restart and an Elasticsearch outage; "
           f"{time.time() - t0:.1f} s; {len(errs)} problems")
     for x in errs:
