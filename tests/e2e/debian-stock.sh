@@ -6,28 +6,16 @@
 [ -f /etc/rsyslog.conf ] || skip "no /etc/rsyslog.conf (Debian's rsyslog package installs it)"
 ls /usr/lib/*/rsyslog/omelasticsearch.so >/dev/null 2>&1 || skip "omelasticsearch not installed (apt-get install rsyslog-elasticsearch)"
 grep -q 'module(load="imklog")' /etc/rsyslog.conf || echo "note: this /etc/rsyslog.conf does not load imklog as Debian's does"
-mkdir -p "$WORK/log" "$WORK/spool" "$WORK/lib"
-cp "$top_srcdir/tests/explain/xtables/rules.v4" "$WORK/lib/rules.v4"
-cp "$top_srcdir/tests/golden/seed/iptables-save-nat.txt" "$WORK/lib/rules.v6"
-cp "$top_srcdir/tests/explain/nft/ruleset-a.nft" "$WORK/lib/ruleset.nft"
-# the certificates the central, edge and Elasticsearch snippets name
-sh "$top_srcdir/contrib/tls/mmnetfilter-make-certs" "$WORK/tls" central=central.example.org edge=edge1.edge.example.org >/dev/null ||
-	fail "mmnetfilter-make-certs"
-cp "$WORK/tls/ca.pem" "$WORK/tls/es-ca.pem"
+contrib_fixtures
 stock() { # stock DIR: Debian's rsyslog.conf including DIR/*.conf
 	sed -e "s|^\$WorkDirectory .*|\$WorkDirectory $WORK/spool|" -e "s|^\$IncludeConfig .*|\$IncludeConfig $1/*.conf|" \
 	    -e "s|/var/log/|$WORK/log/|g" /etc/rsyslog.conf
 }
-snippet() { # snippet NAME DIR: a contrib snippet as /etc/rsyslog.d would hold it, paths rewritten
-	sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" -e "s|/var/log/|$WORK/log/|g" \
-	    -e "s|/var/spool/rsyslog/|$WORK/spool/|g" -e "s|/var/lib/mmnetfilter/|$WORK/lib/|g" -e "s|/etc/rsyslog.d/tls/|$WORK/tls/|g" \
-	    "$top_srcdir/contrib/rsyslog.d/$1" > "$2/$1"
-}
 n=0
 for set in kmsg remote elasticsearch trace journald central edge "kmsg remote elasticsearch trace journald central"; do
 	d="$WORK/d$n"; mkdir -p "$d"
-	snippet mmnetfilter-base.conf "$d"
-	for s in $set; do snippet "mmnetfilter-$s.conf" "$d"; done
+	contrib_snippet mmnetfilter-base.conf "$d"
+	for s in $set; do contrib_snippet "mmnetfilter-$s.conf" "$d"; done
 	stock "$d" > "$WORK/rsyslog-$n.conf"
 	"$RSYSLOGD" -N1 -f "$WORK/rsyslog-$n.conf" > "$WORK/check-$n.log" 2>&1 ||
 		{ cat "$WORK/check-$n.log"; fail "Debian's rsyslog.conf with mmnetfilter-base.conf + {$set} rejected by -N1"; }

@@ -126,3 +126,25 @@ es_contrib_conf() {
 	    "$top_srcdir/contrib/rsyslog.d/mmnetfilter-elasticsearch.conf" > "$WORK/es.conf"
 	sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" "$top_srcdir/contrib/rsyslog.d/mmnetfilter-base.conf" > "$WORK/base.conf"
 }
+
+# contrib_fixtures: what the contrib snippets name, in this test's directory: the ruleset
+# snapshots the monitor units write before they start ($WORK/lib) and the certificates of the
+# central, edge and Elasticsearch snippets ($WORK/tls)
+contrib_fixtures() {
+	mkdir -p "$WORK/log" "$WORK/spool" "$WORK/lib"
+	cp "$top_srcdir/tests/explain/xtables/rules.v4" "$WORK/lib/rules.v4"
+	cp "$top_srcdir/tests/golden/seed/iptables-save-nat.txt" "$WORK/lib/rules.v6"
+	cp "$top_srcdir/tests/explain/nft/ruleset-a.nft" "$WORK/lib/ruleset.nft"
+	sh "$top_srcdir/contrib/tls/mmnetfilter-make-certs" "$WORK/tls" central=central.example.org \
+		edge=edge1.edge.example.org >/dev/null || fail "mmnetfilter-make-certs"
+	cp "$WORK/tls/ca.pem" "$WORK/tls/es-ca.pem"
+}
+
+# contrib_snippet NAME DIR: contrib/rsyslog.d/NAME as /etc/rsyslog.d would hold it, in DIR, with
+# this test's module and its paths in place of /var/log, /var/spool/rsyslog, /var/lib/mmnetfilter
+# and /etc/rsyslog.d/tls
+contrib_snippet() {
+	sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" -e "s|/var/log/|$WORK/log/|g" \
+	    -e "s|/var/spool/rsyslog/|$WORK/spool/|g" -e "s|/var/lib/mmnetfilter/|$WORK/lib/|g" -e "s|/etc/rsyslog.d/tls/|$WORK/tls/|g" \
+	    "$top_srcdir/contrib/rsyslog.d/$1" > "$2/$1"
+}
