@@ -94,7 +94,6 @@ typedef struct _instanceData {
 	struct nfp_select *sel;         /* fields=: the native record's fields (NULL: all) */
 	struct nfp_dedup *dedup;        /* dedup="on": the window of digests seen, under dedupMut */
 	pthread_mutex_t dedupMut;
-	size_t dedupWindow;
 	char *dedupState;               /* its state file (absolute once loaded), or NULL */
 	time_t dedupSaved;
 	int dedupLoaded;                /* the state file was read (with the first record) */
@@ -279,7 +278,7 @@ static void identity(smsg_t *pMsg, const char *time, const char *text, size_t le
 }
 
 /* the state file, once: a relative name is in rsyslog's work directory; a file that does not
- * load is reported, and the window starts empty. Under dedupMut. */
+ * load is reported, and the window keeps what was read before the damage. Under dedupMut. */
 static void load_dedup(instanceData *pData)
 {
 	char err[512];
@@ -359,7 +358,7 @@ CODESTARTdoAction
 		m.digest = digest;
 	}
 	if (pData->dedup != NULL && duplicate(pData, digest)) {
-		/* delivered before: marked, not parsed again (configurations stop on it) */
+		/* delivered before: marked, not parsed again ($parsesuccess FAIL: outputs of records skip it) */
 		char hex[41];
 		for (int i = 0; i < 20; i++)
 			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
@@ -530,18 +529,16 @@ finalize_it:
 
 /* dedup="on": the window; its state file is read with the first record (global(workDirectory)
  * is known only once the whole configuration is loaded) */
-static rsRetVal open_dedup(instanceData *pData, size_t window, const char *state)
+static rsRetVal open_dedup(instanceData *pData, int on, size_t window, const char *state)
 {
 	DEFiRet;
-	if (pData->dedupWindow == 0) {
+	if (!on) {
 		if (window != 0 || state != NULL) {
 			parser_errmsg("mmnetfilter: parameter '%s' needs dedup=\"on\"", state != NULL ? "dedup.stateFile" : "dedup.window");
 			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 		}
 		FINALIZE;
 	}
-	if (window != 0)
-		pData->dedupWindow = window;
 	if (state != NULL) {
 		if (state[0] == '\0') {
 			parser_errmsg("mmnetfilter: parameter 'dedup.stateFile': empty file name");
@@ -549,7 +546,7 @@ static rsRetVal open_dedup(instanceData *pData, size_t window, const char *state
 		}
 		CHKmalloc(pData->dedupState = strdup(state));
 	}
-	CHKmalloc(pData->dedup = nfp_dedup_new(pData->dedupWindow));
+	CHKmalloc(pData->dedup = nfp_dedup_new(window != 0 ? window : 100000));
 	pthread_mutex_init(&pData->dedupMut, NULL);
 finalize_it:
 	RETiRet;
@@ -610,6 +607,7 @@ BEGINnewActInst
 	struct cnfparamvals *pvals;
 	int i;
 	size_t dedup_window = 0;
+	int dedup_on = 0;
 	char *state = NULL;
 CODESTARTnewActInst
 	if ((pvals = nvlstGetParams(lst, &actpblk, NULL)) == NULL)
@@ -635,7 +633,7 @@ CODESTARTnewActInst
 		} else if (!strcmp(name, "fields")) {
 			CHKiRet(set_fields(pData, pvals[i].val.d.estr));
 		} else if (!strcmp(name, "dedup")) {
-			pData->dedupWindow = pvals[i].val.d.n ? (pData->dedupWindow ? pData->dedupWindow : 100000) : 0;
+			dedup_on = (int)pvals[i].val.d.n;
 		} else if (!strcmp(name, "dedup.window")) {
 			if (pvals[i].val.d.n < NFP_DEDUP_WINDOW_MIN || pvals[i].val.d.n > NFP_DEDUP_WINDOW_MAX) {
 				parser_errmsg("mmnetfilter: parameter 'dedup.window': %lld is out of range (%d to %d records)",
@@ -665,7 +663,7 @@ CODESTARTnewActInst
 		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 	}
 	CHKiRet(open_snapshots(pData));
-	CHKiRet(open_dedup(pData, dedup_window, state));
+	CHKiRet(open_dedup(pData, dedup_on, dedup_window, state));
 	CHKiRet(open_counters(pData));
 CODE_STD_FINALIZERnewActInst
 	free(state);
