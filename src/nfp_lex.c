@@ -8,60 +8,83 @@
 
 #define NFP_MAX_LINE (16u << 20)
 
-/* Key index: per lexer section, an open-addressing table of field numbers (+1, 0 = empty)
- * keyed by a hash of the key's length and bytes. Built once at load time, constant after. */
+/* Key index: per lexer section, an open-addressing table of keys. A key is at most
+ * NFP_KEY_MAX bytes; its first 8 bytes, read as one 64-bit word, are what the table holds and
+ * compares (longer keys compare their tail too). Flag words (DF, SYN, ...) have a table of
+ * their own, since "ACK" is both a key and a flag in the TCP section. Built once at load
+ * time, constant after. */
 #define KEY_SLOTS 64
-static unsigned char key_slot[NFP_S__COUNT][KEY_SLOTS];
+#define NFP_KEY_MAX 9
+struct key_ent {
+	uint64_t k8;          /* the key's first 8 bytes, zero-padded */
+	const char *key;      /* the whole key, for the bytes after the first 8 */
+	unsigned char len;    /* 0: empty slot */
+	unsigned char idx;    /* field number, or index into nfp_flags[] */
+};
+static struct key_ent key_tab[NFP_S__COUNT][KEY_SLOTS];
+static struct key_ent flag_tab[NFP_S__COUNT][KEY_SLOTS];
+static uint64_t key_mask[9]; /* the first n bytes of a word, in this machine's byte order */
 
-static inline unsigned key_hash(const char *k, size_t kl)
+static inline unsigned key_hash(uint64_t k8, size_t kl)
 {
-	unsigned h = (unsigned)kl * 131u;
-	for (size_t i = 0; i < kl; i++)
-		h = h * 31u + (unsigned char)k[i];
-	return h & (KEY_SLOTS - 1);
+	return (unsigned)(((k8 ^ kl) * 0x9E3779B97F4A7C15ull) >> 58) & (KEY_SLOTS - 1);
+}
+
+/* the first min(kl, 8) bytes of k as a word; avail = bytes readable from k */
+static inline uint64_t key_pack(const char *k, size_t kl, size_t avail)
+{
+	uint64_t v = 0;
+	if (avail >= 8) {
+		memcpy(&v, k, 8);
+	} else {
+		char b[8] = { 0 };
+		for (size_t i = 0; i < avail && i < 8; i++)
+			b[i] = k[i];
+		memcpy(&v, b, 8);
+	}
+	return v & key_mask[kl < 8 ? kl : 8];
+}
+
+static void key_insert(struct key_ent tab[KEY_SLOTS], const char *k, size_t kl, unsigned idx)
+{
+	uint64_t k8 = key_pack(k, kl, kl);
+	unsigned h = key_hash(k8, kl);
+	while (tab[h].len != 0)
+		h = (h + 1) & (KEY_SLOTS - 1);
+	tab[h].k8 = k8;
+	tab[h].key = k;
+	tab[h].len = (unsigned char)kl;
+	tab[h].idx = (unsigned char)idx;
 }
 
 __attribute__((constructor)) static void nfp_index_init(void)
 {
+	for (unsigned n = 0; n <= 8; n++) {
+		unsigned char b[8] = { 0 };
+		memset(b, 0xff, n);
+		memcpy(&key_mask[n], b, 8);
+	}
 	for (unsigned f = 0; f < NFP_F__COUNT; f++) {
 		const struct nfp_field_info *fi = &nfp_fields[f];
-		unsigned h;
 		if (fi->keylen == 0 || fi->section == NFP_S_NONE)
 			continue;
-		h = key_hash(fi->key, fi->keylen);
-		while (key_slot[fi->section][h] != 0)
-			h = (h + 1) & (KEY_SLOTS - 1);
-		key_slot[fi->section][h] = (unsigned char)(f + 1);
+		key_insert(key_tab[fi->section], fi->key, fi->keylen, f);
 	}
-}
-
-static inline int key_eq(const char *a, const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return 0;
-	return 1;
-}
-
-static int lookup_key(unsigned sec, const char *k, size_t kl)
-{
-	unsigned h = key_hash(k, kl), f;
-	while ((f = key_slot[sec][h]) != 0) {
-		const struct nfp_field_info *fi = &nfp_fields[f - 1];
-		if (fi->keylen == kl && key_eq(fi->key, k, kl))
-			return (int)(f - 1);
-		h = (h + 1) & (KEY_SLOTS - 1);
-	}
-	return -1;
-}
-
-static int lookup_flag(unsigned sec, const char *w, size_t wl)
-{
-	if (wl < 2 || wl > 3)
-		return -1;
 	for (unsigned i = 0; i < nfp_nflags; i++)
-		if (nfp_flags[i].section == sec && nfp_flags[i].len == wl && key_eq(nfp_flags[i].word, w, wl))
-			return (int)i;
+		key_insert(flag_tab[nfp_flags[i].section], nfp_flags[i].word, nfp_flags[i].len, i);
+}
+
+/* index of the key k[0..kl) in tab, -1 if none; avail = bytes readable from k */
+static inline int key_find(const struct key_ent tab[KEY_SLOTS], const char *k, size_t kl, size_t avail)
+{
+	uint64_t k8;
+	unsigned h;
+	if (kl == 0 || kl > NFP_KEY_MAX)
+		return -1;
+	k8 = key_pack(k, kl, avail);
+	for (h = key_hash(k8, kl); tab[h].len != 0; h = (h + 1) & (KEY_SLOTS - 1))
+		if (tab[h].k8 == k8 && tab[h].len == kl && (kl <= 8 || memcmp(k + 8, tab[h].key + 8, kl - 8) == 0))
+			return tab[h].idx;
 	return -1;
 }
 
@@ -113,36 +136,166 @@ size_t nfp_skip_carrier(const char *line, size_t len)
 	return i;
 }
 
-/* Offset of the last "IN=<non-space>* OUT=" in [from, len), or len if none. The prefix
- * may abut it ("[WAN_LOCAL-default-D]IN="); PHYSIN= never precedes " OUT=". One pass over
- * the space-separated tokens: every IN= of a token ends at the token's end, so only the
- * token's last IN= matters, and each byte is looked at a bounded number of times (a line
- * of repeated "IN=" costs what a benign line of its length costs). */
-static size_t find_body(const char *line, size_t from, size_t len)
+/* Structural bits. The line is looked at in blocks of 64 bytes (at offsets 0, 64, ...):
+ * for the block in hand, one bit per byte that is a space and one per '='. Tokens, their
+ * first '=' and the gaps between them are then found with bit operations instead of a byte
+ * loop. Bytes past the end count as spaces, so every token ends by len. */
+#define SCAN_KEEP 8 /* the first blocks' bits are kept: the body is scanned twice */
+struct scan {
+	const char *line;
+	size_t len;
+	size_t base;      /* offset of the block in hand; (size_t)-64 before the first */
+	uint64_t sp, eq;
+	unsigned kept;    /* bit b: block b's bits are in ksp[b], keq[b] */
+	uint64_t ksp[SCAN_KEEP], keq[SCAN_KEEP];
+};
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+static inline void block_bits(const char *p, uint64_t *sp, uint64_t *eq)
 {
-	size_t best = len, t = from;
-	while (t < len) {
-		const char *sp = memchr(line + t, ' ', len - t);
-		size_t v = sp != NULL ? (size_t)(sp - line) : len, cand = len;
-		if (v + 5 <= len && memcmp(line + v, " OUT=", 5) == 0) {
-			for (size_t q = v >= t + 3 ? v - 3 + 1 : t; q-- > t;) {
-				if (line[q] == 'I' && line[q + 1] == 'N' && line[q + 2] == '=' &&
-				    !(q >= from + 4 && memcmp(line + q - 4, "PHYS", 4) == 0)) {
-					cand = q;
+	const __m128i vs = _mm_set1_epi8(' '), ve = _mm_set1_epi8('=');
+	uint64_t s = 0, e = 0;
+	for (unsigned k = 0; k < 4; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+		s |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vs)) << (16 * k);
+		e |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, ve)) << (16 * k);
+	}
+	*sp = s;
+	*eq = e;
+}
+#else
+static inline void block_bits(const char *p, uint64_t *sp, uint64_t *eq)
+{
+	uint64_t s = 0, e = 0;
+	for (unsigned k = 0; k < 64; k++) {
+		s |= (uint64_t)(p[k] == ' ') << k;
+		e |= (uint64_t)(p[k] == '=') << k;
+	}
+	*sp = s;
+	*eq = e;
+}
+#endif
+
+static inline void scan_init(struct scan *sc, const char *line, size_t len)
+{
+	sc->line = line;
+	sc->len = len;
+	sc->base = (size_t)0 - 64; /* i - base >= 64 for every i: nothing in hand */
+	sc->kept = 0;
+}
+
+static void scan_load(struct scan *sc, size_t i)
+{
+	size_t base = i & ~(size_t)63, b = i >> 6;
+	if (b < SCAN_KEEP && (sc->kept >> b & 1u)) {
+		sc->sp = sc->ksp[b];
+		sc->eq = sc->keq[b];
+		sc->base = base;
+		return;
+	}
+	if (sc->len - base < 64) {
+		char pad[64];
+		memset(pad, ' ', sizeof(pad));
+		memcpy(pad, sc->line + base, sc->len - base);
+		block_bits(pad, &sc->sp, &sc->eq);
+	} else {
+		block_bits(sc->line + base, &sc->sp, &sc->eq);
+	}
+	sc->base = base;
+	if (b < SCAN_KEEP) {
+		sc->ksp[b] = sc->sp;
+		sc->keq[b] = sc->eq;
+		sc->kept |= 1u << b;
+	}
+}
+
+/* the first byte at or after i that is not a space, len if none */
+static inline size_t scan_skip(struct scan *sc, size_t i)
+{
+	while (i < sc->len) {
+		uint64_t m;
+		if (i - sc->base >= 64)
+			scan_load(sc, i);
+		m = ~sc->sp >> (i & 63);
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m);
+		i = sc->base + 64;
+	}
+	return sc->len;
+}
+
+/* the end of the token at t (the next space, or len); *eq = its first '=', SIZE_MAX if none */
+static inline size_t scan_token(struct scan *sc, size_t t, size_t *eq)
+{
+	size_t i = t;
+	*eq = SIZE_MAX;
+	while (i < sc->len) {
+		uint64_t s, q;
+		unsigned sh;
+		if (i - sc->base >= 64)
+			scan_load(sc, i);
+		sh = (unsigned)(i & 63);
+		s = sc->sp >> sh;
+		q = sc->eq >> sh;
+		if (s != 0) {
+			unsigned k = (unsigned)__builtin_ctzll(s);
+			q &= ((uint64_t)1 << k) - 1;
+			if (*eq == SIZE_MAX && q != 0)
+				*eq = i + (size_t)__builtin_ctzll(q);
+			return i + k;
+		}
+		if (*eq == SIZE_MAX && q != 0)
+			*eq = i + (size_t)__builtin_ctzll(q);
+		i = sc->base + 64;
+	}
+	return sc->len;
+}
+
+/* Offset of the last "IN=<non-space>* OUT=" in [from, len), or len if none. The prefix
+ * may abut it ("[WAN_LOCAL-default-D]IN="); PHYSIN= never precedes " OUT=". The '=' bits
+ * of each block give the candidates (an '=' with " OUT" before it); for each, the token in
+ * front is searched backwards for its last IN=. Tokens are disjoint, so each byte is looked
+ * at a bounded number of times (a line of repeated "IN=" costs what a benign line of its
+ * length costs). *neq = the number of '=' from `from` on, counted up to 3. */
+static size_t find_body(struct scan *sc, size_t from, size_t *neq)
+{
+	const char *line = sc->line;
+	size_t best = sc->len, n = 0;
+	uint64_t carry = 0; /* the previous block's last 4 space bits */
+	for (size_t i = from; i < sc->len; i = sc->base + 64) {
+		uint64_t m;
+		scan_load(sc, i);
+		m = sc->eq & (~(uint64_t)0 << (i & 63));
+		for (uint64_t k = m; k != 0 && n < 3; k &= k - 1)
+			n++;
+		/* candidates: an '=' with a space four bytes before it (" OUT=") */
+		m &= sc->sp << 4 | carry;
+		carry = sc->sp >> 60;
+		for (; m != 0; m &= m - 1) {
+			size_t q = sc->base + (size_t)__builtin_ctzll(m), v, t;
+			if (q < from + 4 || line[q - 3] != 'O' || line[q - 2] != 'U' || line[q - 1] != 'T')
+				continue;
+			v = q - 4; /* the space before OUT= */
+			for (t = v; t > from && line[t - 1] != ' '; t--)
+				;
+			for (size_t r = v >= t + 3 ? v - 3 + 1 : t; r-- > t;) {
+				if (line[r] == 'I' && line[r + 1] == 'N' && line[r + 2] == '=' &&
+				    !(r >= from + 4 && memcmp(line + r - 4, "PHYS", 4) == 0)) {
+					best = r;
 					break;
 				}
 			}
-			if (cand != len)
-				best = cand;
 		}
-		t = v + 1;
 	}
+	*neq = n; /* counted up to 3 */
 	return best;
 }
 
 struct lexer {
 	const char *line;
 	size_t len;
+	struct scan sc;
 	struct nfp_record *rec;
 	unsigned sec;       /* current section */
 	unsigned depth;     /* 0 outer, 1 inside [ ... ] */
@@ -244,16 +397,16 @@ static int key_token(struct lexer *lx, size_t t, size_t tl, size_t eq)
 	kl = eq - t;
 	voff = t + kl + 1;
 	vl = tl - kl - 1;
-	f = lookup_key(lx->sec, s, kl);
+	f = key_find(key_tab[lx->sec], s, kl, lx->len - t);
 	if (f < 0 && lx->sec == NFP_S_HDR) {
-		f = lookup_key(NFP_S_IP, s, kl);
+		f = key_find(key_tab[NFP_S_IP], s, kl, lx->len - t);
 		if (f == NFP_F_SRC)
 			lx->sec = NFP_S_IP;
 		else
 			f = -1;
 	}
 	if (f < 0 && lx->depth == 0)
-		f = lookup_key(NFP_S_ANY0, s, kl);
+		f = key_find(key_tab[NFP_S_ANY0], s, kl, lx->len - t);
 	if (f < 0 || nfp_has(p, (enum nfp_field)f))
 		return 0; /* unknown here, or repeated: kept as an unknown token */
 	int stored = put_value(lx, p, f, voff, vl);
@@ -277,7 +430,7 @@ static size_t word_token(struct lexer *lx, size_t t, size_t tl)
 	uint64_t u;
 	int fl;
 
-	fl = lookup_flag(lx->sec, s, tl);
+	fl = key_find(flag_tab[lx->sec], s, tl, len - t);
 	if (fl >= 0) {
 		const struct nfp_flag_info *fi = &nfp_flags[fl];
 		if (!nfp_has(p, (enum nfp_field)fi->field))
@@ -509,8 +662,10 @@ static size_t find_fragment(const char *line, size_t from, size_t len)
 		const char *eq = memchr(line + pos, '=', e - pos);
 		if (eq != NULL && eq > line + pos) {
 			size_t kl = (size_t)(eq - line - pos);
-			if (lookup_key(NFP_S_IP, line + pos, kl) >= 0 || lookup_key(NFP_S_TCP, line + pos, kl) >= 0 ||
-			    lookup_key(NFP_S_UDP, line + pos, kl) >= 0) {
+			size_t av = len - pos;
+			if (key_find(key_tab[NFP_S_IP], line + pos, kl, av) >= 0 ||
+			    key_find(key_tab[NFP_S_TCP], line + pos, kl, av) >= 0 ||
+			    key_find(key_tab[NFP_S_UDP], line + pos, kl, av) >= 0) {
 				if (first == len)
 					first = pos;
 				known++;
@@ -526,10 +681,11 @@ static size_t find_fragment(const char *line, size_t from, size_t len)
 enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 {
 	struct lexer lx = { .line = line, .len = len, .rec = rec, .sec = NFP_S_HDR };
-	size_t start, body, pos;
+	size_t start, body, pos, neq;
 	struct nfp_pkt *p0 = &rec->pkt[0];
 	int last_bad = 0;
 
+	scan_init(&lx.sc, line, len);
 	reset(rec);
 	if (line == NULL || len == 0 || len > NFP_MAX_LINE)
 		return NFP_NONE;
@@ -544,9 +700,10 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 			return rec->type;
 		reset(rec);
 	}
-	body = find_body(line, start, len);
+	body = find_body(&lx.sc, start, &neq);
 	if (body == len) {
-		size_t fr = find_fragment(line, start, len);
+		/* a fragment has at least three KEY=VALUE tokens */
+		size_t fr = neq >= 3 ? find_fragment(line, start, len) : len;
 		if (fr == len)
 			return NFP_NONE;
 		for (pos = start; pos < fr; pos = nfp_skip_sp(line, nfp_tok_end(line, pos, len), len))
@@ -562,14 +719,8 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 			rec->type = NFP_TRACE;
 	}
 
-	for (pos = body; (pos = nfp_skip_sp(line, pos, len)) < len;) {
-		size_t e = pos, t = pos, tl, next, eq = SIZE_MAX;
-		/* one scan: the token's end and its first '=' */
-		while (e < len && line[e] != ' ') {
-			if (line[e] == '=' && eq == SIZE_MAX)
-				eq = e;
-			e++;
-		}
+	for (pos = body; (pos = scan_skip(&lx.sc, pos)) < len;) {
+		size_t t = pos, tl, next, eq, e = scan_token(&lx.sc, pos, &eq);
 		tl = e - pos;
 
 		if (lx.depth == 1 && tok_is(line + t, tl, "]")) {
