@@ -1,6 +1,6 @@
 /* Parser core throughput: the whole file in memory, then nfp_parse over every line
  * (parse only), parse + libfastjson object (what the module builds), parse + object + its
- * text, best of PASSES. Prints lines/s. With a third argument "parse-only" only the parse
+ * text (libfastjson's serializer, then the live-tree one), best of PASSES. Prints lines/s. With a third argument "parse-only" only the parse
  * loop runs, once (for instruction counts under callgrind). With BENCH_RULES=FILE (an
  * iptables-save snapshot, used for both families), also parse + resolve: lines/s and the
  * resolution's own cost per record.
@@ -28,7 +28,10 @@ int main(int argc, char **argv)
 	size_t nlines = 0, *off, *len, records = 0, bytes = 0;
 	int passes = argc > 2 ? atoi(argv[2]) : 3;
 	static struct nfp_record rec;
-	double best_parse = 1e9, best_json = 1e9, best_obj = 1e9;
+	double best_parse = 1e9, best_json = 1e9, best_obj = 1e9, best_live = 1e9;
+	size_t live_bytes = 0;
+	const char *why = NULL;
+	int live = nfp_json_live_init(&why);
 
 	if (argc < 2 || (f = fopen(argv[1], "rb")) == NULL) {
 		fprintf(stderr, "usage: bench_parse FILE [PASSES]\n");
@@ -79,6 +82,20 @@ int main(int argc, char **argv)
 		}
 		if (now() - t2 < best_obj)
 			best_obj = now() - t2;
+		if (live) { /* parse + object + its text by the live-tree serializer (nfp_json_live.c) */
+			double t3 = now();
+			live_bytes = 0;
+			for (size_t i = 0; i < nlines; i++) {
+				if (nfp_parse(buf + off[i], len[i], &rec) != NFP_NONE) {
+					struct fjson_object *j = nfp_to_json(&rec, buf + off[i]);
+					nfp_json_live_attach(j);
+					live_bytes += strlen(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN));
+					fjson_object_put(j);
+				}
+			}
+			if (now() - t3 < best_live)
+				best_live = now() - t3;
+		}
 		if (t1 - t0 < best_parse)
 			best_parse = t1 - t0;
 		if (t2 - t1 < best_json)
@@ -86,6 +103,10 @@ int main(int argc, char **argv)
 	}
 	printf("lines=%zu records=%zu parse_only_lines_per_s=%.0f parse_object_lines_per_s=%.0f parse_json_lines_per_s=%.0f json_bytes=%zu",
 	       nlines, records, (double)nlines / best_parse, (double)nlines / best_obj, (double)nlines / best_json, bytes);
+	if (live)
+		printf(" parse_json_live_lines_per_s=%.0f json_live_bytes=%zu", (double)nlines / best_live, live_bytes);
+	else
+		fprintf(stderr, "bench_parse: live serializer off: %s\n", why);
 	if (getenv("BENCH_RULES") != NULL) {
 		char err[512];
 		struct nfp_ruleset *rs = nfp_ruleset_load(getenv("BENCH_RULES"), NFP_RS_IPTABLES, err, sizeof(err));

@@ -23,6 +23,8 @@ ap.add_argument("--builddir", required=True)
 ap.add_argument("--runs", type=int, default=5)
 ap.add_argument("--mem-rounds", type=int, default=10)
 ap.add_argument("--rsyslogd", default=shutil.which("rsyslogd") or "/usr/sbin/rsyslogd")
+ap.add_argument("--instr", action="store_true", help="with --only: also the instruction counts of those rows")
+ap.add_argument("--only", help="comma-separated pipeline rows; with it only the pipeline table is printed (a quick look, not the benchmark)")
 a = ap.parse_args()
 here = os.path.dirname(os.path.abspath(__file__))
 RULEBASE = os.path.join(here, "iptables.rb")
@@ -41,6 +43,7 @@ PARSERS = {
     "none": "",
     "mmnormalize": f'action(type="mmnormalize" rulebase="{RULEBASE}")',
     "mmnetfilter": 'action(type="mmnetfilter")',
+    "mmnetfilter-fjson": 'action(type="mmnetfilter" serializer="libfastjson")',
     "mmnetfilter-ecs": 'action(type="mmnetfilter" schema="ecs")',
     "mmnetfilter+rules": f'action(type="mmnetfilter" iptablesRules="{RULES}" ip6tablesRules="{RULES}")',
     "mmnetfilter-lean": f'action(type="mmnetfilter" fields="{LEAN}")',
@@ -61,7 +64,7 @@ def proc_mem(pid):
             d[k] = int(v.split()[0])  # kB
     return d
 
-def pipeline(name, corpus, out="out.jsonl", rounds=1, queue="", env=None):
+def pipeline(name, corpus, out="out.jsonl", rounds=1, queue="", env=None, wrap=None):
     """one rsyslogd run; returns wall, cpu, peak rss (kB), lines out. queue: ruleset queue
     parameters; env: rsyslogd's environment additions (LD_PRELOAD)"""
     work = tempfile.mkdtemp(prefix=f"mnf-bench-{name}-")
@@ -90,7 +93,7 @@ ruleset(name="r" {queue}) {{
 }}
 """)
     pidf = os.path.join(work, "pid")
-    rs = subprocess.Popen([a.rsyslogd, "-n", "-f", conf, "-i", pidf], stderr=subprocess.DEVNULL,
+    rs = subprocess.Popen((wrap or []) + [a.rsyslogd, "-n", "-f", conf, "-i", pidf], stderr=subprocess.DEVNULL,
                           env=dict(os.environ, **(env or {})))
     while not os.path.exists(pidf):
         time.sleep(0.01)
@@ -110,11 +113,35 @@ ruleset(name="r" {queue}) {{
         results.append((time.time() - t0, proc_stat(rs.pid), proc_mem(rs.pid)))
     rs.send_signal(signal.SIGTERM)
     rs.wait()
+    if wrap is not None:  # keep the wrapper's files (callgrind's output) for the caller
+        results.append(work)
+        lines = sum(1 for _ in open(outp, "rb")) if out is not None else None
+        return results, lines
     lines = None
     if out is not None:
         lines = sum(1 for _ in open(outp, "rb"))
     shutil.rmtree(work)
     return results, lines
+
+def instructions(names, nlines=20000):
+    """instructions per message of the whole rsyslogd process (callgrind; machine-noise free),
+    the first nlines lines of the corpus, minus the pipeline without a parser"""
+    sub = tempfile.mktemp(prefix="mnf-bench-instr-")
+    with open(a.corpus, "rb") as f, open(sub, "wb") as g:
+        for i, l in enumerate(f):
+            if i >= nlines: break
+            g.write(l)
+    res = {}
+    for n in ["none"] + [x for x in names if x != "none"]:
+        cg = tempfile.mktemp(prefix="mnf-cg-")
+        r, lines = pipeline(n, sub, wrap=["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}", "--trace-children=no"])
+        shutil.rmtree(r[-1], ignore_errors=True)
+        tot = subprocess.run(["callgrind_annotate", cg], capture_output=True, text=True).stdout
+        m = re.search(r"([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", tot)
+        res[n] = int(m.group(1).replace(",", "")) / nlines
+        os.unlink(cg)
+    os.unlink(sub)
+    return res
 
 def med(xs):
     return statistics.median(xs)
@@ -125,7 +152,7 @@ def fmt_ratio(x, base):
 print(f"corpus: {a.corpus}: {NLINES} lines, {os.path.getsize(a.corpus) / 1e6:.1f} MB; rsyslogd {subprocess.run([a.rsyslogd, '-v'], capture_output=True, text=True).stdout.split()[1]}; {os.cpu_count()} CPUs")
 print()
 print(f"== rsyslog pipeline (imfile -> parser -> omfile, JSON out), medians of {a.runs} runs, run order interleaved ==")
-names = list(PARSERS)
+names = list(PARSERS) if not a.only else ["none"] + [n for n in a.only.split(",") if n != "none"]
 samples = {n: [] for n in names}
 for r in range(a.runs):
     for n in names:
@@ -143,6 +170,21 @@ for n in names:
     added = (c - base_c) / NLINES * 1e6
     print(f"{n:<22}{w:8.2f}{c:8.2f}{m / 1024:13.1f}{fmt_ratio(w, base_w):>11}{fmt_ratio(c, base_c):>10}{NLINES / w:10.0f}{added:18.2f}")
 print("lines in = lines out: checked for every run")
+
+def print_instr(names):
+    print()
+    print("== instructions per message, whole rsyslogd process (callgrind, first 20,000 lines; noise-free) ==")
+    ir = instructions(names)
+    base = ir["none"]
+    print(f"{'pipeline':<22}{'instr/msg':>12}{'added':>10}{'added/mmnormalize':>19}")
+    for n in ["none"] + [x for x in names if x != "none"]:
+        print(f"{n:<22}{ir[n]:12.0f}{ir[n] - base:10.0f}" + (f"{(ir[n] - base) / (ir['mmnormalize'] - base):18.2f}x" if "mmnormalize" in ir and n != "none" else ""))
+    return ir
+
+if a.only:
+    if a.instr:
+        print_instr(names)
+    sys.exit(0)
 mnorm_c = med(s[1] for s in samples["mmnormalize"])
 native_c = med(s[1] for s in samples["mmnetfilter"])
 floor_c = med(s[1] for s in samples["floor"])
@@ -236,3 +278,4 @@ first, last = res[0], res[-1]
 print(f"after {NLINES} messages: RSS {first[2]['VmRSS'] / 1024:.1f} MB, peak {first[2]['VmHWM'] / 1024:.1f} MB; "
       f"after {NLINES * a.mem_rounds} messages: RSS {last[2]['VmRSS'] / 1024:.1f} MB, peak {last[2]['VmHWM'] / 1024:.1f} MB; "
       f"peak growth {(last[2]['VmHWM'] - first[2]['VmHWM']) / 1024:+.1f} MB (RSS between batches moves with the allocator's free lists)")
+

@@ -49,6 +49,14 @@ struct fjson_object *nfp_json_str(const char *p, size_t n);
 void nfp_json_repaired_reset(void);
 int nfp_json_repaired(void);
 
+/* The live-tree serializer (nfp_json_live.c): the same text libfastjson prints for a document,
+ * written faster. init checks it against libfastjson once (thread-safe, idempotent) and
+ * returns 1 if it is on, else 0 with the reason in *why; attach sets it on a document's top
+ * object (nothing if it is off). The emitters do not attach it themselves: the caller
+ * decides. */
+int nfp_json_live_init(const char **why);
+void nfp_json_live_attach(struct fjson_object *o);
+
 /* NULL on allocation failure or for NFP_NONE */
 struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line);
 struct fjson_object *nfp_to_json_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x);

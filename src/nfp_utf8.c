@@ -4,6 +4,7 @@
  * surrogates, nothing above U+10FFFF) is written with each byte of an ill-formed sequence
  * replaced by U+FFFD, and the record says so (utf8_repaired). The message text itself is
  * never changed. */
+#include <stdint.h>
 #include <string.h>
 #include "nfp.h"
 #include "nfp_int.h"
@@ -13,9 +14,18 @@ size_t nfp_utf8_valid(const char *str, size_t n)
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 	while (i < n) {
-		unsigned c = s[i];
+		unsigned c;
 		size_t k;
 		unsigned lo = 0x80, hi = 0xbf;
+		if (i + 8 <= n) { /* eight ASCII bytes at a time */
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if ((w & 0x8080808080808080ull) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		c = s[i];
 		if (c < 0x80) {
 			i++;
 			continue;

@@ -131,6 +131,7 @@ static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, 
 		m.message++, m.message_len--;
 	j = nfp_to_ecs_ex(rec, line + off, &m, x);
 	if (j != NULL) {
+		nfp_json_live_attach(j); /* on if main's nfp_json_live_init passed */
 		puts(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN));
 		fjson_object_put(j);
 	}
@@ -267,6 +268,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "explain") == 0)
 		return nfparse_explain(argc - 1, argv + 1);
+	nfp_json_live_init(NULL);
 	while ((c = getopt_long(argc, argv, "aemnsh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = 1; break;

@@ -86,6 +86,7 @@ static const char *const rule_params[NFP_SNAP__COUNT] = { "iptablesrules", "ip6t
 typedef struct _instanceData {
 	uchar *container;  /* "!netfilter", ".x", "/x" (without the '$') */
 	enum schema schema;
+	int live;                       /* serializer="fast" and its self-test passed */
 	sbool useRawMsg;
 	char *statsName;                /* the impstats object's name */
 	struct counters ctr;
@@ -138,6 +139,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "dedup", eCmdHdlrBinary, 0 },
 	{ "dedup.window", eCmdHdlrInt, 0 },
 	{ "dedup.statefile", eCmdHdlrString, 0 },
+	{ "serializer", eCmdHdlrGetWord, 0 },
 };
 static struct cnfparamblk actpblk = {
 	CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr
@@ -409,6 +411,8 @@ CODESTARTdoAction
 		}
 		if (json == NULL)
 			ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+		if (pData->live)
+			nfp_json_live_attach(json);
 		CHKiRet(msgAddJSON(pMsg, pData->container, json, 0, 0));
 		json = NULL;
 		ok = 1;
@@ -458,6 +462,32 @@ static rsRetVal set_schema(instanceData *pData, es_str_t *val)
 		pData->schema = SCHEMA_ECS;
 	} else {
 		parser_errmsg("mmnetfilter: parameter 'schema': unknown value '%s' (supported: native, ecs)", s);
+		iRet = RS_RET_INVALID_PARAMS;
+	}
+	free(s);
+finalize_it:
+	RETiRet;
+}
+
+/* serializer="fast" (the default): documents are printed by the live-tree serializer
+ * (src/nfp_json_live.c) if its check against libfastjson passed, else by libfastjson, with a
+ * warning; "libfastjson": always by libfastjson */
+static rsRetVal set_serializer(instanceData *pData, es_str_t *val)
+{
+	char *s = es_str2cstr(val, NULL);
+	const char *why = NULL;
+	DEFiRet;
+	if (s == NULL)
+		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+	if (strcmp(s, "fast") == 0) {
+		pData->live = nfp_json_live_init(&why);
+		if (!pData->live)
+			LogMsg(0, RS_RET_OK, LOG_WARNING, "mmnetfilter: serializer=\"fast\" is off: %s; documents are "
+			       "printed by libfastjson", why);
+	} else if (strcmp(s, "libfastjson") == 0) {
+		pData->live = 0;
+	} else {
+		parser_errmsg("mmnetfilter: parameter 'serializer': unknown value '%s' (supported: fast, libfastjson)", s);
 		iRet = RS_RET_INVALID_PARAMS;
 	}
 	free(s);
@@ -619,6 +649,7 @@ CODESTARTnewActInst
 	CHKmalloc(pData->container = (uchar *)strdup("!netfilter"));
 	pData->schema = SCHEMA_NATIVE;
 	pData->useRawMsg = 0;
+	pData->live = -1; /* not given: "fast" */
 
 	for (i = 0; i < actpblk.nParams; ++i) {
 		const char *name = actpblk.descr[i].name;
@@ -632,6 +663,8 @@ CODESTARTnewActInst
 			pData->useRawMsg = (sbool)pvals[i].val.d.n;
 		} else if (!strcmp(name, "fields")) {
 			CHKiRet(set_fields(pData, pvals[i].val.d.estr));
+		} else if (!strcmp(name, "serializer")) {
+			CHKiRet(set_serializer(pData, pvals[i].val.d.estr));
 		} else if (!strcmp(name, "dedup")) {
 			dedup_on = (int)pvals[i].val.d.n;
 		} else if (!strcmp(name, "dedup.window")) {
@@ -661,6 +694,12 @@ CODESTARTnewActInst
 		parser_errmsg("mmnetfilter: parameter 'fields' selects fields of schema=\"native\"; an ECS "
 			      "document is always complete");
 		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+	}
+	if (pData->live == -1) {
+		const char *why = NULL;
+		if (!(pData->live = nfp_json_live_init(&why)))
+			LogMsg(0, RS_RET_OK, LOG_WARNING, "mmnetfilter: the fast serializer is off: %s; documents are "
+			       "printed by libfastjson", why);
 	}
 	CHKiRet(open_snapshots(pData));
 	CHKiRet(open_dedup(pData, dedup_on, dedup_window, state));

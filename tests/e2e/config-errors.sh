@@ -25,6 +25,8 @@ check unknown-param 1 "parameter 'contianer' not known" 'contianer="$!x"'
 check bad-container 1 "mmnetfilter: parameter 'container'.*'msg'" 'container="msg"'
 check empty-container 1 "mmnetfilter: parameter 'container'" 'container=""'
 check bad-schema 1 "mmnetfilter: parameter 'schema'.*'xml'" 'schema="xml"'
+check bad-serializer 1 "mmnetfilter: parameter 'serializer'.*'jansson'" 'serializer="jansson"'
+check serializer-fjson 0 "" 'serializer="libfastjson"'
 check bad-binary 1 "userawmsg" 'userawmsg="maybe"'
 # ruleset snapshots: loaded at config time, so -N1 names the parameter, the file and the line
 seed=$top_srcdir/tests/golden/seed/iptables-save-nat.txt

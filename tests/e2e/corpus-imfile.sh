@@ -45,4 +45,43 @@ recs = sum(e is not None for e in exp)
 print(f"corpus-imfile: {len(inp)} lines in, {len(out)} out, {recs} records, {len(inp)-recs} passed through; {bad} wrong")
 sys.exit(1 if bad else 0)
 PY
+
+# The live-tree serializer (serializer="fast", the default) writes what libfastjson writes:
+# the same corpus through two rulesets that differ only in serializer=, native and ECS
+# containers, printed as "$!all-json" (spaced) and "$!netfilter"/"$!ecs" (the container
+# alone): the two output files are equal byte for byte
+cp "$WORK/input.log" "$WORK/input1.log"; cp "$WORK/input.log" "$WORK/input2.log" # new files: imfile keeps its place in input.log
+{ conf_head; cat <<CONF
+module(load="imfile")
+template(name="both" type="list") {
+	property(name="\$!all-json") constant(value="\n")
+	property(name="\$!netfilter") constant(value="|") property(name="\$!ecs") constant(value="\n")
+}
+input(type="imfile" file="$WORK/input1.log" tag="kern" addMetadata="off" ruleset="fast")
+input(type="imfile" file="$WORK/input2.log" tag="kern" addMetadata="off" ruleset="fjson")
+ruleset(name="fast") {
+	action(type="mmnetfilter")
+	action(type="mmnetfilter" container="\$!ecs" schema="ecs")
+	action(type="omfile" file="$WORK/fast.txt" template="both")
+}
+ruleset(name="fjson") {
+	action(type="mmnetfilter" serializer="libfastjson")
+	action(type="mmnetfilter" container="\$!ecs" schema="ecs" serializer="libfastjson")
+	action(type="omfile" file="$WORK/fjson.txt" template="both")
+}
+CONF
+} > "$WORK/rsyslog2.conf"
+start_rsyslogd "$WORK/rsyslog2.conf"
+wait_lines "$WORK/fast.txt" $((2 * nin))
+wait_lines "$WORK/fjson.txt" $((2 * nin))
+stop_rsyslogd
+grep -q '"ecs": { "version"' "$WORK/fast.txt" || fail "no ECS documents in the output"
+# the two rulesets receive each line at their own time: @timestamp and event.id (a hash
+# that includes it) are the only values that may differ, so they are blanked in both
+for f in fast fjson; do
+	sed -E 's/"@timestamp": "[^"]*"/"@timestamp": "T"/g; s/"id": "[0-9a-f]{40}"/"id": "H"/g' "$WORK/$f.txt" > "$WORK/$f.cmp"
+done
+[ "$(grep -c '"@timestamp": "T"' "$WORK/fast.cmp")" -gt 100 ] || fail "the ECS documents' time was not found"
+cmp "$WORK/fast.cmp" "$WORK/fjson.cmp" || { diff "$WORK/fast.cmp" "$WORK/fjson.cmp" | head -5; fail "serializer=\"fast\" and serializer=\"libfastjson\" wrote different text"; }
+echo "serializers: $(wc -l < "$WORK/fast.txt") lines from each, equal byte for byte apart from the blanked @timestamp and event.id"
 echo "PASS $TEST_NAME"

@@ -209,6 +209,94 @@ START_TEST(test_text_equals_object)
 }
 END_TEST
 
+#ifdef NFP_HAVE_FJSON_PRIVATE
+#include <json_object_private.h>
+/* The live-tree serializer prints what libfastjson prints: every corpus record's native and
+ * ECS document, plain and spaced, on its own and nested in a parent (as rsyslog's "$!" tree
+ * holds the container), also after members were added and removed (rsyslog's set/unset) */
+static void same_text(struct fjson_object *doc, const char *what)
+{
+	static const int forms[] = { FJSON_TO_STRING_PLAIN, FJSON_TO_STRING_SPACED, FJSON_TO_STRING_PRETTY };
+	struct fjson_object *parent = fjson_object_new_object();
+	fjson_object_object_add(parent, "netfilter", fjson_object_get(doc));
+	for (int nested = 0; nested < 2; nested++) {
+		for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
+			struct fjson_object *top = nested ? parent : doc;
+			struct fjson_object *o = fjson_object_new_object();
+			fjson_object_to_json_string_fn *saved = doc->_to_json_string;
+			char *want;
+			doc->_to_json_string = o->_to_json_string; /* libfastjson's own */
+			want = strdup(fjson_object_to_json_string_ext(top, forms[k]));
+			doc->_to_json_string = saved;
+			ck_assert_msg(strcmp(fjson_object_to_json_string_ext(top, forms[k]), want) == 0,
+				      "%s (form %d, nested %d): live serializer differs:\n%s\n%s", what, forms[k], nested,
+				      fjson_object_to_json_string_ext(top, forms[k]), want);
+			free(want);
+			fjson_object_put(o);
+		}
+	}
+	fjson_object_put(parent);
+}
+
+START_TEST(test_live_serializer)
+{
+	static const char *const files[] = {
+		"tests/golden/seed/trace-openstack.log", "tests/golden/elastic/test-iptables-raw.log",
+		"tests/golden/elastic/test-ubiquiti.log", "tests/golden/beats/ipv6.log", "tests/golden/beats/iptables.log",
+		"tests/golden/formats/kernel.log", "tests/golden/formats/vendors.log", "tests/golden/formats/ebtables.log",
+		"tests/golden/liblognorm/field_v2-iptables.log", "tests/data/hostile.log", "tests/data/control-bytes.log",
+	};
+	const char *top = getenv("top_srcdir"), *why = NULL;
+	char path[4096], *line = NULL;
+	size_t cap = 0, compared = 0;
+	ssize_t n;
+	static struct nfp_record r;
+	int on = nfp_json_live_init(&why);
+	ck_assert_msg(on, "the live serializer is off: %s", why);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/%s", top ? top : ".", files[i]);
+		f = fopen(path, "r");
+		ck_assert_msg(f != NULL, "cannot open %s", path);
+		while ((n = getline(&line, &cap, f)) > 0) {
+			size_t len = (size_t)n - (line[n - 1] == '\n');
+			struct nfp_ecs_meta m = { "2026-11-29T07:00:00.000000+00:00", "fw \"1\"/a", line, len, NULL };
+			struct fjson_object *doc2[2];
+			if (nfp_parse(line, len, &r) == NFP_NONE)
+				continue;
+			doc2[0] = nfp_to_json(&r, line);
+			doc2[1] = nfp_to_ecs(&r, line, &m);
+			for (int d = 0; d < 2; d++) {
+				struct fjson_object *inner = NULL;
+				nfp_json_live_attach(doc2[d]);
+				same_text(doc2[d], files[i]);
+				/* rsyslog's set and unset change the tree after it was built */
+				fjson_object_object_add(doc2[d], "added", fjson_object_new_string("x/\x01\""));
+				fjson_object_object_del(doc2[d], "type");
+				fjson_object_object_del(doc2[d], "message");
+				if (fjson_object_object_get_ex(doc2[d], d ? "iptables" : "ip", &inner))
+					fjson_object_object_add(inner, "set", fjson_object_new_double(1.5));
+				same_text(doc2[d], files[i]);
+				fjson_object_put(doc2[d]);
+			}
+			compared++;
+		}
+		fclose(f);
+	}
+	ck_assert_uint_gt(compared, 100);
+	free(line);
+}
+END_TEST
+#else
+START_TEST(test_live_serializer)
+{
+	const char *why = NULL;
+	ck_assert_int_eq(nfp_json_live_init(&why), 0);
+	printf("live serializer: off (%s): nothing to compare\n", why);
+}
+END_TEST
+#endif
+
 /* our address formatter against the C library's inet_ntop */
 START_TEST(test_format_ip)
 {
@@ -255,6 +343,7 @@ Suite *json_suite(void)
 	tcase_add_loop_test(tc, test_doc, 0, (int)(sizeof(docs) / sizeof(docs[0])));
 	tcase_add_test(tc, test_none_is_null);
 	tcase_add_test(tc, test_text_equals_object);
+	tcase_add_test(tc, test_live_serializer);
 	tcase_add_test(tc, test_format_ip);
 	suite_add_tcase(s, tc);
 	return s;
