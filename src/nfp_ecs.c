@@ -314,18 +314,23 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 		fs = NFP_F_ARP_IPSRC;
 		fdst = NFP_F_ARP_IPDST;
 	}
+	/* related.ip holds the same string objects as source.ip and destination.ip (one more
+	 * reference each: a value rsyslog later sets or unsets in one place stays in the other) */
 	if (nfp_has(p, fs)) {
-		put(lazy(&src, d, "source"), "ip", ip(&p->v[fs]));
+		struct fjson_object *a = ip(&p->v[fs]);
+		put(lazy(&src, d, "source"), "ip", a);
 		rel = fjson_object_new_array();
-		fjson_object_array_add(rel, ip(&p->v[fs]));
+		if (a != NULL)
+			fjson_object_array_add(rel, fjson_object_get(a));
 	}
 	if (nfp_has(p, fdst)) {
-		put(lazy(&dst, d, "destination"), "ip", ip(&p->v[fdst]));
+		struct fjson_object *a = ip(&p->v[fdst]);
+		put(lazy(&dst, d, "destination"), "ip", a);
 		if (rel == NULL)
 			rel = fjson_object_new_array();
-		if (!nfp_has(p, fs) || p->v[fs].ip.family != p->v[fdst].ip.family ||
-		    memcmp(p->v[fs].ip.a, p->v[fdst].ip.a, p->v[fs].ip.family == 6 ? 16 : 4) != 0)
-			fjson_object_array_add(rel, ip(&p->v[fdst]));
+		if (a != NULL && (!nfp_has(p, fs) || p->v[fs].ip.family != p->v[fdst].ip.family ||
+				  memcmp(p->v[fs].ip.a, p->v[fdst].ip.a, p->v[fs].ip.family == 6 ? 16 : 4) != 0))
+			fjson_object_array_add(rel, fjson_object_get(a));
 	}
 	if (rel != NULL) {
 		struct fjson_object *r = fjson_object_new_object();

@@ -108,8 +108,21 @@ static inline size_t next_esc(const unsigned char *s, size_t i, size_t n)
 static size_t esc_into(char *w, const unsigned char *s, size_t n)
 {
 	char *o = w;
+	size_t k = 0;
 	*o++ = '"';
-	for (size_t i = 0;;) {
+	/* member names and most values are short and clean: copied as they are checked */
+	if (n <= 24) {
+		while (k < n && esc_len[s[k]] == 0) {
+			o[k] = (char)s[k];
+			k++;
+		}
+		if (k == n) {
+			o[k] = '"';
+			return k + 2;
+		}
+		o += k;
+	}
+	for (size_t i = k;;) {
 		size_t j = next_esc(s, i, n);
 		memcpy(o, s + i, j - i);
 		o += j - i;
