@@ -194,6 +194,16 @@ print(f"targets (CPU, medians): native/mmnormalize {native_c / mnorm_c:.2f}x (<=
       f"(<= 1.05), lean/mmnormalize {lean_c / mnorm_c:.2f}x (<= 0.7), ECS/native {ecs_c / native_c:.2f}x (<= 1.3); "
       f"CPU us/msg above no parser: floor {(floor_c - base_c) / NLINES * 1e6:.2f}, native {(native_c - base_c) / NLINES * 1e6:.2f}, "
       f"mmnormalize {(mnorm_c - base_c) / NLINES * 1e6:.2f}")
+print(f"the live-tree serializer: native with serializer=\"libfastjson\" / native {med(s[1] for s in samples['mmnetfilter-fjson']) / native_c:.2f}x CPU")
+
+if shutil.which("valgrind") and shutil.which("callgrind_annotate"):
+    ir = print_instr(["mmnormalize", "mmnetfilter", "mmnetfilter-fjson", "floor", "mmnetfilter-lean", "mmnetfilter-ecs"])
+    print(f"targets (instructions, whole process): native/mmnormalize {ir['mmnetfilter'] / ir['mmnormalize']:.2f}x (<= 1.0), "
+          f"native/floor {ir['mmnetfilter'] / ir['floor']:.2f}x (<= 1.05), lean/mmnormalize {ir['mmnetfilter-lean'] / ir['mmnormalize']:.2f}x "
+          f"(<= 0.7; added instructions only: {(ir['mmnetfilter-lean'] - ir['none']) / (ir['mmnormalize'] - ir['none']):.2f}x), "
+          f"ECS/native {ir['mmnetfilter-ecs'] / ir['mmnetfilter']:.2f}x (<= 1.3)")
+else:
+    print("(valgrind not installed: no instruction counts)")
 
 print()
 print("== tuning knobs users control (native pipeline, same corpus; one run each, interleaved with the default) ==")
@@ -203,11 +213,15 @@ knobs = [("default (main queue, batch 32)", "", None),
          ("ruleset queue, 2 worker threads", 'queue.type="LinkedList" queue.workerThreads="2" queue.dequeueBatchSize="256"', None)]
 if os.path.exists(JEMALLOC):
     knobs.append(("jemalloc preloaded (LD_PRELOAD)", "", {"LD_PRELOAD": JEMALLOC}))
+# glibc keeps 7 freed chunks per size per thread in its cache by default; a message's
+# document frees about 30 of one size (libfastjson's objects) at once
+knobs.append(("glibc malloc: tcache_count=512 (GLIBC_TUNABLES)", "", {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=512"}))
+knobs.append(("serializer=\"libfastjson\" (not the live-tree one)", "", None))
 print(f"{'setting':<44}{'wall s':>8}{'CPU s':>8}{'CPU/default':>13}")
 kres = {}
 for r in range(max(1, a.runs // 2)):
     for label, q, env in knobs:
-        res, lines = pipeline("mmnetfilter", a.corpus, queue=q, env=env)
+        res, lines = pipeline("mmnetfilter-fjson" if label.startswith("serializer") else "mmnetfilter", a.corpus, queue=q, env=env)
         if lines != NLINES + 1:
             print(f"  {label}: {lines} lines out: LOST MESSAGES"); sys.exit(1)
         kres.setdefault(label, []).append(res[0][:2])

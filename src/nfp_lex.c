@@ -333,8 +333,19 @@ static int put_value(struct lexer *lx, struct nfp_pkt *p, int f, size_t voff, si
 		nfp_put_slice(p, (enum nfp_field)f, voff, vl);
 		return 1;
 	case NFP_K_DEC:
-		if (vl == 0 || nfp_dec(v, vl, nfp_field_max[f] ? nfp_field_max[f] : INT64_MAX, &u) != vl)
+		if (vl - 1 < 18) { /* 1 to 18 digits cannot overflow: the common case, inline */
+			u = 0;
+			for (size_t i = 0; i < vl; i++) {
+				unsigned d = (unsigned)((unsigned char)v[i] - '0');
+				if (d > 9)
+					return 0;
+				u = u * 10 + d;
+			}
+			if (u > (nfp_field_max[f] ? nfp_field_max[f] : INT64_MAX))
+				return 0;
+		} else if (vl == 0 || nfp_dec(v, vl, nfp_field_max[f] ? nfp_field_max[f] : INT64_MAX, &u) != vl) {
 			return 0;
+		}
 		nfp_put_u(p, (enum nfp_field)f, u);
 		return 1;
 	case NFP_K_HEX:

@@ -60,20 +60,29 @@ size_t nfp_ipv4(const char *s, size_t n, uint8_t out[4])
 	uint8_t a[4];
 	size_t i = 0;
 	for (int part = 0; part < 4; part++) {
-		unsigned v = 0, nd = 0;
+		unsigned v, d;
 		if (part > 0) {
 			if (i >= n || s[i] != '.')
 				return 0;
 			i++;
 		}
-		while (i < n && nd < 3 && NFP_ISDIGIT(s[i])) {
-			v = v * 10 + (unsigned)((unsigned char)s[i++] - '0');
-			nd++;
-		}
-		/* the kernel prints %pI4: no leading zeros. "010" is refused as inet_pton refuses it
-		 * (inet_aton would read it as octal 8): an address that reads two ways is none */
-		if (nd == 0 || v > 255 || (nd > 1 && s[i - nd] == '0'))
+		if (i >= n || (v = (unsigned)((unsigned char)s[i] - '0')) > 9)
 			return 0;
+		i++;
+		if (i < n && (d = (unsigned)((unsigned char)s[i] - '0')) <= 9) {
+			/* the kernel prints %pI4: no leading zeros. "010" is refused as inet_pton refuses
+			 * it (inet_aton would read it as octal 8): an address that reads two ways is none */
+			if (v == 0)
+				return 0;
+			v = v * 10 + d;
+			i++;
+			if (i < n && (d = (unsigned)((unsigned char)s[i] - '0')) <= 9) {
+				v = v * 10 + d;
+				i++;
+				if (v > 255)
+					return 0;
+			}
+		}
 		a[part] = (uint8_t)v;
 	}
 	if (i < n && (NFP_ISDIGIT(s[i]) || s[i] == '.'))
