@@ -206,7 +206,7 @@ else:
     print("(valgrind not installed: no instruction counts)")
 
 print()
-print("== tuning knobs users control (native pipeline, same corpus; one run each, interleaved with the default) ==")
+print("== tuning knobs users control (native pipeline, same corpus; medians of max(3, RUNS/2) runs, interleaved with the default) ==")
 knobs = [("default (main queue, batch 32)", "", None),
          ("ruleset queue, dequeueBatchSize 256", 'queue.type="LinkedList" queue.dequeueBatchSize="256"', None),
          ("ruleset queue, dequeueBatchSize 1024", 'queue.type="LinkedList" queue.dequeueBatchSize="1024"', None),
@@ -219,7 +219,7 @@ knobs.append(("glibc malloc: tcache_count=512 (GLIBC_TUNABLES)", "", {"GLIBC_TUN
 knobs.append(("serializer=\"libfastjson\" (not the live-tree one)", "", None))
 print(f"{'setting':<44}{'wall s':>8}{'CPU s':>8}{'CPU/default':>13}")
 kres = {}
-for r in range(max(1, a.runs // 2)):
+for r in range(max(3, a.runs // 2)):
     for label, q, env in knobs:
         res, lines = pipeline("mmnetfilter-fjson" if label.startswith("serializer") else "mmnetfilter", a.corpus, queue=q, env=env)
         if lines != NLINES + 1:

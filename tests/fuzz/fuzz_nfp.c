@@ -1,7 +1,7 @@
 /* libFuzzer entry: parse + resolution against fixed snapshots + every emitter (native
  * object, native text, ECS) over any byte string, and the same bytes read as a ruleset file
- * in both formats; must never crash, leak or read past len, and the two native emitters
- * must agree. Built with clang -fsanitize=fuzzer for campaigns; replay_main.c runs it in
+ * in both formats; must never crash, leak or read past len, the two native emitters
+ * must agree, and so must the live-tree serializer and libfastjson's on every document. Built with clang -fsanitize=fuzzer for campaigns; replay_main.c runs it in
  * `make check`. Campaigns build one half at a time for speed: -DFUZZ_LINES_ONLY (lines:
  * parse, resolve, emit) or -DFUZZ_RULES_ONLY (ruleset files: read, then the fixed trace and
  * LOG lines below resolved against what was read). */
@@ -38,6 +38,28 @@ static struct nfp_snapshots *snaps(void)
 	return &ss;
 }
 
+/* the live-tree serializer (nfp_json_live.c) prints what libfastjson prints, plain and
+ * spaced; doc gets it attached */
+static void same_as_libfastjson(struct fjson_object *doc)
+{
+	static int on = -1;
+	char *plain, *spaced;
+	if (on < 0)
+		on = nfp_json_live_init(NULL);
+	if (!on)
+		return;
+	plain = strdup(fjson_object_to_json_string_ext(doc, FJSON_TO_STRING_PLAIN));
+	spaced = strdup(fjson_object_to_json_string_ext(doc, FJSON_TO_STRING_SPACED));
+	if (plain == NULL || spaced == NULL)
+		__builtin_trap();
+	nfp_json_live_attach(doc);
+	if (strcmp(fjson_object_to_json_string_ext(doc, FJSON_TO_STRING_PLAIN), plain) != 0 ||
+	    strcmp(fjson_object_to_json_string_ext(doc, FJSON_TO_STRING_SPACED), spaced) != 0)
+		__builtin_trap();
+	free(plain);
+	free(spaced);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct nfp_record rec;
@@ -61,10 +83,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* the two native emitters agree on every input */
 			if (n < sizeof(text) && (strlen(s) != n || memcmp(s, text, n) != 0))
 				__builtin_trap();
+			same_as_libfastjson(j);
 			fjson_object_put(j);
 		}
 		if (e != NULL) {
-			(void)fjson_object_to_json_string_ext(e, FJSON_TO_STRING_PLAIN);
+			same_as_libfastjson(e);
 			fjson_object_put(e);
 		}
 		/* a field selection: the two native emitters agree on it too */
