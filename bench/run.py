@@ -171,6 +171,16 @@ for n in names:
     print(f"{n:<22}{w:8.2f}{c:8.2f}{m / 1024:13.1f}{fmt_ratio(w, base_w):>11}{fmt_ratio(c, base_c):>10}{NLINES / w:10.0f}{added:18.2f}")
 print("lines in = lines out: checked for every run")
 
+def paired(a_, b_):
+    """CPU of row a_ over row b_, run by run (the two ran next to each other): median and range"""
+    r = sorted(x[1] / y[1] for x, y in zip(samples[a_], samples[b_]))
+    return f"{statistics.median(r):.2f}x ({r[0]:.2f}-{r[-1]:.2f})"
+pairs = [(x, y) for x, y in (("mmnetfilter", "mmnormalize"), ("mmnetfilter", "floor"), ("mmnetfilter-lean", "mmnormalize"),
+                             ("mmnetfilter-ecs", "mmnetfilter"), ("mmnetfilter-fjson", "mmnetfilter")) if x in samples and y in samples]
+if pairs:
+    print("CPU ratios of runs side by side (median, range over the runs): " +
+          ", ".join(f"{x}/{y} {paired(x, y)}" for x, y in pairs))
+
 def print_instr(names):
     print()
     print("== instructions per message, whole rsyslogd process (callgrind, first 20,000 lines; noise-free) ==")
