@@ -24,6 +24,25 @@ struct key_ent {
 static struct key_ent key_tab[NFP_S__COUNT][KEY_SLOTS];
 static struct key_ent flag_tab[NFP_S__COUNT][KEY_SLOTS];
 static uint64_t key_mask[9]; /* the first n bytes of a word, in this machine's byte order */
+static uint64_t key8[NFP_F__COUNT]; /* each field's key as key_pack makes it */
+
+/* The key the kernel prints after a field's (its printk order), and the first key of a
+ * transport section: a key token is first compared with the predicted one (one word), and
+ * looked up only if that is not it. A hint only: what a token means does not depend on it. */
+static unsigned char succ[NFP_F__COUNT];
+static unsigned char sec_first[NFP_S__COUNT];
+static const unsigned char succ_pairs[][2] = {
+	{ NFP_F_IN, NFP_F_OUT }, { NFP_F_OUT, NFP_F_MAC }, { NFP_F_PHYSIN, NFP_F_PHYSOUT }, { NFP_F_PHYSOUT, NFP_F_MAC },
+	{ NFP_F_MAC, NFP_F_SRC }, { NFP_F_MACSRC, NFP_F_MACDST }, { NFP_F_MACDST, NFP_F_MACPROTO },
+	{ NFP_F_MACPROTO, NFP_F_SRC }, { NFP_F_SRC, NFP_F_DST }, { NFP_F_DST, NFP_F_IP_LEN }, { NFP_F_IP_LEN, NFP_F_TOS },
+	{ NFP_F_TOS, NFP_F_PREC }, { NFP_F_PREC, NFP_F_TTL }, { NFP_F_TTL, NFP_F_IP_ID }, { NFP_F_IP_ID, NFP_F_PROTO },
+	{ NFP_F_TC, NFP_F_HOPLIMIT }, { NFP_F_HOPLIMIT, NFP_F_FLOWLBL }, { NFP_F_FLOWLBL, NFP_F_PROTO },
+	{ NFP_F_TCP_SPT, NFP_F_TCP_DPT }, { NFP_F_TCP_DPT, NFP_F_WINDOW }, { NFP_F_TCP_SEQ, NFP_F_TCP_ACK },
+	{ NFP_F_TCP_ACK, NFP_F_WINDOW }, { NFP_F_WINDOW, NFP_F_RES }, { NFP_F_RES, NFP_F_URGP },
+	{ NFP_F_UDP_SPT, NFP_F_UDP_DPT }, { NFP_F_UDP_DPT, NFP_F_UDP_LEN }, { NFP_F_ICMP_TYPE, NFP_F_ICMP_CODE },
+	{ NFP_F_ICMP_CODE, NFP_F_ICMP_ID }, { NFP_F_ICMP_ID, NFP_F_ICMP_SEQ }, { NFP_F_HTYPE, NFP_F_PTYPE },
+	{ NFP_F_PTYPE, NFP_F_OPCODE },
+};
 
 static inline unsigned key_hash(uint64_t k8, size_t kl)
 {
@@ -72,9 +91,34 @@ __attribute__((constructor)) static void nfp_index_init(void)
 	}
 	for (unsigned i = 0; i < nfp_nflags; i++)
 		key_insert(flag_tab[nfp_flags[i].section], nfp_flags[i].word, nfp_flags[i].len, i);
+	memset(succ, NFP_F__COUNT, sizeof(succ));
+	memset(sec_first, NFP_F__COUNT, sizeof(sec_first));
+	for (unsigned f = 0; f < NFP_F__COUNT; f++)
+		if (nfp_fields[f].keylen > 0 && nfp_fields[f].keylen <= 8)
+			key8[f] = key_pack(nfp_fields[f].key, nfp_fields[f].keylen, nfp_fields[f].keylen);
+	for (size_t i = 0; i < sizeof(succ_pairs) / sizeof(succ_pairs[0]); i++)
+		succ[succ_pairs[i][0]] = succ_pairs[i][1];
+	sec_first[NFP_S_TCP] = NFP_F_TCP_SPT;
+	sec_first[NFP_S_UDP] = NFP_F_UDP_SPT;
+	sec_first[NFP_S_ICMP] = NFP_F_ICMP_TYPE;
+	sec_first[NFP_S_AH] = NFP_F_AH_SPI;
+	sec_first[NFP_S_ESP] = NFP_F_ESP_SPI;
+	sec_first[NFP_S_ARP] = NFP_F_HTYPE;
 }
 
-/* index of the key k[0..kl) in tab, -1 if none; avail = bytes readable from k */
+/* index of the key k[0..kl) in tab, -1 if none; k8 = key_pack of it */
+static inline int key_find8(const struct key_ent tab[KEY_SLOTS], const char *k, size_t kl, uint64_t k8)
+{
+	unsigned h;
+	if (kl == 0 || kl > NFP_KEY_MAX)
+		return -1;
+	for (h = key_hash(k8, kl); tab[h].len != 0; h = (h + 1) & (KEY_SLOTS - 1))
+		if (tab[h].k8 == k8 && tab[h].len == kl && (kl <= 8 || memcmp(k + 8, tab[h].key + 8, kl - 8) == 0))
+			return tab[h].idx;
+	return -1;
+}
+
+/* the same, avail = bytes readable from k */
 static inline int key_find(const struct key_ent tab[KEY_SLOTS], const char *k, size_t kl, size_t avail)
 {
 	uint64_t k8;
@@ -302,6 +346,7 @@ struct lexer {
 	unsigned opt6;      /* inside an IPv6 "OPT ( ... )" wrapper */
 	unsigned spi_ret;   /* AH/ESP inside the IPv6 wrapper: back to NFP_S_IP after SPI= */
 	int stop;           /* grammar says the line ends here */
+	unsigned pred;      /* the key expected next (succ[]), NFP_F__COUNT if none */
 	int stop_outer;     /* stop as it was when the quoted packet opened */
 };
 
@@ -401,6 +446,8 @@ static int key_token(struct lexer *lx, size_t t, size_t tl, size_t eq)
 	const char *s = lx->line + t;
 	struct nfp_pkt *p = &lx->rec->pkt[lx->depth];
 	size_t kl, voff, vl;
+	uint64_t k8;
+	unsigned pf;
 	int f;
 
 	if (eq <= t)
@@ -408,21 +455,35 @@ static int key_token(struct lexer *lx, size_t t, size_t tl, size_t eq)
 	kl = eq - t;
 	voff = t + kl + 1;
 	vl = tl - kl - 1;
-	f = key_find(key_tab[lx->sec], s, kl, lx->len - t);
-	if (f < 0 && lx->sec == NFP_S_HDR) {
-		f = key_find(key_tab[NFP_S_IP], s, kl, lx->len - t);
-		if (f == NFP_F_SRC)
+	if (kl > NFP_KEY_MAX)
+		return 0;
+	k8 = key_pack(s, kl, lx->len - t);
+	pf = lx->pred;
+	if (pf < NFP_F__COUNT && k8 == key8[pf] && kl == nfp_fields[pf].keylen &&
+	    (nfp_fields[pf].section == lx->sec || (pf == NFP_F_SRC && lx->sec == NFP_S_HDR))) {
+		/* what the lookups below would find: keys are unique in a section, and SRC is no
+		 * header key */
+		f = (int)pf;
+		if (pf == NFP_F_SRC)
 			lx->sec = NFP_S_IP;
-		else
-			f = -1;
+	} else {
+		f = key_find8(key_tab[lx->sec], s, kl, k8);
+		if (f < 0 && lx->sec == NFP_S_HDR) {
+			f = key_find8(key_tab[NFP_S_IP], s, kl, k8);
+			if (f == NFP_F_SRC)
+				lx->sec = NFP_S_IP;
+			else
+				f = -1;
+		}
+		if (f < 0 && lx->depth == 0)
+			f = key_find8(key_tab[NFP_S_ANY0], s, kl, k8);
 	}
-	if (f < 0 && lx->depth == 0)
-		f = key_find(key_tab[NFP_S_ANY0], s, kl, lx->len - t);
 	if (f < 0 || nfp_has(p, (enum nfp_field)f))
 		return 0; /* unknown here, or repeated: kept as an unknown token */
 	int stored = put_value(lx, p, f, voff, vl);
 	if (!stored)
 		nfp_put_bad(p, (enum nfp_field)f, voff, vl);
+	lx->pred = f == NFP_F_PROTO ? sec_first[lx->sec] : succ[f];
 	if (lx->spi_ret && (f == NFP_F_AH_SPI || f == NFP_F_ESP_SPI)) {
 		lx->sec = NFP_S_IP;
 		lx->spi_ret = 0;
@@ -691,11 +752,18 @@ static size_t find_fragment(const char *line, size_t from, size_t len)
 
 enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 {
-	struct lexer lx = { .line = line, .len = len, .rec = rec, .sec = NFP_S_HDR };
+	struct lexer lx; /* members one by one: the scan's kept blocks need no zeroing */
 	size_t start, body, pos, neq;
 	struct nfp_pkt *p0 = &rec->pkt[0];
 	int last_bad = 0;
 
+	lx.line = line;
+	lx.len = len;
+	lx.rec = rec;
+	lx.sec = NFP_S_HDR;
+	lx.depth = lx.opt6 = lx.spi_ret = 0;
+	lx.stop = lx.stop_outer = 0;
+	lx.pred = NFP_F_IN;
 	scan_init(&lx.sc, line, len);
 	reset(rec);
 	if (line == NULL || len == 0 || len > NFP_MAX_LINE)
@@ -748,6 +816,7 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 			lx.depth = 1;
 			rec->depth_seen = 1;
 			lx.sec = NFP_S_IP;
+			lx.pred = NFP_F_SRC;
 			t++;
 			tl--;
 		}
