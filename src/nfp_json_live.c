@@ -368,11 +368,30 @@ out:
 	return ok;
 }
 
+/* Before anything is written through the private layout: what it reads must be what
+ * libfastjson's public functions say (type, integer, boolean), and every kind of value must
+ * have a serializer of its own. A library whose objects are laid out otherwise fails here. */
+static int layout_agrees(struct fjson_object *o, struct fjson_object *a, struct fjson_object *s,
+			 struct fjson_object *n, struct fjson_object *n64, struct fjson_object *b)
+{
+	struct fjson_object *const all[] = { o, a, s, n, n64, b };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i]->o_type != fjson_object_get_type(all[i]) || all[i]->_to_json_string == NULL)
+			return 0;
+	return n64->o.c_int64 == fjson_object_get_int64(n64) && n->o.c_int64 == fjson_object_get_int64(n) &&
+	       (b->o.c_boolean != 0) == (fjson_object_get_boolean(b) != 0) && o->_to_json_string != a->_to_json_string &&
+	       o->_to_json_string != s->_to_json_string && s->_to_json_string != n->_to_json_string &&
+	       n->_to_json_string != b->_to_json_string;
+}
+
 static void live_init_once(void)
 {
 	struct fjson_object *o = fjson_object_new_object(), *a = fjson_object_new_array(), *s = fjson_object_new_string("x"),
-			    *n = fjson_object_new_int(0), *n64 = fjson_object_new_int64(0), *b = fjson_object_new_boolean(0);
-	if (o && a && s && n && n64 && b) {
+			    *n = fjson_object_new_int(-7), *n64 = fjson_object_new_int64(INT64_C(0x123456789abcdef)),
+			    *b = fjson_object_new_boolean(1);
+	if (o && a && s && n && n64 && b && !layout_agrees(o, a, s, n, n64, b)) {
+		snprintf(live_why, sizeof(live_why), "libfastjson's objects are not laid out as its header says");
+	} else if (o && a && s && n && n64 && b) {
 		def.obj = o->_to_json_string;
 		def.arr = a->_to_json_string;
 		def.str = s->_to_json_string;

@@ -696,8 +696,9 @@ CODESTARTnewActInst
 		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 	}
 	if (pData->live == -1) {
+		static int told; /* config load is single-threaded: one warning, not one per action */
 		const char *why = NULL;
-		if (!(pData->live = nfp_json_live_init(&why)))
+		if (!(pData->live = nfp_json_live_init(&why)) && !told++)
 			LogMsg(0, RS_RET_OK, LOG_WARNING, "mmnetfilter: the fast serializer is off: %s; documents are "
 			       "printed by libfastjson", why);
 	}
