@@ -22,9 +22,7 @@ cd "$top"
 # ENTRY=lines (default: parse, resolve, emit) or rules (ruleset files): one half per campaign
 case ${ENTRY:-lines} in lines) half=-DFUZZ_LINES_ONLY ;; rules) half=-DFUZZ_RULES_ONLY ;; *) half= ;; esac
 # the live-tree serializer where libfastjson's private header has what it uses (as configure checks)
-priv=
-printf '#include <json.h>\n#include <json_object_private.h>\nint f(struct fjson_object *o) { return o->_to_json_string != 0; }\n' |
-	clang -fsyntax-only -x c - $(pkg-config --cflags libfastjson) 2>/dev/null && priv=-DNFP_HAVE_FJSON_PRIVATE
+priv=$(CC=clang sh scripts/fjson-private-flag.sh)
 clang -g -O1 $half $priv -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags libfastjson) \
 	src/nfp_*.c tests/fuzz/fuzz_nfp.c $(pkg-config --libs libfastjson) -o "$work/fuzz"
 echo "seeds: $i; crashes, if any, are written to $work"
