@@ -367,12 +367,27 @@ static unsigned l4_section(uint64_t proto)
 	}
 }
 
+/* the whole of s[0..n) is hex pairs joined by ':' (what nfp_machex(s, n) == n says, a pair
+ * at a time) */
+static inline int machex_whole(const char *s, size_t n)
+{
+	if (n < 2 || n % 3 != 2)
+		return 0;
+	for (size_t i = 0;; i += 3) {
+		if ((NFP_HEXVAL(s[i]) | NFP_HEXVAL(s[i + 1])) > 15)
+			return 0;
+		if (i + 2 == n)
+			return 1;
+		if (s[i + 2] != ':')
+			return 0;
+	}
+}
+
 /* decode the value of field f; 1 = stored, 0 = did not decode */
 static int put_value(struct lexer *lx, struct nfp_pkt *p, int f, size_t voff, size_t vl)
 {
 	const char *v = lx->line + voff;
 	uint64_t u;
-	size_t nb;
 	switch (nfp_fields[f].kind) {
 	case NFP_K_STR:
 		nfp_put_slice(p, (enum nfp_field)f, voff, vl);
@@ -414,7 +429,7 @@ static int put_value(struct lexer *lx, struct nfp_pkt *p, int f, size_t voff, si
 		nfp_set(p, (enum nfp_field)f);
 		return 1;
 	case NFP_K_MACRAW:
-		if (vl != 0 && nfp_machex(v, vl, &nb) != vl)
+		if (vl != 0 && !machex_whole(v, vl))
 			return 0;
 		nfp_put_slice(p, (enum nfp_field)f, voff, vl);
 		return 1;
