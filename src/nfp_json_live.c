@@ -10,10 +10,12 @@
  *    (configure checks that the header compiles with the members used here; without it this
  *    file builds to "off");
  *  - struct printbuf { char *buf; int bpos; int size; }, grown with realloc, which is not
- *    installed at all. nfp_json_live_init() checks it against a buffer libfastjson filled
- *    before writing through it, then prints a test document both ways, in every flag form it
- *    handles, and turns itself on only if every byte agrees. Otherwise documents keep
- *    libfastjson's own serializer and the reason is reported.
+ *    installed at all.
+ * nfp_json_live_init() checks both before writing through them: what it reads through the
+ * object layout must agree with libfastjson's public functions, and the print buffer must hold
+ * the text libfastjson returned. Then it prints a test document both ways, in every flag form,
+ * and turns itself on only if every byte agrees. Otherwise documents keep libfastjson's own
+ * serializer and the reason is reported.
  * Flags it does not handle (pretty printing) go to libfastjson's serializer; so do values it
  * does not know (doubles, a value with a serializer of someone else's). */
 #include <limits.h>
