@@ -263,6 +263,8 @@ print(f"{'what':<44}{'lines/s':>12}{'ratio':>10}")
 print(f"{'core: nfp_parse only (bench_parse)':<44}{float(d['parse_only_lines_per_s']):12.0f}")
 print(f"{'core: parse + libfastjson object':<44}{float(d['parse_object_lines_per_s']):12.0f}")
 print(f"{'core: parse + libfastjson object + its text':<44}{float(d['parse_json_lines_per_s']):12.0f}")
+if "parse_json_live_lines_per_s" in d:
+    print(f"{'core: the same, text by the live serializer':<44}{float(d['parse_json_live_lines_per_s']):12.0f}")
 print(f"{'core: parse + resolve (' + d['rules'] + ' rules)':<44}{float(d['parse_resolve_lines_per_s']):12.0f}")
 print(f"resolution alone: {float(d['resolve_ns_per_record']):.1f} ns per record ({d['resolved']} resolved, {d['unresolved']} unresolved: "
       "LOG records without a matching prefix, TRACE steps whose rule does not fit the packet)")
