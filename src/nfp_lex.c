@@ -8,13 +8,12 @@
 
 #define NFP_MAX_LINE (16u << 20)
 
-/* Key index: per lexer section, an open-addressing table of keys. A key is at most
- * NFP_KEY_MAX bytes; its first 8 bytes, read as one 64-bit word, are what the table holds and
+/* Key index: per lexer section, an open-addressing table of keys. A key's first 8 bytes, read as one 64-bit word, are what the table holds and
  * compares (longer keys compare their tail too). Flag words (DF, SYN, ...) have a table of
  * their own, since "ACK" is both a key and a flag in the TCP section. Built once at load
  * time, constant after. */
 #define KEY_SLOTS 64
-#define NFP_KEY_MAX 9
+#define KEY_MAX 9 /* the longest key ("PARAMETER"); a unit test holds the field table to it */
 struct key_ent {
 	uint64_t k8;          /* the key's first 8 bytes, zero-padded */
 	const char *key;      /* the whole key, for the bytes after the first 8 */
@@ -88,14 +87,13 @@ __attribute__((constructor)) static void nfp_index_init(void)
 		if (fi->keylen == 0 || fi->section == NFP_S_NONE)
 			continue;
 		key_insert(key_tab[fi->section], fi->key, fi->keylen, f);
+		if (fi->keylen <= 8)
+			key8[f] = key_pack(fi->key, fi->keylen, fi->keylen);
 	}
 	for (unsigned i = 0; i < nfp_nflags; i++)
 		key_insert(flag_tab[nfp_flags[i].section], nfp_flags[i].word, nfp_flags[i].len, i);
 	memset(succ, NFP_F__COUNT, sizeof(succ));
 	memset(sec_first, NFP_F__COUNT, sizeof(sec_first));
-	for (unsigned f = 0; f < NFP_F__COUNT; f++)
-		if (nfp_fields[f].keylen > 0 && nfp_fields[f].keylen <= 8)
-			key8[f] = key_pack(nfp_fields[f].key, nfp_fields[f].keylen, nfp_fields[f].keylen);
 	for (size_t i = 0; i < sizeof(succ_pairs) / sizeof(succ_pairs[0]); i++)
 		succ[succ_pairs[i][0]] = succ_pairs[i][1];
 	sec_first[NFP_S_TCP] = NFP_F_TCP_SPT;
@@ -106,12 +104,10 @@ __attribute__((constructor)) static void nfp_index_init(void)
 	sec_first[NFP_S_ARP] = NFP_F_HTYPE;
 }
 
-/* index of the key k[0..kl) in tab, -1 if none; k8 = key_pack of it */
+/* index of the key k[0..kl) (1 to KEY_MAX bytes) in tab, -1 if none; k8 = key_pack of it */
 static inline int key_find8(const struct key_ent tab[KEY_SLOTS], const char *k, size_t kl, uint64_t k8)
 {
 	unsigned h;
-	if (kl == 0 || kl > NFP_KEY_MAX)
-		return -1;
 	for (h = key_hash(k8, kl); tab[h].len != 0; h = (h + 1) & (KEY_SLOTS - 1))
 		if (tab[h].k8 == k8 && tab[h].len == kl && (kl <= 8 || memcmp(k + 8, tab[h].key + 8, kl - 8) == 0))
 			return tab[h].idx;
@@ -121,15 +117,7 @@ static inline int key_find8(const struct key_ent tab[KEY_SLOTS], const char *k, 
 /* the same, avail = bytes readable from k */
 static inline int key_find(const struct key_ent tab[KEY_SLOTS], const char *k, size_t kl, size_t avail)
 {
-	uint64_t k8;
-	unsigned h;
-	if (kl == 0 || kl > NFP_KEY_MAX)
-		return -1;
-	k8 = key_pack(k, kl, avail);
-	for (h = key_hash(k8, kl); tab[h].len != 0; h = (h + 1) & (KEY_SLOTS - 1))
-		if (tab[h].k8 == k8 && tab[h].len == kl && (kl <= 8 || memcmp(k + 8, tab[h].key + 8, kl - 8) == 0))
-			return tab[h].idx;
-	return -1;
+	return kl == 0 || kl > KEY_MAX ? -1 : key_find8(tab, k, kl, key_pack(k, kl, avail));
 }
 
 #define tok_is(t, tl, lit) ((tl) == sizeof(lit) - 1 && memcmp((t), (lit), sizeof(lit) - 1) == 0)
@@ -470,7 +458,7 @@ static int key_token(struct lexer *lx, size_t t, size_t tl, size_t eq)
 	kl = eq - t;
 	voff = t + kl + 1;
 	vl = tl - kl - 1;
-	if (kl > NFP_KEY_MAX)
+	if (kl > KEY_MAX)
 		return 0;
 	k8 = key_pack(s, kl, lx->len - t);
 	pf = lx->pred;

@@ -86,7 +86,8 @@ static const char *const rule_params[NFP_SNAP__COUNT] = { "iptablesrules", "ip6t
 typedef struct _instanceData {
 	uchar *container;  /* "!netfilter", ".x", "/x" (without the '$') */
 	enum schema schema;
-	int live;                       /* serializer="fast" and its self-test passed */
+	int live;                       /* serializer="fast" and its self-test passed (-1 while
+					 * the configuration is read: "fast" wanted) */
 	sbool useRawMsg;
 	char *statsName;                /* the impstats object's name */
 	struct counters ctr;
@@ -470,20 +471,16 @@ finalize_it:
 }
 
 /* serializer="fast" (the default): documents are printed by the live-tree serializer
- * (src/nfp_json_live.c) if its check against libfastjson passed, else by libfastjson, with a
- * warning; "libfastjson": always by libfastjson */
+ * (src/nfp_json_live.c) if its check against libfastjson passes, else by libfastjson, with a
+ * warning (newActInst); "libfastjson": always by libfastjson */
 static rsRetVal set_serializer(instanceData *pData, es_str_t *val)
 {
 	char *s = es_str2cstr(val, NULL);
-	const char *why = NULL;
 	DEFiRet;
 	if (s == NULL)
 		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
 	if (strcmp(s, "fast") == 0) {
-		pData->live = nfp_json_live_init(&why);
-		if (!pData->live)
-			LogMsg(0, RS_RET_OK, LOG_WARNING, "mmnetfilter: serializer=\"fast\" is off: %s; documents are "
-			       "printed by libfastjson", why);
+		pData->live = -1;
 	} else if (strcmp(s, "libfastjson") == 0) {
 		pData->live = 0;
 	} else {
@@ -649,7 +646,7 @@ CODESTARTnewActInst
 	CHKmalloc(pData->container = (uchar *)strdup("!netfilter"));
 	pData->schema = SCHEMA_NATIVE;
 	pData->useRawMsg = 0;
-	pData->live = -1; /* not given: "fast" */
+	pData->live = -1; /* serializer="fast" unless set otherwise */
 
 	for (i = 0; i < actpblk.nParams; ++i) {
 		const char *name = actpblk.descr[i].name;
@@ -699,7 +696,7 @@ CODESTARTnewActInst
 		static int told; /* config load is single-threaded: one warning, not one per action */
 		const char *why = NULL;
 		if (!(pData->live = nfp_json_live_init(&why)) && !told++)
-			LogMsg(0, RS_RET_OK, LOG_WARNING, "mmnetfilter: the fast serializer is off: %s; documents are "
+			LogMsg(0, RS_RET_OK, LOG_WARNING, "mmnetfilter: serializer=\"fast\" is off: %s; documents are "
 			       "printed by libfastjson", why);
 	}
 	CHKiRet(open_snapshots(pData));
