@@ -451,21 +451,34 @@ finalize_it:
 	RETiRet;
 }
 
-static rsRetVal set_schema(instanceData *pData, es_str_t *val)
+/* a parameter that takes one of a few words: *out = the word's index; another word is an
+ * error naming the parameter and the words it takes */
+static rsRetVal set_choice(es_str_t *val, const char *param, const char *const words[], int n, int *out)
 {
-	char *s = es_str2cstr(val, NULL);
+	char *s = es_str2cstr(val, NULL), list[128] = "";
 	DEFiRet;
 	if (s == NULL)
 		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
-	if (strcmp(s, "native") == 0) {
-		pData->schema = SCHEMA_NATIVE;
-	} else if (strcmp(s, "ecs") == 0) {
-		pData->schema = SCHEMA_ECS;
-	} else {
-		parser_errmsg("mmnetfilter: parameter 'schema': unknown value '%s' (supported: native, ecs)", s);
+	for (*out = 0; *out < n && strcmp(s, words[*out]) != 0; (*out)++)
+		;
+	if (*out == n) {
+		for (int i = 0; i < n; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", words[i]);
+		parser_errmsg("mmnetfilter: parameter '%s': unknown value '%s' (supported: %s)", param, s, list);
 		iRet = RS_RET_INVALID_PARAMS;
 	}
 	free(s);
+finalize_it:
+	RETiRet;
+}
+
+static rsRetVal set_schema(instanceData *pData, es_str_t *val)
+{
+	static const char *const words[] = { [SCHEMA_NATIVE] = "native", [SCHEMA_ECS] = "ecs" };
+	int i;
+	DEFiRet;
+	CHKiRet(set_choice(val, "schema", words, 2, &i));
+	pData->schema = (enum schema)i;
 finalize_it:
 	RETiRet;
 }
@@ -475,19 +488,11 @@ finalize_it:
  * warning (newActInst); "libfastjson": always by libfastjson */
 static rsRetVal set_serializer(instanceData *pData, es_str_t *val)
 {
-	char *s = es_str2cstr(val, NULL);
+	static const char *const words[] = { "fast", "libfastjson" };
+	int i;
 	DEFiRet;
-	if (s == NULL)
-		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
-	if (strcmp(s, "fast") == 0) {
-		pData->live = -1;
-	} else if (strcmp(s, "libfastjson") == 0) {
-		pData->live = 0;
-	} else {
-		parser_errmsg("mmnetfilter: parameter 'serializer': unknown value '%s' (supported: fast, libfastjson)", s);
-		iRet = RS_RET_INVALID_PARAMS;
-	}
-	free(s);
+	CHKiRet(set_choice(val, "serializer", words, 2, &i));
+	pData->live = i == 0 ? -1 : 0;
 finalize_it:
 	RETiRet;
 }
