@@ -164,11 +164,17 @@ static size_t esc_size(const unsigned char *s, size_t n)
 	}
 }
 
+/* room enough for esc_into: short strings the worst case (every byte \u00XX), long ones
+ * measured first */
+static inline size_t esc_room(const unsigned char *s, size_t n)
+{
+	return n <= 256 ? 6 * n + 2 : esc_size(s, n);
+}
+
 static void put_str(struct pbuf *p, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	/* short strings: room for the worst case (every byte \u00XX); long ones: measured first */
-	char *w = room(p, n <= 256 ? 6 * n + 2 : esc_size(s, n));
+	char *w = room(p, esc_room(s, n));
 	if (w != NULL)
 		p->bpos += (int)esc_into(w, s, n);
 }
@@ -260,7 +266,7 @@ static int live_ser(struct fjson_object *o, struct printbuf *pb, int level, int 
 	for (; !fjson_object_iter_equal(&it, &end); fjson_object_iter_next(&it)) {
 		const unsigned char *k = (const unsigned char *)fjson_object_iter_peek_name(&it);
 		size_t kl = strlen((const char *)k);
-		char *w = room(p, kl <= 256 ? 6 * kl + 6 : esc_size(k, kl) + 4), *c = w;
+		char *w = room(p, esc_room(k, kl) + 4), *c = w; /* and ",", " ", ":", " " */
 		if (w == NULL)
 			return 0;
 		if (!first)
