@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 #include "nfp.h"
-#include "nfp_json.h"
-#include "nfp_resolve.h"
+#include "emit/nfp_json.h"
+#include "rules/nfp_resolve.h"
 
 static double now(void)
 {
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 		}
 		if (now() - t2 < best_obj)
 			best_obj = now() - t2;
-		if (live) { /* parse + object + its text by the live-tree serializer (nfp_json_live.c) */
+		if (live) { /* parse + object + its text by the live-tree serializer (src/emit/serializer.c) */
 			double t3 = now();
 			live_bytes = text_pass(buf, off, len, nlines, 1);
 			if (now() - t3 < best_live)

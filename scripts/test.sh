@@ -18,7 +18,7 @@ cat tests/*/*.sh.log tests/unit/check_nfp.log 2>/dev/null |
 san=$top/.build-san
 rm -rf "$san" && mkdir -p "$san/tests/fuzz"
 SANFLAGS="-std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc $(sh scripts/fjson-private-flag.sh)"
-core=$(echo src/nfp_*.c)   # the whole core, as tests/fuzz/campaign.sh builds it
+core=$(echo src/*/*.c)   # the whole core (every stage), as tests/fuzz/campaign.sh builds it
 san_pass=0 san_fail=0
 if cc $SANFLAGS $(pkg-config --cflags libfastjson check) -o "$san/check_nfp" $core tests/unit/check_*.c $(pkg-config --libs libfastjson check) &&
    cc $SANFLAGS $(pkg-config --cflags libfastjson) -o "$san/nfparse" $core tools/nfparse.c tools/explain.c $(pkg-config --libs libfastjson) &&

@@ -3,7 +3,7 @@
  *
  * The record refers to the caller's line by offsets; it is valid while that line is.
  * All values are decoded at parse time into numbers, addresses or slices; JSON is built
- * only by nfp_json.c.
+ * only by src/emit/native_tree.c.
  */
 #ifndef NFP_H_INCLUDED
 #define NFP_H_INCLUDED
@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-/* lexer sections: which keys are valid where (see nfp_fields.def) */
+/* lexer sections: which keys are valid where (see src/parse/fields.def) */
 enum nfp_section {
 	NFP_S_NONE = 0, /* never matched by key */
 	NFP_S_HDR,      /* IN OUT PHYSIN PHYSOUT MAC... */
@@ -65,7 +65,7 @@ int nfp_family_proto(enum nfp_word w);
 
 enum nfp_field {
 #define X(id, key, sec, grp, name, kind) NFP_F_##id,
-#include "nfp_fields.def"
+#include "parse/fields.def"
 #undef X
 	NFP_F__COUNT
 };
@@ -192,7 +192,7 @@ size_t nfp_skip_carrier(const char *line, size_t len);
 
 const char *nfp_type_name(enum nfp_type t);
 
-/* UTF-8 (nfp_utf8.c): the length of the longest well-formed prefix; s with each byte of an
+/* UTF-8 (src/parse/utf8.c): the length of the longest well-formed prefix; s with each byte of an
  * ill-formed sequence replaced by U+FFFD into out (room for 3 * n bytes), returning its
  * length */
 size_t nfp_utf8_valid(const char *s, size_t n);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nfp.h"
-#include "nfp_json.h"
+#include "emit/nfp_json.h"
 #include "nfparse.h"
 
 enum input_mode { IN_AUTO, IN_MSG };
@@ -15,76 +15,6 @@ enum input_mode { IN_AUTO, IN_MSG };
 struct stats {
 	unsigned long lines, by_type[NFP_FRAGMENT + 1], truncated;
 };
-
-static int is_digit(char c)
-{
-	return (unsigned)((unsigned char)c - (unsigned)'0') < 10u;
-}
-
-/* "Jan  8 03:37:09 " */
-static size_t rfc3164_ts(const char *s, size_t n)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	if (n < 16 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':' || s[15] != ' ')
-		return 0;
-	for (int m = 0; m < 12; m++)
-		if (memcmp(s, months + 3 * m, 3) == 0)
-			return (s[4] == ' ' || is_digit(s[4])) && is_digit(s[5]) && is_digit(s[7]) && is_digit(s[8]) ? 16 : 0;
-	return 0;
-}
-
-/* "2021-03-12T14:10:18[.frac](Z|+hh:mm) " */
-static size_t rfc3339_ts(const char *s, size_t n)
-{
-	size_t i = 19;
-	if (n < 21 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || !is_digit(s[0]))
-		return 0;
-	while (i < n && s[i] != ' ')
-		i++;
-	return i < n ? i + 1 : 0;
-}
-
-static size_t token_end(const char *s, size_t i, size_t n)
-{
-	while (i < n && s[i] != ' ')
-		i++;
-	return i;
-}
-
-/* The message part of a syslog line, as rsyslog's RFC 3164 parser would give it as msg:
- * <PRI>, timestamp, hostname, tag "xxx:" removed. Lines without a syslog time stamp are
- * taken whole (raw kernel lines, dmesg). */
-size_t nfparse_syslog_msg(const char *s, size_t n, size_t *host, size_t *hostlen)
-{
-	size_t i = 0, t, e;
-	*hostlen = 0;
-	if (n > 2 && s[0] == '<') {
-		for (t = 1; t < n && t < 5 && is_digit(s[t]); t++)
-			;
-		if (t > 1 && t < n && s[t] == '>')
-			i = t + 1;
-	}
-	if ((t = rfc3164_ts(s + i, n - i)) == 0 && (t = rfc3339_ts(s + i, n - i)) == 0)
-		return 0;
-	i += t;
-	e = token_end(s, i, n);
-	if (e > i && s[e - 1] == ':' && memchr(s + i, '=', e - i) == NULL)
-		return e < n ? e + 1 : e; /* no hostname, a tag */
-	if (e > i && memchr(s + i, '=', e - i) == NULL && s[i] != '[') {
-		*host = i; /* hostname */
-		*hostlen = e - i;
-		i = e < n ? e + 1 : e;
-	}
-	for (int k = 0, j = (int)i; k < 2 && (size_t)j < n; k++) {
-		size_t te = token_end(s, (size_t)j, n);
-		if (te == (size_t)j || memchr(s + j, '=', te - (size_t)j) != NULL || s[j] == '[')
-			break;
-		if (s[te - 1] == ':')
-			return te < n ? te + 1 : te;
-		j = (int)te + 1;
-	}
-	return i;
-}
 
 static void usage(FILE *f)
 {
@@ -197,25 +127,6 @@ done:
 	return rc || ferror(in) ? 1 : 0;
 }
 
-int nfparse_each_input(int argc, char **argv, int first, const char *who, int (*fn)(FILE *in, void *ctx), void *ctx)
-{
-	int rc = 0;
-	if (first >= argc)
-		return fn(stdin, ctx);
-	for (int i = first; i < argc; i++) {
-		FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "r");
-		if (f == NULL) {
-			fprintf(stderr, "%s: %s: %s\n", who, argv[i], strerror(errno));
-			rc = 1;
-			continue;
-		}
-		rc |= fn(f, ctx);
-		if (f != stdin)
-			fclose(f);
-	}
-	return rc;
-}
-
 struct run_args {
 	enum input_mode mode;
 	int all, quiet;
@@ -227,28 +138,6 @@ static int run_input(FILE *in, void *ctx)
 {
 	struct run_args *a = ctx;
 	return run(in, a->mode, a->all, a->quiet, a->st, a->rec);
-}
-
-int nfparse_load_rules(struct nfp_snapshots *ss, int which, const char *path)
-{
-	char err[512];
-	struct nfp_ruleset *rs = nfp_ruleset_load(path, which == 2 ? NFP_RS_NFT : NFP_RS_IPTABLES, err, sizeof(err));
-	const struct nfp_ruleset **slot = which == 0 ? &ss->ipt4 : which == 1 ? &ss->ipt6 : &ss->nft;
-	if (rs == NULL) {
-		fprintf(stderr, "nfparse: %s\n", err);
-		return -1;
-	}
-	nfp_ruleset_free((struct nfp_ruleset *)*slot);
-	*slot = rs;
-	return 0;
-}
-
-void nfparse_free_rules(struct nfp_snapshots *ss)
-{
-	nfp_ruleset_free((struct nfp_ruleset *)ss->ipt4);
-	nfp_ruleset_free((struct nfp_ruleset *)ss->ipt6);
-	nfp_ruleset_free((struct nfp_ruleset *)ss->nft);
-	memset(ss, 0, sizeof(*ss));
 }
 
 int main(int argc, char **argv)

@@ -1,12 +1,15 @@
-/* nfparse's parts shared by its two modes (records, explain). */
+/* nfparse's parts: input.c (syslog headers, files, snapshots) under both modes, nfparse.c
+ * (records, main) and explain.c (walks), which main calls through nfparse_explain. */
 #ifndef NFPARSE_H_INCLUDED
 #define NFPARSE_H_INCLUDED
 #include <stddef.h>
 #include <stdio.h>
-#include "nfp_resolve.h"
+#include "rules/nfp_resolve.h"
 
 #ifndef NFPARSE_VERSION
 #define NFPARSE_VERSION "0.2.0"
+/* explain.c: the `explain` mode */
+int nfparse_explain(int argc, char **argv);
 #endif
 
 /* offset of the message text in a syslog line (RFC 3164/3339 header and tag removed, as
@@ -16,8 +19,9 @@ size_t nfparse_syslog_msg(const char *s, size_t n, size_t *host, size_t *hostlen
 /* which: 0 iptables (IPv4), 1 ip6tables, 2 nft; prints the error; -1 on failure */
 int nfparse_load_rules(struct nfp_snapshots *ss, int which, const char *path);
 void nfparse_free_rules(struct nfp_snapshots *ss);
-int nfparse_explain(int argc, char **argv);
 /* fn over each FILE of argv[first..argc) ("-" = stdin), or over stdin when there is none;
  * an unreadable file is reported as "<who>: FILE: why"; returns 1 if anything failed */
 int nfparse_each_input(int argc, char **argv, int first, const char *who, int (*fn)(FILE *in, void *ctx), void *ctx);
+/* explain.c: the `explain` mode */
+int nfparse_explain(int argc, char **argv);
 #endif

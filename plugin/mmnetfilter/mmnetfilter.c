@@ -46,9 +46,9 @@
 #include "statsobj.h"
 #include "glbl.h"
 #include "nfp.h"
-#include "nfp_json.h"
-#include "nfp_snapset.h"
-#include "nfp_dedup.h"
+#include "emit/nfp_json.h"
+#include "rules/nfp_snapset.h"
+#include "state/nfp_dedup.h"
 #include <pthread.h>
 
 MODULE_TYPE_OUTPUT
@@ -484,7 +484,7 @@ finalize_it:
 }
 
 /* serializer="fast" (the default): documents are printed by the live-tree serializer
- * (src/nfp_json_live.c) if its check against libfastjson passes, else by libfastjson, with a
+ * (src/emit/serializer.c) if its check against libfastjson passes, else by libfastjson, with a
  * warning (newActInst); "libfastjson": always by libfastjson */
 static rsRetVal set_serializer(instanceData *pData, es_str_t *val)
 {

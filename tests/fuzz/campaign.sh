@@ -24,7 +24,7 @@ case ${ENTRY:-lines} in lines) half=-DFUZZ_LINES_ONLY ;; rules) half=-DFUZZ_RULE
 # the live-tree serializer where libfastjson's private header has what it uses (as configure checks)
 priv=$(CC=clang sh scripts/fjson-private-flag.sh)
 clang -g -O1 $half $priv -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags libfastjson) \
-	src/nfp_*.c tests/fuzz/fuzz_nfp.c $(pkg-config --libs libfastjson) -o "$work/fuzz"
+	src/*/*.c tests/fuzz/fuzz_nfp.c $(pkg-config --libs libfastjson) -o "$work/fuzz"
 echo "seeds: $i; crashes, if any, are written to $work"
 # JOBS=N runs N fuzzing processes side by side on the one corpus (their logs: fuzz-<i>.log);
 # the executions are summed at the end

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nfp.h"
-#include "nfp_json.h"
+#include "emit/nfp_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,7 +38,7 @@ static struct nfp_snapshots *snaps(void)
 	return &ss;
 }
 
-/* the live-tree serializer (nfp_json_live.c) prints what libfastjson prints, plain and
+/* the live-tree serializer (src/emit/serializer.c) prints what libfastjson prints, plain and
  * spaced; doc gets it attached */
 static void same_as_libfastjson(struct fjson_object *doc)
 {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "suites.h"
-#include "nfp_json.h"
+#include "emit/nfp_json.h"
 
 static int vec_check(int proto, const char *sa, const char *da, int sport, int dport, int seed, int b64,
 		     const char *want)

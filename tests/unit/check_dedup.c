@@ -1,4 +1,4 @@
-/* Record identity and the duplicate window (nfp_dedup.c): the window remembers exactly its last
+/* Record identity and the duplicate window (src/state/dedup.c): the window remembers exactly its last
  * N keys (checked against a model through many evictions), the state file keeps it over a
  * restart, a damaged state file is refused, and the identities are the ones ECS event.id and
  * imkmsg replays need. */
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "suites.h"
-#include "nfp_dedup.h"
+#include "state/nfp_dedup.h"
 
 START_TEST(test_window_model)
 {

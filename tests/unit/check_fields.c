@@ -11,7 +11,7 @@ START_TEST(test_rows)
 			      "row %s out of range", fi->name);
 		if (fi->keylen > 0) {
 			ck_assert_msg(fi->section != NFP_S_NONE, "keyed row %s has no section", fi->key);
-			/* the lexer's key tables take keys of up to 9 bytes (KEY_MAX in nfp_lex.c) */
+			/* the lexer's key tables take keys of up to 9 bytes (KEY_MAX in src/parse/kernel.c) */
 			ck_assert_msg(fi->keylen <= 9, "key %s is longer than the lexer's KEY_MAX", fi->key);
 			for (size_t i = 0; i < fi->keylen; i++)
 				ck_assert_msg(fi->key[i] >= 'A' && fi->key[i] <= 'Z', "key %s not upper case", fi->key);

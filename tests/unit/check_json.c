@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "suites.h"
-#include "nfp_json.h"
+#include "emit/nfp_json.h"
 
 static const struct {
 	const char *line;

@@ -9,7 +9,7 @@
 
 static const char *const field_ids[] = {
 #define X(id, key, sec, grp, name, kind) #id,
-#include "nfp_fields.def"
+#include "parse/fields.def"
 #undef X
 };
 

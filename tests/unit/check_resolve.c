@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "suites.h"
-#include "nfp_resolve.h"
-#include "nfp_json.h"
+#include "rules/nfp_resolve.h"
+#include "emit/nfp_json.h"
 
 /* the seed's nat table (../shared/corpus/seed), plus a filter table with LOG-then-DROP */
 static const char ipt[] =

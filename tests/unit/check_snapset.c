@@ -1,4 +1,4 @@
-/* Snapshots that follow their files (nfp_snapset.c) while threads resolve against them:
+/* Snapshots that follow their files (src/rules/snapset.c) while threads resolve against them:
  * every reader always sees one whole generation, reloads on change and on demand, a broken
  * file keeps the previous generation, and no reference is lost or freed twice (ASan). */
 #include <pthread.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "suites.h"
-#include "nfp_snapset.h"
+#include "rules/nfp_snapset.h"
 
 static char path[64];
 

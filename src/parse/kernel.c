@@ -1,10 +1,10 @@
 /* The netfilter log line grammar: prefix, IN=/OUT= header, link layer, L3, L4, quoted
  * packet of ICMP errors, trailer. One pass over the tokens with a small state machine;
- * which key means which field is decided by nfp_fields.def, not here. */
+ * which key means which field is decided by src/parse/fields.def, not here. */
 #include <stdint.h>
 #include <string.h>
 #include "nfp.h"
-#include "nfp_int.h"
+#include "parse/parse_int.h"
 
 #define NFP_MAX_LINE (16u << 20)
 
@@ -772,7 +772,7 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 	if (line == NULL || len == 0 || len > NFP_MAX_LINE)
 		return NFP_NONE;
 	start = nfp_skip_carrier(line, len);
-	/* the monitors' trace lines (nfp_monitor.c): "PACKET: 2 …", " TRACE: 2 …", "trace id …" */
+	/* the monitors' trace lines (src/parse/monitor.c): "PACKET: 2 …", " TRACE: 2 …", "trace id …" */
 	for (pos = start; pos < len && line[pos] == ' '; pos++)
 		;
 	if (len - pos > 9 && ((line[pos] == 'P' && memcmp(line + pos, "PACKET: ", 8) == 0) ||

@@ -14,8 +14,8 @@
  * type, truncated and utf8_repaired are always written. */
 #include <stdio.h>
 #include <string.h>
-#include "nfp_json.h"
-#include "nfp_int.h"
+#include "emit/nfp_json.h"
+#include "parse/parse_int.h"
 
 static void set(struct nfp_select *s, enum nfp_field f)
 {

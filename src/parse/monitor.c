@@ -21,7 +21,7 @@
  */
 #include <string.h>
 #include "nfp.h"
-#include "nfp_int.h"
+#include "parse/parse_int.h"
 
 struct mon {
 	const char *s;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "nfp_snapset.h"
+#include "rules/nfp_snapset.h"
 
 struct fstate {
 	int ok;                  /* stat succeeded */

@@ -8,7 +8,8 @@
 #error "json.h is not libfastjson's: put libfastjson's include path first"
 #endif
 #include "nfp.h"
-#include "nfp_resolve.h"
+#include "rules/nfp_resolve.h"
+#include "enrich/nfp_enrich.h"
 
 /* What the emitters add beyond the line: the host mixed into a kernel TRACE record's
  * trace.packet, and the rule the record resolved to (the "rule" object). Either may be
@@ -21,7 +22,7 @@ struct nfp_extra {
 	const struct nfp_select *sel; /* native schema: only these fields (NULL: all) */
 };
 
-/* A field selection (nfp_select.c): the fields by bit, and the parts that are no field */
+/* A field selection (src/emit/select.c): the fields by bit, and the parts that are no field */
 struct nfp_select {
 	uint64_t f[NFP_PRESENT_WORDS];
 	unsigned char rule, unknown, invalid, inner, packet;
@@ -42,14 +43,14 @@ static inline void nfp_json_add(struct fjson_object *o, const char *name, struct
 }
 
 /* a JSON string of bytes from the line or a snapshot: as they are when well-formed UTF-8,
- * else with each byte of an ill-formed sequence replaced by U+FFFD (nfp_utf8.c) */
+ * else with each byte of an ill-formed sequence replaced by U+FFFD (src/parse/utf8.c) */
 struct fjson_object *nfp_json_str(const char *p, size_t n);
 /* whether nfp_json_str repaired a string since the last reset, in this thread (the emitters
  * reset it when they start a document and write utf8_repaired from it at the end) */
 void nfp_json_repaired_reset(void);
 int nfp_json_repaired(void);
 
-/* The live-tree serializer (nfp_json_live.c): the same text libfastjson prints for a document,
+/* The live-tree serializer (src/emit/serializer.c): the same text libfastjson prints for a document,
  * written faster. init checks it against libfastjson once (thread-safe, idempotent) and
  * returns 1 if it is on, else 0 with the reason in *why; attach sets it on a document's top
  * object (nothing if it is off). The emitters do not attach it themselves: the caller

@@ -117,7 +117,7 @@ const struct nfp_rs_chain *nfp_rs_chain(const struct nfp_ruleset *rs, const stru
 /* the chain a jump/goto target names, in the same table; NULL if none */
 const struct nfp_rs_chain *nfp_rs_jump_chain(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r);
 
-/* lookups inside one snapshot (nfp_resolve.c uses them; tests too) */
+/* lookups inside one snapshot (src/rules/resolve.c uses them; tests too) */
 const struct nfp_rs_rule *nfp_rs_by_key(const struct nfp_ruleset *rs, const struct nfp_rs_chain *c, const char *k,
 					size_t kl, unsigned *count);
 const struct nfp_rs_rule *nfp_rs_by_handle(const struct nfp_ruleset *rs, const struct nfp_rs_table *t, uint32_t handle);
@@ -170,14 +170,6 @@ enum nfp_verdict nfp_verdict_of_word(const char *s, size_t n);
  * or for which no snapshot of their family is loaded, get NFP_RES_NONE. */
 enum nfp_res_status nfp_resolve(const struct nfp_snapshots *ss, const struct nfp_record *rec, const char *line,
 				struct nfp_resolution *res);
-
-/* trace.packet: the identifier of one packet's walk. Monitor lines carry the kernel's own
- * trace id; for kernel TRACE lines it is a hash of the header fields NAT does not rewrite
- * (see README "The packet's walk"), mixed with the host name when one is given. Writes
- * the text form (no terminator) and returns its length; 0 for records that are no step. */
-#define NFP_PKTID_MAX 16
-size_t nfp_packet_id(const struct nfp_record *rec, const char *line, const char *host, size_t hostlen,
-		     char out[NFP_PKTID_MAX]);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,7 @@
  * the bytes consumed, 0 = "not this" (no partial result is stored then). Locale-free. */
 #include <string.h>
 #include "nfp.h"
-#include "nfp_int.h"
+#include "parse/parse_int.h"
 
 /* hex digit value + 1, 0 for anything else (see NFP_HEXVAL) */
 const unsigned char nfp_hex1[256] = {

@@ -3,8 +3,8 @@
  * that knows JSON. */
 #include <stdlib.h>
 #include <string.h>
-#include "nfp_json.h"
-#include "nfp_int.h"
+#include "emit/nfp_json.h"
+#include "parse/parse_int.h"
 
 /* set when a string had to be repaired since the emitter started this document (one
  * document at a time per thread: rsyslog workers are threads) */

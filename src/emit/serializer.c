@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "nfp_json.h"
+#include "emit/nfp_json.h"
 
 #ifdef NFP_HAVE_FJSON_PRIVATE
 #include <json_object_private.h>

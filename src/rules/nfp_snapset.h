@@ -11,7 +11,7 @@
 #define NFP_SNAPSET_H_INCLUDED
 #include <stddef.h>
 #include <time.h>
-#include "nfp_resolve.h"
+#include "rules/nfp_resolve.h"
 
 enum { NFP_SNAP_IPT4 = 0, NFP_SNAP_IPT6, NFP_SNAP_NFT, NFP_SNAP__COUNT };
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "nfp.h"
-#include "nfp_int.h"
+#include "parse/parse_int.h"
 
 size_t nfp_utf8_valid(const char *str, size_t n)
 {

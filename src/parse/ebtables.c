@@ -9,7 +9,7 @@
  * Values land in the same fields as the LOG dialect's. */
 #include <string.h>
 #include "nfp.h"
-#include "nfp_int.h"
+#include "parse/parse_int.h"
 
 struct ebt {
 	const char *line;

@@ -7,15 +7,15 @@
  *
  * Rule numbers count the rules of a chain from 1 in file order, as the kernel's TRACE
  * numbering does (the policy of a built-in chain and the implicit return of a user chain
- * are "rules + 1"; nfp_resolve.c checks that).
+ * are "rules + 1"; src/rules/resolve.c checks that).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "nfp_resolve.h"
-#include "nfp_int.h"
+#include "rules/nfp_resolve.h"
+#include "parse/parse_int.h"
 
 /* ---- targets: one row per iptables target word (others: a user chain or unknown) ---- */
 static const struct {
@@ -522,21 +522,6 @@ static int parse_iptables(struct loader *ld)
 }
 
 /* ---- nft list ruleset ---- */
-static const struct {
-	const char *word;
-	unsigned char nfproto;
-} nft_families[] = {
-	{ "ip", 2 }, { "ip6", 10 }, { "inet", 1 }, { "arp", 3 }, { "bridge", 7 }, { "netdev", 5 },
-};
-
-int nfp_nft_family(const char *w, size_t n)
-{
-	for (size_t i = 0; i < sizeof(nft_families) / sizeof(nft_families[0]); i++)
-		if (nfp_word_is(w, n, nft_families[i].word))
-			return nft_families[i].nfproto;
-	return -1;
-}
-
 /* the first byte at or after i that is outside a "quoted string" (with \ escapes), or n */
 static size_t unquoted(const char *s, size_t i, size_t n)
 {
@@ -909,7 +894,7 @@ static int build_indexes(struct loader *ld)
 	return 0;
 }
 
-/* ---- lookups used by nfp_resolve.c ---- */
+/* ---- lookups used by src/rules/resolve.c ---- */
 /* rule of a chain by normalized text; *count gets the number of rules with that text */
 const struct nfp_rs_rule *nfp_rs_by_key(const struct nfp_ruleset *rs, const struct nfp_rs_chain *c, const char *k,
 					size_t kl, unsigned *count)

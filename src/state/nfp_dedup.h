@@ -16,13 +16,11 @@
 #define NFP_DEDUP_H
 #include <stddef.h>
 #include <stdint.h>
+#include "enrich/nfp_enrich.h" /* the digests the window keeps */
 
 #define NFP_DEDUP_WINDOW_MIN 16
 #define NFP_DEDUP_WINDOW_MAX 50000000
 
-void nfp_event_digest(const char *host, size_t host_len, const char *time, size_t time_len, const char *msg,
-		      size_t msg_len, uint8_t out[20]);
-void nfp_kmsg_digest(const char *boot_id, size_t boot_id_len, uint64_t seq, uint8_t out[20]);
 uint64_t nfp_digest_key(const uint8_t digest[20]);
 
 struct nfp_dedup;

@@ -3,7 +3,7 @@
  * so table is cut at the first ':' and type/rulenum at the last two. */
 #include <string.h>
 #include "nfp.h"
-#include "nfp_int.h"
+#include "parse/parse_int.h"
 
 static const struct {
 	const char *word;

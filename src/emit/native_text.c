@@ -4,8 +4,8 @@
  * A unit test holds the two emitters equal over every corpus line. */
 #include <stdlib.h>
 #include <string.h>
-#include "nfp_json.h"
-#include "nfp_int.h"
+#include "emit/nfp_json.h"
+#include "parse/parse_int.h"
 
 struct out {
 	char *b;
@@ -186,7 +186,7 @@ static void put_value(struct out *o, const struct nfp_pkt *p, unsigned f, const 
 }
 
 /* MAC= raw: the string, and the Ethernet split where there is one, without the parts the
- * line prints by themselves (as nfp_json.c) */
+ * line prints by themselves (as src/emit/native_tree.c) */
 static void put_macraw(struct out *o, int *first, const char *line, struct nfp_slice s, const struct nfp_pkt *p)
 {
 	uint8_t b[14];
@@ -299,7 +299,7 @@ static void put_pkt(struct out *o, int *tfirst, const struct nfp_record *rec, in
 			}
 		putc1(o, '}');
 	}
-	/* a quoted packet with no ICMP object to hold it goes to the top (as nfp_json.c) */
+	/* a quoted packet with no ICMP object to hold it goes to the top (as src/emit/native_tree.c) */
 	if (with_inner && !inner_done)
 		put_inner(o, tfirst, rec, line);
 }

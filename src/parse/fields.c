@@ -1,12 +1,12 @@
-/* The field and flag tables: one row per token the kernel prints (see nfp_fields.def). */
+/* The field and flag tables: one row per token the kernel prints (see src/parse/fields.def). */
 #include "nfp.h"
-#include "nfp_int.h"
+#include "parse/parse_int.h"
 
 const struct nfp_field_info nfp_fields[NFP_F__COUNT] = {
 #define X(id, k, sec, grp, nm, kd) \
 	[NFP_F_##id] = { .key = k, .keylen = sizeof(k) - 1, .section = sec, .group = grp, \
 			 .kind = kd, .name = nm, .namelen = sizeof(nm) - 1 },
-#include "nfp_fields.def"
+#include "parse/fields.def"
 #undef X
 };
 
@@ -123,4 +123,20 @@ const char *nfp_type_name(enum nfp_type t)
 	case NFP_NONE: break;
 	}
 	return "none";
+}
+
+/* nft family words as the monitor and `nft list ruleset` print them */
+static const struct {
+	const char *word;
+	unsigned char nfproto;
+} nft_families[] = {
+	{ "ip", 2 }, { "ip6", 10 }, { "inet", 1 }, { "arp", 3 }, { "bridge", 7 }, { "netdev", 5 },
+};
+
+int nfp_nft_family(const char *w, size_t n)
+{
+	for (size_t i = 0; i < sizeof(nft_families) / sizeof(nft_families[0]); i++)
+		if (nfp_word_is(w, n, nft_families[i].word))
+			return nft_families[i].nfproto;
+	return -1;
 }

@@ -1,0 +1,42 @@
+/* The enrich stage: what a record gains beyond its own fields, computed once before any
+ * emitter runs (no rsyslog dependency, no JSON).
+ *   packet_id.c   trace.packet, the walk a trace step belongs to
+ *   identity.c    the record's identity (ECS event.id, the duplicate window's key)
+ *   prefix.c      what a LOG prefix says happened (UFW, Shorewall, firewalld, EdgeOS/VyOS, a last
+ *                 word such as DROP or ACCEPT)
+ *   community_id.c  Community ID v1 (declared in nfp.h)
+ */
+#ifndef NFP_ENRICH_H_INCLUDED
+#define NFP_ENRICH_H_INCLUDED
+#include <stddef.h>
+#include <stdint.h>
+#include "nfp.h"
+
+/* trace.packet: the identifier of one packet's walk. Monitor lines carry the kernel's own
+ * trace id; for kernel TRACE lines it is a hash of the header fields NAT does not rewrite
+ * (see README "The packet's walk"), mixed with the host name when one is given. Writes
+ * the text form (no terminator) and returns its length; 0 for records that are no step. */
+#define NFP_PKTID_MAX 16
+size_t nfp_packet_id(const struct nfp_record *rec, const char *line, const char *host, size_t hostlen,
+		     char out[NFP_PKTID_MAX]);
+
+/* Identity: SHA-1 over what makes a record one event, the same whoever computes it:
+ *   - a message from the kernel's /dev/kmsg (imkmsg): the boot id and the kernel's sequence
+ *     number, so a replay of the ring buffer after a restart is the same event;
+ *   - any other message: host, time reported and text (what ECS event.id always hashed). */
+void nfp_event_digest(const char *host, size_t host_len, const char *time, size_t time_len, const char *msg,
+		      size_t msg_len, uint8_t out[20]);
+void nfp_kmsg_digest(const char *boot_id, size_t boot_id_len, uint64_t seq, uint8_t out[20]);
+/* The prefix (n bytes, as printed: a trailing space is the rule's own) read by the known
+ * conventions; an empty action and type 0 when none applies. */
+struct nfp_prefix_verdict {
+	char action[48];
+	int type; /* 0 unknown, 1 allowed, 2 denied */
+	const char *rule_name, *rule_id, *ruleset;
+	size_t rule_name_len, rule_id_len;
+	/* Ubiquiti EdgeOS / VyOS: [<rule set>-<rule number|default>-<A|D|R>] */
+	int ubnt;
+	size_t zone_split; /* "wan-lan": position of the '-' between the zones, or 0 */
+};
+void nfp_prefix_verdict(const char *p, size_t n, struct nfp_prefix_verdict *v);
+#endif
