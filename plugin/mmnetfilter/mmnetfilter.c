@@ -88,6 +88,7 @@ typedef struct _instanceData {
 	enum schema schema;
 	int live;                       /* serializer="fast" and its self-test passed (-1 while
 					 * the configuration is read: "fast" wanted) */
+	sbool fastOff;                  /* "fast" wanted but off: said once, at the first message */
 	sbool useRawMsg;
 	char *statsName;                /* the impstats object's name */
 	struct counters ctr;
@@ -328,6 +329,17 @@ static int duplicate(instanceData *pData, const uint8_t digest[20])
 	return dup;
 }
 
+/* rsyslogd drops a warning logged while it reads its configuration: the one saying that
+ * serializer="fast" is off is logged at the first message instead, once per process */
+static const char *fast_off_why;
+static int fast_off_told;
+static void tell_fast_off(void)
+{
+	if (__atomic_exchange_n(&fast_off_told, 1, __ATOMIC_RELAXED) == 0)
+		LogMsg(0, RS_RET_OK, LOG_WARNING, "mmnetfilter: serializer=\"fast\" is off: %s; documents are "
+		       "printed by libfastjson", fast_off_why);
+}
+
 BEGINdoAction_NoStrings
 	smsg_t **ppMsg = (smsg_t **)pMsgData;
 	smsg_t *pMsg = ppMsg[0];
@@ -342,6 +354,8 @@ BEGINdoAction_NoStrings
 CODESTARTdoAction
 	pData = pWrkrData->pData;
 	rec = &pWrkrData->rec;
+	if (pData->fastOff)
+		tell_fast_off();
 	if (pData->useRawMsg) {
 		getRawMsg(pMsg, &text, &len);
 	} else {
@@ -698,11 +712,8 @@ CODESTARTnewActInst
 		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 	}
 	if (pData->live == -1) {
-		static int told; /* config load is single-threaded: one warning, not one per action */
-		const char *why = NULL;
-		if (!(pData->live = nfp_json_live_init(&why)) && !told++)
-			LogMsg(0, RS_RET_OK, LOG_WARNING, "mmnetfilter: serializer=\"fast\" is off: %s; documents are "
-			       "printed by libfastjson", why);
+		pData->live = nfp_json_live_init(&fast_off_why);
+		pData->fastOff = !pData->live;
 	}
 	CHKiRet(open_snapshots(pData));
 	CHKiRet(open_dedup(pData, dedup_on, dedup_window, state));

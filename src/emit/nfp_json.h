@@ -56,6 +56,8 @@ int nfp_json_repaired(void);
  * object (nothing if it is off). The emitters do not attach it themselves: the caller
  * decides. */
 int nfp_json_live_init(const char **why);
+/* 1 when running is the libfastjson version the serializer was built against; else 0 and why */
+int nfp_json_live_version_ok(const char *running, char *why, size_t cap);
 void nfp_json_live_attach(struct fjson_object *o);
 
 /* NULL on allocation failure or for NFP_NONE */

@@ -392,12 +392,26 @@ static int layout_agrees(struct fjson_object *o, struct fjson_object *a, struct 
 	       n->_to_json_string != b->_to_json_string;
 }
 
+/* The private layout is read only under the libfastjson release the module was compiled
+ * against: another one (an upgrade without a rebuild) may lay its objects out otherwise, and
+ * the checks below would read at the old offsets. */
+int nfp_json_live_version_ok(const char *running, char *why, size_t cap)
+{
+	if (running != NULL && strcmp(running, NFP_FJSON_BUILT) == 0)
+		return 1;
+	snprintf(why, cap, "libfastjson %s is running, the module was built against %s", running ? running : "(unknown)",
+		 NFP_FJSON_BUILT);
+	return 0;
+}
+
 static void live_init_once(void)
 {
 	struct fjson_object *o = fjson_object_new_object(), *a = fjson_object_new_array(), *s = fjson_object_new_string("x"),
 			    *n = fjson_object_new_int(-7), *n64 = fjson_object_new_int64(INT64_C(0x123456789abcdef)),
 			    *b = fjson_object_new_boolean(1);
-	if (o && a && s && n && n64 && b && !layout_agrees(o, a, s, n, n64, b)) {
+	if (!nfp_json_live_version_ok(fjson_version(), live_why, sizeof(live_why))) {
+		/* off: live_why says why */
+	} else if (o && a && s && n && n64 && b && !layout_agrees(o, a, s, n, n64, b)) {
 		snprintf(live_why, sizeof(live_why), "libfastjson's objects are not laid out as its header says");
 	} else if (o && a && s && n && n64 && b) {
 		def.obj = o->_to_json_string;
@@ -433,6 +447,13 @@ void nfp_json_live_attach(struct fjson_object *o)
 }
 
 #else /* no json_object_private.h */
+
+int nfp_json_live_version_ok(const char *running, char *why, size_t cap)
+{
+	(void)running;
+	snprintf(why, cap, "built without libfastjson's json_object_private.h");
+	return 0;
+}
 
 int nfp_json_live_init(const char **why)
 {

@@ -49,6 +49,8 @@ grep '^package: ' "$WORK/package.log"
 mod_deb=$(ls "$WORK"/dist/rsyslog-mmnetfilter_*.deb) cli_deb=$(ls "$WORK"/dist/nfparse_*.deb)
 want="rsyslog (= $(dpkg-query -W -f='${Version}' rsyslog))"
 dpkg-deb -f "$mod_deb" Depends | grep -qF "$want" || fail "rsyslog-mmnetfilter does not depend on $want"
+want="libfastjson4 (= $(dpkg-query -W -f='${Version}' libfastjson4))" # the fast serializer's layout
+dpkg-deb -f "$mod_deb" Depends | grep -qF "$want" || fail "rsyslog-mmnetfilter does not depend on $want"
 
 # 2. install; Debian's rsyslog.conf with the packaged snippets
 installed=1

@@ -276,8 +276,14 @@ static void live_same(const char *file, const char *line, size_t len, struct nfp
 START_TEST(test_live_serializer)
 {
 	const char *why = NULL;
+	char w[160];
 	ck_assert_msg(nfp_json_live_init(&why), "the live serializer is off: %s", why);
 	ck_assert_uint_gt(each_corpus_record(live_same, NULL), 100);
+	/* only under the libfastjson release it was built against */
+	ck_assert_int_eq(nfp_json_live_version_ok(fjson_version(), w, sizeof(w)), 1);
+	ck_assert_int_eq(nfp_json_live_version_ok("0.99.0", w, sizeof(w)), 0);
+	ck_assert_msg(strstr(w, "libfastjson 0.99.0 is running") != NULL && strstr(w, NFP_FJSON_BUILT) != NULL, "%s", w);
+	ck_assert_int_eq(nfp_json_live_version_ok(NULL, w, sizeof(w)), 0);
 }
 END_TEST
 #else
