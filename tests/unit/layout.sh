@@ -15,8 +15,8 @@ order = ["parse", "rules", "enrich", "state", "emit"]
 bad = []
 stage_of = {}  # object base name -> stage
 for p in sorted(glob.glob(os.path.join(src, "src", "**", "*"), recursive=True)):
-    if os.path.isdir(p):
-        continue
+    if os.path.isdir(p) or not p.endswith((".c", ".h", ".def")):
+        continue  # build products beside the sources
     rel = os.path.relpath(p, os.path.join(src, "src"))
     parts = rel.split(os.sep)
     if rel == "nfp.h":
