@@ -21,7 +21,7 @@ SANFLAGS="-std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
 core=$(echo src/*/*.c)   # the whole core (every stage), as tests/fuzz/campaign.sh builds it
 san_pass=0 san_fail=0
 if cc $SANFLAGS $(pkg-config --cflags libfastjson check) -o "$san/check_nfp" $core tests/unit/check_*.c $(pkg-config --libs libfastjson check) &&
-   cc $SANFLAGS $(pkg-config --cflags libfastjson) -o "$san/nfparse" $core tools/nfparse.c tools/explain.c $(pkg-config --libs libfastjson) &&
+   cc $SANFLAGS $(pkg-config --cflags libfastjson) -o "$san/nfparse" $core tools/*.c $(pkg-config --libs libfastjson) &&
    cc $SANFLAGS $(pkg-config --cflags libfastjson) -o "$san/tests/fuzz/fuzz_replay" $core tests/fuzz/fuzz_nfp.c tests/fuzz/replay_main.c $(pkg-config --libs libfastjson); then
 	for t in "$san/check_nfp" "tests/golden/run.sh" "tests/explain/run.sh" "tests/fuzz/run-replay.sh"; do
 		if top_srcdir=$top top_builddir=$san "$t" > "$san/$(basename "$t").out" 2>&1; then

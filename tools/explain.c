@@ -12,6 +12,7 @@
 #include "nfp.h"
 #include "emit/nfp_json.h"
 #include "rules/walk.h"
+#include "emit/sink.h"
 #include "nfparse.h"
 
 static struct nfp_walks walks;
@@ -167,40 +168,8 @@ static void print_text(const struct nfp_walk *w, size_t idx)
 	free(sg);
 }
 
-/* ---- JSON ---- */
-static void jstr(FILE *f, const char *s, size_t n)
-{
-	char small[768], *b = NULL;
-	if (nfp_utf8_valid(s, n) != n && (b = n <= sizeof(small) / 3 ? small : malloc(3 * n)) != NULL) {
-		n = nfp_utf8_repair(s, n, b); /* valid UTF-8 JSON whatever the lines held */
-		s = b;
-	}
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-	if (b != NULL && b != small)
-		free(b);
-}
-
-static void jkey(FILE *f, int *first, const char *k)
-{
-	fprintf(f, "%s\"%s\":", *first ? "" : ",", k);
-	*first = 0;
-}
-
-static void jmember(int *first, const char *k, const char *s, size_t n)
-{
-	jkey(stdout, first, k);
-	jstr(stdout, s, n);
-}
+/* ---- JSON: one document per walk, through the text sink (the project's one escaper) ---- */
+#define STR(k, name, s) nfp_sink_str((k), (name), (s), strlen(s))
 
 /* a step's number as the walk lists it (packet lines are not steps) */
 static size_t step_index(const struct nfp_walk *w, size_t i)
@@ -211,166 +180,130 @@ static size_t step_index(const struct nfp_walk *w, size_t i)
 	return idx;
 }
 
-struct jsink {
-	int first;
-};
-static void js_str(void *ctx, const char *name, const char *s, size_t n)
-{
-	jkey(stdout, &((struct jsink *)ctx)->first, name);
-	jstr(stdout, s, n);
-}
-static void js_num(void *ctx, const char *name, uint64_t v)
-{
-	jkey(stdout, &((struct jsink *)ctx)->first, name);
-	printf("%llu", (unsigned long long)v);
-}
-
-static void step_json(const struct nfp_wstep *e, size_t index)
+static void step_json(struct nfp_sink *k, const char *name, const struct nfp_wstep *e, size_t index)
 {
 	static const char *const ty[] = { "?", "rule", "return", "policy", "packet" };
-	int first = 1;
 	size_t n;
 	const char *s;
-	putchar('{');
-	jkey(stdout, &first, "index");
-	printf("%zu", index);
+	nfp_sink_open(k, name);
+	nfp_sink_num(k, "index", (int64_t)index);
 	s = S(e, e->st.table, &n);
-	jmember(&first, "table", s, n);
+	nfp_sink_str(k, "table", s, n);
 	s = S(e, e->st.chain, &n);
-	jmember(&first, "chain", s, n);
-	jmember(&first, "type", ty[e->st.type], strlen(ty[e->st.type]));
-	if (e->st.number) {
-		jkey(stdout, &first, "rulenum");
-		printf("%u", e->st.number);
-	}
-	if (e->st.handle) {
-		jkey(stdout, &first, "handle");
-		printf("%u", e->st.handle);
-	}
-	if (e->st.verdict.len) {
-		jkey(stdout, &first, "verdict");
-		jstr(stdout, e->line + e->st.verdict.off, e->st.verdict.len);
-	}
-	if (e->st.text.len) {
-		jkey(stdout, &first, "rule_text");
-		jstr(stdout, e->line + e->st.text.off, e->st.text.len);
-	}
-	jkey(stdout, &first, "does");
-	jstr(stdout, nfp_verdict_name(e->v), strlen(nfp_verdict_name(e->v)));
+	nfp_sink_str(k, "chain", s, n);
+	STR(k, "type", ty[e->st.type]);
+	if (e->st.number)
+		nfp_sink_num(k, "rulenum", e->st.number);
+	if (e->st.handle)
+		nfp_sink_num(k, "handle", e->st.handle);
+	if (e->st.verdict.len)
+		nfp_sink_str(k, "verdict", e->line + e->st.verdict.off, e->st.verdict.len);
+	if (e->st.text.len)
+		nfp_sink_str(k, "rule_text", e->line + e->st.text.off, e->st.text.len);
+	STR(k, "does", nfp_verdict_name(e->v));
 	if (e->res.status != NFP_RES_NONE) {
-		struct jsink k = { 1 };
-		struct nfp_rule_sink rk = { js_str, js_num, &k };
-		jkey(stdout, &first, "rule");
-		putchar('{');
-		nfp_rule_members(&e->res, &rk);
-		putchar('}');
+		nfp_sink_open(k, "rule");
+		nfp_rule_members(&e->res, k);
+		nfp_sink_close(k);
 	}
-	putchar('}');
+	nfp_sink_close(k);
+}
+
+static void never_json(struct nfp_sink *k, const struct nfp_never *nv)
+{
+	nfp_sink_array(k, "never_run");
+	for (size_t i = 0; i < nv->nskipped; i++) {
+		const struct nfp_rs_rule *r = nv->skipped[i];
+		const struct nfp_rs_chain *rc = &nv->rs->chains[r->chain];
+		nfp_sink_open(k, NULL);
+		nfp_sink_str(k, "chain", rc->name.p, rc->name.len);
+		nfp_sink_num(k, "number", r->number);
+		nfp_sink_str(k, "text", r->text.p, r->text.len);
+		nfp_sink_array(k, "reaches");
+		for (size_t j = 0; j < nv->nreached; j++) {
+			if (nv->via[j] != r)
+				continue;
+			nfp_sink_open(k, NULL);
+			nfp_sink_array(k, "via");
+			for (size_t q = 0; q < nv->pathlen[j]; q++)
+				nfp_sink_str(k, NULL, nv->path[j][q]->name.p, nv->path[j][q]->name.len);
+			nfp_sink_close(k);
+			nfp_sink_str(k, "text", nv->reached[j]->text.p, nv->reached[j]->text.len);
+			nfp_sink_close(k);
+		}
+		nfp_sink_close(k);
+		nfp_sink_close(k);
+	}
+	nfp_sink_close(k);
+}
+
+static void walk_json(struct nfp_sink *k, const struct nfp_walk *w, struct nfp_segment *sg)
+{
+	size_t ns = nfp_walk_segments(w, sg), idx = 0;
+	int fin;
+	nfp_sink_open(k, NULL);
+	STR(k, "packet", w->id);
+	if (w->host[0])
+		STR(k, "host", w->host);
+	if (w->summary[0])
+		STR(k, "summary", w->summary);
+	nfp_sink_array(k, "steps");
+	for (size_t i = 0; i < w->n; i++)
+		if (w->steps[i].st.type != NFP_ST_PACKET)
+			step_json(k, NULL, &w->steps[i], ++idx);
+	nfp_sink_close(k);
+	nfp_sink_array(k, "decisions");
+	for (size_t s = 0; s < ns; s++) {
+		const struct nfp_wstep *f = &w->steps[sg[s].first];
+		size_t n;
+		const char *x;
+		nfp_sink_open(k, NULL);
+		x = S(f, f->st.table, &n);
+		nfp_sink_str(k, "table", x, n);
+		x = S(f, f->st.chain, &n);
+		nfp_sink_str(k, "chain", x, n);
+		STR(k, "verdict", nfp_verdict_name(sg[s].v));
+		if (sg[s].inferred)
+			nfp_sink_yes(k, "inferred");
+		if (sg[s].decided >= 0)
+			nfp_sink_num(k, "step", (int64_t)step_index(w, (size_t)sg[s].decided));
+		nfp_sink_close(k);
+	}
+	nfp_sink_close(k);
+	fin = nfp_walk_final(sg, ns);
+	if (fin < 0 || sg[fin].decided < 0) {
+		STR(k, "verdict", "unknown");
+	} else {
+		const struct nfp_wstep *d = &w->steps[sg[fin].decided];
+		enum nfp_verdict v = sg[fin].v == NFP_V_NAT ? NFP_V_ACCEPT : sg[fin].v;
+		struct nfp_never nv;
+		STR(k, "verdict", nfp_verdict_name(v));
+		step_json(k, "decided_by", d, step_index(w, (size_t)sg[fin].decided));
+		if (nfp_walk_never_run(w, &sg[fin], &nv))
+			never_json(k, &nv);
+	}
+	nfp_sink_close(k);
 }
 
 static void print_json(const struct nfp_walk *w)
 {
 	struct nfp_segment *sg = calloc(w->n + 1, sizeof(*sg));
-	size_t ns, k = 0;
-	int first = 1, fin;
+	char small[16384], *buf = small;
+	struct nfp_sink k;
 	if (sg == NULL)
 		return;
-	ns = nfp_walk_segments(w, sg);
-	putchar('{');
-	jkey(stdout, &first, "packet");
-	jstr(stdout, w->id, strlen(w->id));
-	if (w->host[0]) {
-		jkey(stdout, &first, "host");
-		jstr(stdout, w->host, strlen(w->host));
+	nfp_sink_text(&k, buf, sizeof(small));
+	walk_json(&k, w, sg);
+	if (k.n > sizeof(small) && (buf = malloc(k.n)) != NULL) { /* again, with room for all of it */
+		nfp_sink_text(&k, buf, k.n);
+		walk_json(&k, w, sg);
 	}
-	if (w->summary[0]) {
-		jkey(stdout, &first, "summary");
-		jstr(stdout, w->summary, strlen(w->summary));
+	if (buf != NULL) {
+		fwrite(buf, 1, k.n, stdout);
+		putchar('\n');
 	}
-	jkey(stdout, &first, "steps");
-	putchar('[');
-	for (size_t i = 0; i < w->n; i++) {
-		if (w->steps[i].st.type == NFP_ST_PACKET)
-			continue;
-		if (k)
-			putchar(',');
-		step_json(&w->steps[i], ++k);
-	}
-	putchar(']');
-	jkey(stdout, &first, "decisions");
-	putchar('[');
-	for (size_t s = 0; s < ns; s++) {
-		const struct nfp_wstep *f = &w->steps[sg[s].first];
-		int f2 = 1;
-		size_t n;
-		const char *x;
-		printf("%s{", s ? "," : "");
-		x = S(f, f->st.table, &n);
-		jmember(&f2, "table", x, n);
-		x = S(f, f->st.chain, &n);
-		jmember(&f2, "chain", x, n);
-		jmember(&f2, "verdict", nfp_verdict_name(sg[s].v), strlen(nfp_verdict_name(sg[s].v)));
-		if (sg[s].inferred) {
-			jkey(stdout, &f2, "inferred");
-			fputs("true", stdout);
-		}
-		if (sg[s].decided >= 0) {
-			jkey(stdout, &f2, "step");
-			printf("%zu", step_index(w, (size_t)sg[s].decided));
-		}
-		putchar('}');
-	}
-	putchar(']');
-	fin = nfp_walk_final(sg, ns);
-	jkey(stdout, &first, "verdict");
-	if (fin < 0 || sg[fin].decided < 0) {
-		fputs("\"unknown\"", stdout);
-	} else {
-		const struct nfp_wstep *d = &w->steps[sg[fin].decided];
-		enum nfp_verdict v = sg[fin].v == NFP_V_NAT ? NFP_V_ACCEPT : sg[fin].v;
-		struct nfp_never nv;
-		jstr(stdout, nfp_verdict_name(v), strlen(nfp_verdict_name(v)));
-		jkey(stdout, &first, "decided_by");
-		step_json(d, step_index(w, (size_t)sg[fin].decided));
-		if (nfp_walk_never_run(w, &sg[fin], &nv)) {
-			jkey(stdout, &first, "never_run");
-			putchar('[');
-			for (size_t i = 0; i < nv.nskipped; i++) {
-				int f3 = 1;
-				const struct nfp_rs_rule *r = nv.skipped[i];
-				const struct nfp_rs_chain *rc = &nv.rs->chains[r->chain];
-				printf("%s{", i ? "," : "");
-				jkey(stdout, &f3, "chain");
-				jstr(stdout, rc->name.p, rc->name.len);
-				jkey(stdout, &f3, "number");
-				printf("%u", r->number);
-				jkey(stdout, &f3, "text");
-				jstr(stdout, r->text.p, r->text.len);
-				jkey(stdout, &f3, "reaches");
-				putchar('[');
-				for (size_t j = 0, o = 0; j < nv.nreached; j++) {
-					int f4 = 1;
-					if (nv.via[j] != r)
-						continue;
-					printf("%s{", o++ ? "," : "");
-					jkey(stdout, &f4, "via");
-					putchar('[');
-					for (size_t q = 0; q < nv.pathlen[j]; q++) {
-						if (q)
-							putchar(',');
-						jstr(stdout, nv.path[j][q]->name.p, nv.path[j][q]->name.len);
-					}
-					putchar(']');
-					jkey(stdout, &f4, "text");
-					jstr(stdout, nv.reached[j]->text.p, nv.reached[j]->text.len);
-					putchar('}');
-				}
-				printf("]}");
-			}
-			putchar(']');
-		}
-	}
-	puts("}");
+	if (buf != small)
+		free(buf);
 	free(sg);
 }
 

@@ -89,6 +89,7 @@ typedef struct _instanceData {
 	int live;                       /* serializer="fast" and its self-test passed (-1 while
 					 * the configuration is read: "fast" wanted) */
 	sbool fastOff;                  /* "fast" wanted but off: said once, at the first message */
+	sbool text;                     /* format="text": the container holds the document's JSON text */
 	sbool useRawMsg;
 	char *statsName;                /* the impstats object's name */
 	struct counters ctr;
@@ -110,6 +111,8 @@ typedef struct wrkrInstanceData {
 	instanceData *pData;
 	struct nfp_record rec; /* scratch, reused for every message */
 	struct nfp_snap_ref ref;
+	char *txt;             /* format="text": the document's text, grown as needed */
+	size_t txtcap;
 } wrkrInstanceData_t;
 
 #ifdef NFP_BENCH_FLOOR
@@ -142,6 +145,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "dedup.window", eCmdHdlrInt, 0 },
 	{ "dedup.statefile", eCmdHdlrString, 0 },
 	{ "serializer", eCmdHdlrGetWord, 0 },
+	{ "format", eCmdHdlrGetWord, 0 },
 };
 static struct cnfparamblk actpblk = {
 	CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr
@@ -178,6 +182,8 @@ BEGINcreateWrkrInstance
 CODESTARTcreateWrkrInstance
 	memset(&pWrkrData->rec, 0, sizeof(pWrkrData->rec));
 	memset(&pWrkrData->ref, 0, sizeof(pWrkrData->ref));
+	pWrkrData->txt = NULL;
+	pWrkrData->txtcap = 0;
 ENDcreateWrkrInstance
 
 BEGINisCompatibleWithFeature
@@ -208,6 +214,7 @@ ENDfreeInstance
 BEGINfreeWrkrInstance
 CODESTARTfreeWrkrInstance
 	nfp_snapset_put(&pWrkrData->ref);
+	free(pWrkrData->txt);
 ENDfreeWrkrInstance
 
 /* a reload's outcome: counted, and logged once per failed file state */
@@ -329,6 +336,28 @@ static int duplicate(instanceData *pData, const uint8_t digest[20])
 	return dup;
 }
 
+/* format="text": the document as one JSON string (the same text the tree would print), in
+ * the worker's buffer, grown to what the document needs */
+static rsRetVal text_doc(wrkrInstanceData_t *w, const struct nfp_record *rec, const char *line,
+			 const struct nfp_ecs_meta *m, const struct nfp_extra *x, struct json_object **out)
+{
+	size_t n;
+	DEFiRet;
+	for (;;) {
+		n = w->pData->schema == SCHEMA_ECS ? nfp_to_ecs_text(rec, line, m, x, w->txt, w->txtcap)
+						   : nfp_to_json_text_ex(rec, line, x, w->txt, w->txtcap);
+		if (n <= w->txtcap)
+			break;
+		char *b = realloc(w->txt, n + 1024);
+		CHKmalloc(b);
+		w->txt = b;
+		w->txtcap = n + 1024;
+	}
+	CHKmalloc(*out = json_object_new_string_len(w->txt, (int)n));
+finalize_it:
+	RETiRet;
+}
+
 /* rsyslogd drops a warning logged while it reads its configuration: the one saying that
  * serializer="fast" is off is logged at the first message instead, once per process */
 static const char *fast_off_why;
@@ -419,15 +448,18 @@ CODESTARTdoAction
 				COUNT(pData, unresolved, mutUnresolved);
 			}
 		}
-		if (pData->schema == SCHEMA_ECS) {
-			json = nfp_to_ecs_ex(rec, (const char *)text, &m, &x);
+		if (pData->text) {
+			CHKiRet(text_doc(pWrkrData, rec, (const char *)text, &m, &x, &json));
 		} else {
-			json = nfp_to_json_ex(rec, (const char *)text, &x);
+			if (pData->schema == SCHEMA_ECS)
+				json = nfp_to_ecs_ex(rec, (const char *)text, &m, &x);
+			else
+				json = nfp_to_json_ex(rec, (const char *)text, &x);
+			if (json == NULL)
+				ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+			if (pData->live)
+				nfp_json_live_attach(json);
 		}
-		if (json == NULL)
-			ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
-		if (pData->live)
-			nfp_json_live_attach(json);
 		CHKiRet(msgAddJSON(pMsg, pData->container, json, 0, 0));
 		json = NULL;
 		ok = 1;
@@ -482,6 +514,20 @@ static rsRetVal set_choice(es_str_t *val, const char *param, const char *const w
 		iRet = RS_RET_INVALID_PARAMS;
 	}
 	free(s);
+finalize_it:
+	RETiRet;
+}
+
+/* format="tree" (the default): the container is a JSON object rsyslog's filters and templates
+ * read member by member; "text": a string holding the document's JSON text, for pipelines
+ * that only write it (a template with property(name="$!netfilter")) */
+static rsRetVal set_format(instanceData *pData, es_str_t *val)
+{
+	static const char *const words[] = { "tree", "text" };
+	int i;
+	DEFiRet;
+	CHKiRet(set_choice(val, "format", words, 2, &i));
+	pData->text = (sbool)i;
 finalize_it:
 	RETiRet;
 }
@@ -681,6 +727,8 @@ CODESTARTnewActInst
 			CHKiRet(set_fields(pData, pvals[i].val.d.estr));
 		} else if (!strcmp(name, "serializer")) {
 			CHKiRet(set_serializer(pData, pvals[i].val.d.estr));
+		} else if (!strcmp(name, "format")) {
+			CHKiRet(set_format(pData, pvals[i].val.d.estr));
 		} else if (!strcmp(name, "dedup")) {
 			dedup_on = (int)pvals[i].val.d.n;
 		} else if (!strcmp(name, "dedup.window")) {
@@ -713,7 +761,7 @@ CODESTARTnewActInst
 	}
 	if (pData->live == -1) {
 		pData->live = nfp_json_live_init(&fast_off_why);
-		pData->fastOff = !pData->live;
+		pData->fastOff = !pData->live && !pData->text; /* text: no tree is printed */
 	}
 	CHKiRet(open_snapshots(pData));
 	CHKiRet(open_dedup(pData, dedup_on, dedup_window, state));

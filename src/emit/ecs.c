@@ -1,42 +1,21 @@
 /* ECS schema emitter: one parsed record -> an Elastic Common Schema 8 document, with
  * Elastic's iptables integration's iptables.* names for what ECS has no field for, and the
  * same namespace for what that integration drops. Built from the same record as the native
- * schema; the message's time, host and text come from the caller (rsyslog or nfparse). */
+ * schema; the message's time, host and text come from the caller (rsyslog or nfparse).
+ * Written into a sink (sink.h) in the order the document is printed: a tree for rsyslog, or
+ * text. What the prefix says happened (src/enrich/prefix.c) is read first; each object is
+ * opened only where it has a member. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "emit/nfp_json.h"
+#include "emit/sink.h"
 #include "parse/parse_int.h"
 
 #define ECS_VERSION "8.16.0"
 
-/* every member name is added once per object: the code below picks one source where the
- * kernel could print two */
-#define put nfp_json_add
-
-/* an object created on first use */
-static struct fjson_object *lazy(struct fjson_object **slot, struct fjson_object *parent, const char *name)
-{
-	if (*slot == NULL) {
-		*slot = fjson_object_new_object();
-		put(parent, name, *slot);
-	}
-	return *slot;
-}
-
-static struct fjson_object *sl(const char *line, struct nfp_slice s)
-{
-	return nfp_json_str(line + s.off, s.len);
-}
-
-static struct fjson_object *ip(const union nfp_value *v)
-{
-	char b[NFP_IPSTR_MAX];
-	return nfp_json_str(b, nfp_format_ip(v->ip.family, v->ip.a, b));
-}
-
 /* ECS MAC form: upper case, dash separated */
-static struct fjson_object *ecs_mac(const uint8_t m[6])
+static void mac(struct nfp_sink *k, const char *name, const uint8_t m[6])
 {
 	static const char hx[] = "0123456789ABCDEF";
 	char b[17];
@@ -46,12 +25,37 @@ static struct fjson_object *ecs_mac(const uint8_t m[6])
 		if (i < 5)
 			b[3 * i + 2] = '-';
 	}
-	return nfp_json_str(b, 17);
+	nfp_sink_str(k, name, b, 17);
 }
 
-static struct fjson_object *num(const struct nfp_pkt *p, enum nfp_field f)
+static void ip(struct nfp_sink *k, const char *name, const union nfp_value *v)
 {
-	return nfp_has(p, f) ? fjson_object_new_int64((int64_t)p->v[f].u) : NULL;
+	char b[NFP_IPSTR_MAX];
+	nfp_sink_str(k, name, b, nfp_format_ip(v->ip.family, v->ip.a, b));
+}
+
+static void sl(struct nfp_sink *k, const char *name, const char *line, struct nfp_slice s)
+{
+	nfp_sink_str(k, name, line + s.off, s.len);
+}
+
+static void word(struct nfp_sink *k, const char *name, const char *w)
+{
+	nfp_sink_str(k, name, w, strlen(w));
+}
+
+/* a number field, where the record has it */
+static void num(struct nfp_sink *k, const char *name, const struct nfp_pkt *p, enum nfp_field f)
+{
+	if (nfp_has(p, f))
+		nfp_sink_num(k, name, (int64_t)p->v[f].u);
+}
+
+/* a decimal as a string (ECS keyword fields) */
+static void dec(struct nfp_sink *k, const char *name, uint64_t v)
+{
+	char b[20];
+	nfp_sink_str(k, name, b, nfp_format_dec(v, b));
 }
 
 static const char *transport_name(uint64_t proto)
@@ -75,58 +79,18 @@ static const char *transport_name(uint64_t proto)
 	}
 }
 
-static struct fjson_object *flag_list(enum nfp_field f, uint64_t bits)
+static void flag_list(struct nfp_sink *k, const char *name, enum nfp_field f, uint64_t bits)
 {
-	struct fjson_object *a = fjson_object_new_array();
+	nfp_sink_array(k, name);
 	for (unsigned i = 0; i < nfp_nflags; i++)
 		if (nfp_flags[i].field == f && (bits >> nfp_flags[i].bit & 1u))
-			fjson_object_array_add(a, fjson_object_new_string(nfp_flags[i].word));
-	return a;
+			nfp_sink_str(k, NULL, nfp_flags[i].word, nfp_flags[i].len);
+	nfp_sink_close(k);
 }
 
-/* the quoted packet of an ICMP error, in ECS terms (no Community ID: it is not the flow) */
-static struct fjson_object *inner_doc(const struct nfp_pkt *q)
-{
-	struct fjson_object *o = fjson_object_new_object(), *src = NULL, *dst = NULL, *net = NULL;
-	uint64_t proto = nfp_has(q, NFP_F_PROTO) ? q->v[NFP_F_PROTO].u : 256;
-	if (nfp_has(q, NFP_F_SRC))
-		put(lazy(&src, o, "source"), "ip", ip(&q->v[NFP_F_SRC]));
-	if (nfp_has(q, NFP_F_DST))
-		put(lazy(&dst, o, "destination"), "ip", ip(&q->v[NFP_F_DST]));
-	if (nfp_has(q, NFP_F_TCP_SPT) || nfp_has(q, NFP_F_UDP_SPT))
-		put(lazy(&src, o, "source"), "port", num(q, nfp_has(q, NFP_F_TCP_SPT) ? NFP_F_TCP_SPT : NFP_F_UDP_SPT));
-	if (nfp_has(q, NFP_F_TCP_DPT) || nfp_has(q, NFP_F_UDP_DPT))
-		put(lazy(&dst, o, "destination"), "port", num(q, nfp_has(q, NFP_F_TCP_DPT) ? NFP_F_TCP_DPT : NFP_F_UDP_DPT));
-	if (transport_name(proto) != NULL)
-		put(lazy(&net, o, "network"), "transport", fjson_object_new_string(transport_name(proto)));
-	if (proto < 256) {
-		char b[20];
-		put(lazy(&net, o, "network"), "iana_number", nfp_json_str(b, nfp_format_dec(proto, b)));
-	}
-	put(o, "ttl", num(q, NFP_F_TTL));
-	put(o, "id", num(q, NFP_F_IP_ID));
-	put(o, "length", num(q, NFP_F_IP_LEN));
-	return o;
-}
-
-static void ecs_str(void *ctx, const char *name, const char *s, size_t n)
-{
-	put((struct fjson_object *)ctx, name, nfp_json_str(s, n));
-}
-
-static void ecs_num(void *ctx, const char *name, uint64_t v)
-{
-	put((struct fjson_object *)ctx, name, fjson_object_new_int64((int64_t)v));
-}
-
-struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m)
-{
-	return nfp_to_ecs_ex(rec, line, m, NULL);
-}
-
-/* one document being built: its record, the objects made on first use, and what several
- * sections read */
+/* one document: its record, and what several parts read */
 struct ecs {
+	struct nfp_sink *k;
 	const struct nfp_record *rec;
 	const struct nfp_pkt *p;
 	const char *line;
@@ -136,37 +100,70 @@ struct ecs {
 	struct nfp_prefix_verdict vd;
 	uint64_t proto;
 	enum nfp_field sp, dp;                 /* the TCP or UDP ports */
+	enum nfp_field fs, fdst;               /* the addresses: IP header, or the ARP payload */
 	uint8_t eth[14];
 	int have_eth;
-	struct fjson_object *d, *src, *dst, *obs, *ing, *egr, *ingif, *egrif, *rule, *vlan;
 };
+
+/* the quoted packet of an ICMP error, in ECS terms (no Community ID: it is not the flow) */
+static void inner_doc(struct nfp_sink *k, const struct nfp_pkt *q)
+{
+	uint64_t proto = nfp_has(q, NFP_F_PROTO) ? q->v[NFP_F_PROTO].u : 256;
+	enum nfp_field sp = nfp_has(q, NFP_F_TCP_SPT) ? NFP_F_TCP_SPT : NFP_F_UDP_SPT;
+	enum nfp_field dp = nfp_has(q, NFP_F_TCP_DPT) ? NFP_F_TCP_DPT : NFP_F_UDP_DPT;
+	nfp_sink_open(k, "inner");
+	if (nfp_has(q, NFP_F_SRC) || nfp_has(q, sp)) {
+		nfp_sink_open(k, "source");
+		if (nfp_has(q, NFP_F_SRC))
+			ip(k, "ip", &q->v[NFP_F_SRC]);
+		num(k, "port", q, sp);
+		nfp_sink_close(k);
+	}
+	if (nfp_has(q, NFP_F_DST) || nfp_has(q, dp)) {
+		nfp_sink_open(k, "destination");
+		if (nfp_has(q, NFP_F_DST))
+			ip(k, "ip", &q->v[NFP_F_DST]);
+		num(k, "port", q, dp);
+		nfp_sink_close(k);
+	}
+	if (transport_name(proto) != NULL || proto < 256) {
+		nfp_sink_open(k, "network");
+		if (transport_name(proto) != NULL)
+			word(k, "transport", transport_name(proto));
+		if (proto < 256)
+			dec(k, "iana_number", proto);
+		nfp_sink_close(k);
+	}
+	num(k, "ttl", q, NFP_F_TTL);
+	num(k, "id", q, NFP_F_IP_ID);
+	num(k, "length", q, NFP_F_IP_LEN);
+	nfp_sink_close(k);
+}
 
 static void ecs_event(struct ecs *c)
 {
-	const struct nfp_pkt *p = c->p;
+	struct nfp_sink *k = c->k;
 	const struct nfp_ecs_meta *m = c->m;
-	struct fjson_object *ev = fjson_object_new_object(), *types;
-	nfp_prefix_verdict(c->line + p->v[NFP_F_PREFIX].s.off, nfp_has(p, NFP_F_PREFIX) ? p->v[NFP_F_PREFIX].s.len : 0, &c->vd);
-	put(c->d, "event", ev);
-	put(ev, "kind", fjson_object_new_string("event"));
-	types = fjson_object_new_array();
-	fjson_object_array_add(types, fjson_object_new_string("network"));
-	put(ev, "category", types);
-	types = fjson_object_new_array();
+	nfp_sink_open(k, "event");
+	word(k, "kind", "event");
+	nfp_sink_array(k, "category");
+	word(k, NULL, "network");
+	nfp_sink_close(k);
+	nfp_sink_array(k, "type");
 	if (c->vd.type)
-		fjson_object_array_add(types, fjson_object_new_string(c->vd.type == 1 ? "allowed" : "denied"));
-	fjson_object_array_add(types, fjson_object_new_string("connection"));
-	put(ev, "type", types);
+		word(k, NULL, c->vd.type == 1 ? "allowed" : "denied");
+	word(k, NULL, "connection");
+	nfp_sink_close(k);
 	if (c->vd.action[0]) {
-		put(ev, "action", nfp_json_str(c->vd.action, strlen(c->vd.action)));
+		word(k, "action", c->vd.action);
 	} else if (c->ok != NULL) {
 		/* the verdict the rule (or, for a LOG rule, the rule after it) gives */
 		enum nfp_verdict v = c->ok->action != NULL ? (enum nfp_verdict)c->ok->action->verdict : c->ok->verdict;
 		if (nfp_verdict_terminal(v) || v == NFP_V_RETURN)
-			put(ev, "action", fjson_object_new_string(nfp_verdict_name(v)));
+			word(k, "action", nfp_verdict_name(v));
 	}
 	if (c->rec->type == NFP_TRACE)
-		put(ev, "dataset", fjson_object_new_string("iptables.trace"));
+		word(k, "dataset", "iptables.trace");
 	if (m != NULL && (m->digest != NULL || (m->timestamp != NULL && m->message != NULL))) {
 		/* event.id: the record's identity (nfp_enrich.h), so that a record keeps its _id through
 		 * every retry and replay (Elasticsearch answers a second "create" with 409, not a copy) */
@@ -181,70 +178,64 @@ static void ecs_event(struct ecs *c)
 			hex[2 * i] = "0123456789abcdef"[h[i] >> 4];
 			hex[2 * i + 1] = "0123456789abcdef"[h[i] & 15];
 		}
-		put(ev, "id", fjson_object_new_string_len(hex, 40));
+		nfp_sink_str(k, "id", hex, 40);
 	}
+	nfp_sink_close(k);
 }
 
-/* source, destination, related: the IP header (or the ARP payload), ports and MACs */
+/* source or destination: address, port, MAC (the decoded Ethernet header, else the raw MAC=
+ * split) */
+static void endpoint(struct ecs *c, const char *name, enum nfp_field a, enum nfp_field port, enum nfp_field macf,
+		     const uint8_t *raw_mac)
+{
+	const struct nfp_pkt *p = c->p;
+	struct nfp_sink *k = c->k;
+	if (!nfp_has(p, a) && !nfp_has(p, port) && !nfp_has(p, macf) && raw_mac == NULL)
+		return;
+	nfp_sink_open(k, name);
+	if (nfp_has(p, a))
+		ip(k, "ip", &p->v[a]);
+	num(k, "port", p, port);
+	if (nfp_has(p, macf))
+		mac(k, "mac", p->v[macf].mac);
+	else if (raw_mac != NULL)
+		mac(k, "mac", raw_mac);
+	nfp_sink_close(k);
+}
+
+/* source, destination, related */
 static void ecs_endpoints(struct ecs *c)
 {
 	const struct nfp_pkt *p = c->p;
-	struct fjson_object *rel = NULL;
-	enum nfp_field fs = NFP_F_SRC, fdst = NFP_F_DST;
-	if (!nfp_has(p, NFP_F_SRC) && nfp_has(p, NFP_F_ARP_IPSRC)) {
-		fs = NFP_F_ARP_IPSRC;
-		fdst = NFP_F_ARP_IPDST;
+	struct nfp_sink *k = c->k;
+	endpoint(c, "source", c->fs, c->sp, NFP_F_MACSRC, c->have_eth ? c->eth + 6 : NULL);
+	endpoint(c, "destination", c->fdst, c->dp, NFP_F_MACDST, c->have_eth ? c->eth : NULL);
+	if (nfp_has(p, c->fs) || nfp_has(p, c->fdst)) {
+		nfp_sink_open(k, "related");
+		nfp_sink_array(k, "ip");
+		if (nfp_has(p, c->fs))
+			ip(k, NULL, &p->v[c->fs]);
+		if (nfp_has(p, c->fdst) &&
+		    (!nfp_has(p, c->fs) || p->v[c->fs].ip.family != p->v[c->fdst].ip.family ||
+		     memcmp(p->v[c->fs].ip.a, p->v[c->fdst].ip.a, p->v[c->fs].ip.family == 6 ? 16 : 4) != 0))
+			ip(k, NULL, &p->v[c->fdst]);
+		nfp_sink_close(k);
+		nfp_sink_close(k);
 	}
-	/* related.ip holds the same string objects as source.ip and destination.ip (one more
-	 * reference each: a value rsyslog later sets or unsets in one place stays in the other) */
-	if (nfp_has(p, fs)) {
-		struct fjson_object *a = ip(&p->v[fs]);
-		put(lazy(&c->src, c->d, "source"), "ip", a);
-		rel = fjson_object_new_array();
-		if (a != NULL)
-			fjson_object_array_add(rel, fjson_object_get(a));
-	}
-	if (nfp_has(p, fdst)) {
-		struct fjson_object *a = ip(&p->v[fdst]);
-		put(lazy(&c->dst, c->d, "destination"), "ip", a);
-		if (rel == NULL)
-			rel = fjson_object_new_array();
-		if (a != NULL && (!nfp_has(p, fs) || p->v[fs].ip.family != p->v[fdst].ip.family ||
-				  memcmp(p->v[fs].ip.a, p->v[fdst].ip.a, p->v[fs].ip.family == 6 ? 16 : 4) != 0))
-			fjson_object_array_add(rel, fjson_object_get(a));
-	}
-	if (rel != NULL) {
-		struct fjson_object *r = fjson_object_new_object();
-		put(c->d, "related", r);
-		put(r, "ip", rel);
-	}
-	if (nfp_has(p, c->sp))
-		put(lazy(&c->src, c->d, "source"), "port", num(p, c->sp));
-	if (nfp_has(p, c->dp))
-		put(lazy(&c->dst, c->d, "destination"), "port", num(p, c->dp));
-	/* the decoded Ethernet header (MACSRC=/MACDST=), else the raw MAC= split */
-	if (nfp_has(p, NFP_F_MACSRC))
-		put(lazy(&c->src, c->d, "source"), "mac", ecs_mac(p->v[NFP_F_MACSRC].mac));
-	else if (c->have_eth)
-		put(lazy(&c->src, c->d, "source"), "mac", ecs_mac(c->eth + 6));
-	if (nfp_has(p, NFP_F_MACDST))
-		put(lazy(&c->dst, c->d, "destination"), "mac", ecs_mac(p->v[NFP_F_MACDST].mac));
-	else if (c->have_eth)
-		put(lazy(&c->dst, c->d, "destination"), "mac", ecs_mac(c->eth));
 }
 
 static void ecs_network(struct ecs *c)
 {
 	const struct nfp_pkt *p = c->p;
-	struct fjson_object *net = fjson_object_new_object();
+	struct nfp_sink *k = c->k;
 	char cid[NFP_CID_MAX];
-	put(c->d, "network", net);
+	nfp_sink_open(k, "network");
 	if (transport_name(c->proto) != NULL)
-		put(net, "transport", fjson_object_new_string(transport_name(c->proto)));
+		word(k, "transport", transport_name(c->proto));
 	if (c->proto < 256)
-		put(net, "iana_number", nfp_json_str(cid, nfp_format_dec(c->proto, cid)));
+		dec(k, "iana_number", c->proto);
 	if (nfp_has(p, NFP_F_SRC))
-		put(net, "type", fjson_object_new_string(p->v[NFP_F_SRC].ip.family == 6 ? "ipv6" : "ipv4"));
+		word(k, "type", p->v[NFP_F_SRC].ip.family == 6 ? "ipv6" : "ipv4");
 	if (nfp_has(p, NFP_F_SRC) && nfp_has(p, NFP_F_DST) && c->proto < 256) {
 		struct nfp_flow fl = { .family = p->v[NFP_F_SRC].ip.family, .saddr = p->v[NFP_F_SRC].ip.a,
 				       .daddr = p->v[NFP_F_DST].ip.a, .proto = (uint8_t)c->proto };
@@ -259,228 +250,293 @@ static void ecs_network(struct ecs *c)
 		}
 		size_t cl = fl.family == p->v[NFP_F_DST].ip.family ? nfp_community_id(&fl, 0, 1, cid) : 0;
 		if (cl > 0)
-			put(net, "community_id", nfp_json_str(cid, cl));
+			nfp_sink_str(k, "community_id", cid, cl);
 	}
-	if (nfp_has(p, NFP_F_VID))
-		put(lazy(&c->vlan, net, "vlan"), "id", nfp_json_str(cid, nfp_format_dec(p->v[NFP_F_VID].u & 0xfff, cid)));
+	if (nfp_has(p, NFP_F_VID)) {
+		nfp_sink_open(k, "vlan");
+		dec(k, "id", p->v[NFP_F_VID].u & 0xfff);
+		nfp_sink_close(k);
+	}
+	nfp_sink_close(k);
 }
 
-/* observer, and rule: the resolved rule, else what a vendor prefix names */
-static void ecs_observer_rule(struct ecs *c)
+/* observer.ingress / .egress: the interface, and the zone an EdgeOS/VyOS rule set names */
+static void direction(struct ecs *c, const char *name, enum nfp_field dev, const char *zone, int zlen)
 {
 	const struct nfp_pkt *p = c->p;
-	const struct nfp_resolution *ok = c->ok;
-	const char *line = c->line;
-	if (c->m != NULL && c->m->hostname != NULL) {
-		put(lazy(&c->obs, c->d, "observer"), "hostname", nfp_json_str(c->m->hostname, strlen(c->m->hostname)));
-		put(c->obs, "name", nfp_json_str(c->m->hostname, strlen(c->m->hostname)));
+	struct nfp_sink *k = c->k;
+	int has_dev = nfp_has(p, dev) && p->v[dev].s.len > 0;
+	if (!has_dev && zone == NULL)
+		return;
+	nfp_sink_open(k, name);
+	if (has_dev) {
+		nfp_sink_open(k, "interface");
+		sl(k, "name", c->line, p->v[dev].s);
+		nfp_sink_close(k);
 	}
-	if (nfp_has(p, NFP_F_IN) && p->v[NFP_F_IN].s.len > 0)
-		put(lazy(&c->ingif, lazy(&c->ing, lazy(&c->obs, c->d, "observer"), "ingress"), "interface"), "name",
-		    sl(line, p->v[NFP_F_IN].s));
-	if (nfp_has(p, NFP_F_OUT) && p->v[NFP_F_OUT].s.len > 0)
-		put(lazy(&c->egrif, lazy(&c->egr, lazy(&c->obs, c->d, "observer"), "egress"), "interface"), "name",
-		    sl(line, p->v[NFP_F_OUT].s));
+	if (zone != NULL)
+		nfp_sink_str(k, "zone", zone, (size_t)zlen);
+	nfp_sink_close(k);
+}
+
+static void ecs_observer(struct ecs *c)
+{
+	const struct nfp_pkt *p = c->p;
+	const struct nfp_prefix_verdict *vd = &c->vd;
+	struct nfp_sink *k = c->k;
+	const char *host = c->m != NULL ? c->m->hostname : NULL;
+	const char *in = NULL, *out = NULL;
+	int inl = 0, outl = 0;
+	if (vd->ubnt && vd->zone_split) { /* "<in>-<out>" */
+		in = vd->rule_name, out = vd->rule_name + vd->zone_split + 1;
+		inl = (int)vd->zone_split, outl = (int)(vd->rule_name_len - vd->zone_split - 1);
+	}
+	if (host == NULL && in == NULL && !(nfp_has(p, NFP_F_IN) && p->v[NFP_F_IN].s.len > 0) &&
+	    !(nfp_has(p, NFP_F_OUT) && p->v[NFP_F_OUT].s.len > 0))
+		return;
+	nfp_sink_open(k, "observer");
+	if (host != NULL) {
+		word(k, "hostname", host);
+		word(k, "name", host);
+	}
+	direction(c, "ingress", NFP_F_IN, in, inl);
+	direction(c, "egress", NFP_F_OUT, out, outl);
+	nfp_sink_close(k);
+}
+
+/* rule: the resolved rule, else what a vendor prefix names */
+static void ecs_rule(struct ecs *c)
+{
+	const struct nfp_resolution *ok = c->ok;
+	struct nfp_sink *k = c->k;
 	if (ok != NULL && ok->chain != NULL) {
 		const struct nfp_rs_table *t = &ok->rs->tables[ok->chain->table];
 		char id[512];
 		int n = snprintf(id, sizeof(id), "%.*s:%.*s:%u", (int)t->name.len, t->name.p, (int)ok->chain->name.len,
 				 ok->chain->name.p, ok->number);
-		c->rule = fjson_object_new_object();
-		put(c->d, "rule", c->rule);
-		put(c->rule, "id", nfp_json_str(id, n < (int)sizeof(id) ? (size_t)n : sizeof(id) - 1));
-		put(c->rule, "name", nfp_json_str(ok->chain->name.p, ok->chain->name.len));
-		put(c->rule, "ruleset", nfp_json_str(t->name.p, t->name.len));
+		nfp_sink_open(k, "rule");
+		nfp_sink_str(k, "id", id, n < (int)sizeof(id) ? (size_t)n : sizeof(id) - 1);
+		nfp_sink_str(k, "name", ok->chain->name.p, ok->chain->name.len);
+		nfp_sink_str(k, "ruleset", t->name.p, t->name.len);
 		if (ok->text.len > 0)
-			put(c->rule, "description", nfp_json_str(ok->text.p, ok->text.len));
-	} else if (c->vd.rule_name != NULL)
-		put(lazy(&c->rule, c->d, "rule"), "name", nfp_json_str(c->vd.rule_name, c->vd.rule_name_len));
-	if (ok == NULL && c->vd.rule_id != NULL)
-		put(lazy(&c->rule, c->d, "rule"), "id", nfp_json_str(c->vd.rule_id, c->vd.rule_id_len));
+			nfp_sink_str(k, "description", ok->text.p, ok->text.len);
+		nfp_sink_close(k);
+	} else if (c->vd.rule_name != NULL || (ok == NULL && c->vd.rule_id != NULL)) {
+		nfp_sink_open(k, "rule");
+		if (c->vd.rule_name != NULL)
+			nfp_sink_str(k, "name", c->vd.rule_name, c->vd.rule_name_len);
+		if (ok == NULL && c->vd.rule_id != NULL)
+			nfp_sink_str(k, "id", c->vd.rule_id, c->vd.rule_id_len);
+		nfp_sink_close(k);
+	}
 }
 
 /* iptables.tcp, .udp, .icmp, .arp */
-static void ecs_protocols(const struct ecs *c, struct fjson_object *ipt)
+static void ecs_protocols(const struct ecs *c)
 {
 	const struct nfp_pkt *p = c->p;
+	struct nfp_sink *k = c->k;
 	if (nfp_has(p, NFP_F_WINDOW) || nfp_has(p, NFP_F_TCP_FLAGS) || nfp_has(p, NFP_F_RES)) {
-		struct fjson_object *t = fjson_object_new_object();
-		put(ipt, "tcp", t);
+		nfp_sink_open(k, "tcp");
 		if (nfp_has(p, NFP_F_TCP_FLAGS))
-			put(t, "flags", flag_list(NFP_F_TCP_FLAGS, p->v[NFP_F_TCP_FLAGS].u));
-		put(t, "window", num(p, NFP_F_WINDOW));
-		put(t, "reserved_bits", num(p, NFP_F_RES));
-		put(t, "seq", num(p, NFP_F_TCP_SEQ));
-		put(t, "ack", num(p, NFP_F_TCP_ACK));
-		put(t, "urgent_pointer", num(p, NFP_F_URGP));
+			flag_list(k, "flags", NFP_F_TCP_FLAGS, p->v[NFP_F_TCP_FLAGS].u);
+		num(k, "window", p, NFP_F_WINDOW);
+		num(k, "reserved_bits", p, NFP_F_RES);
+		num(k, "seq", p, NFP_F_TCP_SEQ);
+		num(k, "ack", p, NFP_F_TCP_ACK);
+		num(k, "urgent_pointer", p, NFP_F_URGP);
 		if (nfp_has(p, NFP_F_TCP_OPT))
-			put(t, "options", sl(c->line, p->v[NFP_F_TCP_OPT].s));
+			sl(k, "options", c->line, p->v[NFP_F_TCP_OPT].s);
+		nfp_sink_close(k);
 	}
 	if (nfp_has(p, NFP_F_UDP_LEN)) {
-		struct fjson_object *u = fjson_object_new_object();
-		put(ipt, "udp", u);
-		put(u, "length", num(p, NFP_F_UDP_LEN));
+		nfp_sink_open(k, "udp");
+		num(k, "length", p, NFP_F_UDP_LEN);
+		nfp_sink_close(k);
 	}
 	if (nfp_has(p, NFP_F_ICMP_TYPE)) {
-		struct fjson_object *ic = fjson_object_new_object();
-		put(ipt, "icmp", ic);
-		put(ic, "type", num(p, NFP_F_ICMP_TYPE));
-		put(ic, "code", num(p, NFP_F_ICMP_CODE));
-		put(ic, "id", num(p, NFP_F_ICMP_ID));
-		put(ic, "seq", num(p, NFP_F_ICMP_SEQ));
-		put(ic, "parameter", num(p, nfp_has(p, NFP_F_PARAMETER) ? NFP_F_PARAMETER : NFP_F_POINTER));
+		nfp_sink_open(k, "icmp");
+		num(k, "type", p, NFP_F_ICMP_TYPE);
+		num(k, "code", p, NFP_F_ICMP_CODE);
+		num(k, "id", p, NFP_F_ICMP_ID);
+		num(k, "seq", p, NFP_F_ICMP_SEQ);
+		num(k, "parameter", p, nfp_has(p, NFP_F_PARAMETER) ? NFP_F_PARAMETER : NFP_F_POINTER);
 		if (nfp_has(p, NFP_F_GATEWAY))
-			put(ic, "redirect", ip(&p->v[NFP_F_GATEWAY]));
-		put(ic, "mtu", num(p, NFP_F_MTU));
+			ip(k, "redirect", &p->v[NFP_F_GATEWAY]);
+		num(k, "mtu", p, NFP_F_MTU);
 		if (c->rec->depth_seen)
-			put(ic, "inner", inner_doc(&c->rec->pkt[1]));
+			inner_doc(k, &c->rec->pkt[1]);
+		nfp_sink_close(k);
 	}
 	if (nfp_has(p, NFP_F_HTYPE)) {
-		struct fjson_object *a = fjson_object_new_object();
-		put(ipt, "arp", a);
-		put(a, "htype", num(p, NFP_F_HTYPE));
-		put(a, "ptype", num(p, NFP_F_PTYPE));
-		put(a, "opcode", num(p, NFP_F_OPCODE));
+		nfp_sink_open(k, "arp");
+		num(k, "htype", p, NFP_F_HTYPE);
+		num(k, "ptype", p, NFP_F_PTYPE);
+		num(k, "opcode", p, NFP_F_OPCODE);
 		if (nfp_has(p, NFP_F_ARP_MACSRC))
-			put(a, "sender_mac", ecs_mac(p->v[NFP_F_ARP_MACSRC].mac));
+			mac(k, "sender_mac", p->v[NFP_F_ARP_MACSRC].mac);
 		if (nfp_has(p, NFP_F_ARP_MACDST))
-			put(a, "target_mac", ecs_mac(p->v[NFP_F_ARP_MACDST].mac));
+			mac(k, "target_mac", p->v[NFP_F_ARP_MACDST].mac);
+		nfp_sink_close(k);
 	}
 }
 
 /* iptables.trace: a trace step and its walk's trace.packet */
-static void ecs_trace(const struct ecs *c, struct fjson_object *ipt)
+static void ecs_trace(const struct ecs *c)
 {
 	const struct nfp_pkt *p = c->p;
 	const char *line = c->line;
-	struct fjson_object *t = fjson_object_new_object();
+	struct nfp_sink *k = c->k;
 	char id[NFP_PKTID_MAX];
-	put(ipt, "trace", t);
+	nfp_sink_open(k, "trace");
 	if (nfp_has(p, NFP_F_TRACE_TABLE)) /* monitors' packet lines have none */
-		put(t, "table", sl(line, p->v[NFP_F_TRACE_TABLE].s));
+		sl(k, "table", line, p->v[NFP_F_TRACE_TABLE].s);
 	if (nfp_has(p, NFP_F_TRACE_CHAIN))
-		put(t, "chain", sl(line, p->v[NFP_F_TRACE_CHAIN].s));
-	put(t, "type", fjson_object_new_string(nfp_words[p->v[NFP_F_TRACE_TYPE].u]));
-	put(t, "rule_number", num(p, NFP_F_TRACE_RULE));
+		sl(k, "chain", line, p->v[NFP_F_TRACE_CHAIN].s);
+	word(k, "type", nfp_words[p->v[NFP_F_TRACE_TYPE].u]);
+	num(k, "rule_number", p, NFP_F_TRACE_RULE);
 	if (nfp_has(p, NFP_F_TRACE_SOURCE))
-		put(t, "source", fjson_object_new_string(nfp_words[p->v[NFP_F_TRACE_SOURCE].u]));
+		word(k, "source", nfp_words[p->v[NFP_F_TRACE_SOURCE].u]);
 	if (nfp_has(p, NFP_F_TRACE_FAMILY))
-		put(t, "family", fjson_object_new_string(nfp_words[p->v[NFP_F_TRACE_FAMILY].u]));
-	put(t, "handle", num(p, NFP_F_TRACE_HANDLE));
+		word(k, "family", nfp_words[p->v[NFP_F_TRACE_FAMILY].u]);
+	num(k, "handle", p, NFP_F_TRACE_HANDLE);
 	if (nfp_has(p, NFP_F_TRACE_VERDICT))
-		put(t, "verdict", sl(line, p->v[NFP_F_TRACE_VERDICT].s));
+		sl(k, "verdict", line, p->v[NFP_F_TRACE_VERDICT].s);
 	if (nfp_has(p, NFP_F_TRACE_TEXT))
-		put(t, "rule_text", sl(line, p->v[NFP_F_TRACE_TEXT].s));
+		sl(k, "rule_text", line, p->v[NFP_F_TRACE_TEXT].s);
 	size_t idn = nfp_packet_id(c->rec, line, c->x ? c->x->host : NULL, c->x ? c->x->hostlen : 0, id);
-	put(t, "packet", nfp_json_str(id, idn));
+	nfp_sink_str(k, "packet", id, idn);
+	nfp_sink_close(k);
 }
 
-/* iptables.ubiquiti, and the zones an EdgeOS/VyOS rule set name gives */
-static void ecs_ubiquiti(struct ecs *c, struct fjson_object *ipt)
+/* iptables.ubiquiti: an EdgeOS/VyOS rule set, number and zones */
+static void ecs_ubiquiti(const struct ecs *c)
 {
 	const struct nfp_prefix_verdict *vd = &c->vd;
-	struct fjson_object *u = fjson_object_new_object();
-	put(ipt, "ubiquiti", u);
-	put(u, "rule_set", nfp_json_str(vd->rule_name, vd->rule_name_len));
-	put(u, "rule_number", nfp_json_str(vd->rule_id, vd->rule_id_len));
+	struct nfp_sink *k = c->k;
+	nfp_sink_open(k, "ubiquiti");
+	nfp_sink_str(k, "rule_set", vd->rule_name, vd->rule_name_len);
+	nfp_sink_str(k, "rule_number", vd->rule_id, vd->rule_id_len);
 	if (vd->zone_split) {
-		/* "<in>-<out>": the zones, for Elastic's names and ECS's */
-		const char *in = vd->rule_name, *out = vd->rule_name + vd->zone_split + 1;
-		int inl = (int)vd->zone_split, outl = (int)(vd->rule_name_len - vd->zone_split - 1);
-		put(u, "input_zone", nfp_json_str(in, inl));
-		put(u, "output_zone", nfp_json_str(out, outl));
-		put(lazy(&c->ing, lazy(&c->obs, c->d, "observer"), "ingress"), "zone", nfp_json_str(in, inl));
-		put(lazy(&c->egr, lazy(&c->obs, c->d, "observer"), "egress"), "zone", nfp_json_str(out, outl));
+		nfp_sink_str(k, "input_zone", vd->rule_name, vd->zone_split);
+		nfp_sink_str(k, "output_zone", vd->rule_name + vd->zone_split + 1, vd->rule_name_len - vd->zone_split - 1);
 	}
+	nfp_sink_close(k);
 }
 
 /* iptables.*: Elastic's names first, then ours */
-static void ecs_iptables(struct ecs *c)
+static void ecs_iptables(const struct ecs *c)
 {
 	const struct nfp_pkt *p = c->p;
 	const char *line = c->line;
-	struct fjson_object *ipt = fjson_object_new_object();
-	put(c->d, "iptables", ipt);
+	struct nfp_sink *k = c->k;
+	nfp_sink_open(k, "iptables");
 	if (nfp_has(p, NFP_F_PREFIX)) {
 		struct nfp_slice ps = p->v[NFP_F_PREFIX].s;
 		while (ps.len > 0 && line[ps.off + ps.len - 1] == ' ')
 			ps.len--;
 		if (ps.len > 0)
-			put(ipt, "prefix", sl(line, ps));
+			sl(k, "prefix", line, ps);
 	}
 	if (nfp_has(p, NFP_F_IN))
-		put(ipt, "input_device", sl(line, p->v[NFP_F_IN].s));
+		sl(k, "input_device", line, p->v[NFP_F_IN].s);
 	if (nfp_has(p, NFP_F_OUT))
-		put(ipt, "output_device", sl(line, p->v[NFP_F_OUT].s));
+		sl(k, "output_device", line, p->v[NFP_F_OUT].s);
 	if (nfp_has(p, NFP_F_PHYSIN))
-		put(ipt, "physical_input_device", sl(line, p->v[NFP_F_PHYSIN].s));
+		sl(k, "physical_input_device", line, p->v[NFP_F_PHYSIN].s);
 	if (nfp_has(p, NFP_F_PHYSOUT))
-		put(ipt, "physical_output_device", sl(line, p->v[NFP_F_PHYSOUT].s));
+		sl(k, "physical_output_device", line, p->v[NFP_F_PHYSOUT].s);
 	if (nfp_has(p, NFP_F_MACPROTO))
-		put(ipt, "ether_type", num(p, NFP_F_MACPROTO));
+		num(k, "ether_type", p, NFP_F_MACPROTO);
 	else if (c->have_eth)
-		put(ipt, "ether_type", fjson_object_new_int(c->eth[12] << 8 | c->eth[13]));
-	put(ipt, "length", num(p, NFP_F_IP_LEN));
+		nfp_sink_num(k, "ether_type", c->eth[12] << 8 | c->eth[13]);
+	num(k, "length", p, NFP_F_IP_LEN);
 	/* Elastic's names for the IPv6 traffic class and hop limit too */
-	put(ipt, "tos", num(p, nfp_has(p, NFP_F_TOS) ? NFP_F_TOS : NFP_F_TC));
-	put(ipt, "precedence_bits", num(p, NFP_F_PREC));
-	put(ipt, "ttl", num(p, nfp_has(p, NFP_F_TTL) ? NFP_F_TTL : NFP_F_HOPLIMIT));
-	put(ipt, "id", num(p, NFP_F_IP_ID));
+	num(k, "tos", p, nfp_has(p, NFP_F_TOS) ? NFP_F_TOS : NFP_F_TC);
+	num(k, "precedence_bits", p, NFP_F_PREC);
+	num(k, "ttl", p, nfp_has(p, NFP_F_TTL) ? NFP_F_TTL : NFP_F_HOPLIMIT);
+	num(k, "id", p, NFP_F_IP_ID);
 	if (nfp_has(p, NFP_F_IP_FLAGS))
-		put(ipt, "fragment_flags", flag_list(NFP_F_IP_FLAGS, p->v[NFP_F_IP_FLAGS].u));
-	put(ipt, "fragment_offset", num(p, NFP_F_FRAG));
-	put(ipt, "flow_label", num(p, NFP_F_FLOWLBL));
-	ecs_protocols(c, ipt);
-	put(ipt, "incomplete_bytes", num(p, NFP_F_INCOMPLETE));
-	put(ipt, "spi", num(p, nfp_has(p, NFP_F_ESP_SPI) ? NFP_F_ESP_SPI : NFP_F_AH_SPI));
-	put(ipt, "uid", num(p, NFP_F_UID));
-	put(ipt, "gid", num(p, NFP_F_GID));
-	put(ipt, "mark", num(p, NFP_F_MARK));
+		flag_list(k, "fragment_flags", NFP_F_IP_FLAGS, p->v[NFP_F_IP_FLAGS].u);
+	num(k, "fragment_offset", p, NFP_F_FRAG);
+	num(k, "flow_label", p, NFP_F_FLOWLBL);
+	ecs_protocols(c);
+	num(k, "incomplete_bytes", p, NFP_F_INCOMPLETE);
+	num(k, "spi", p, nfp_has(p, NFP_F_ESP_SPI) ? NFP_F_ESP_SPI : NFP_F_AH_SPI);
+	num(k, "uid", p, NFP_F_UID);
+	num(k, "gid", p, NFP_F_GID);
+	num(k, "mark", p, NFP_F_MARK);
 	if (c->rec->type == NFP_TRACE)
-		ecs_trace(c, ipt);
+		ecs_trace(c);
 	if (c->res != NULL) {
-		struct fjson_object *r = fjson_object_new_object();
-		struct nfp_rule_sink k = { ecs_str, ecs_num, r };
-		put(ipt, "rule", r);
-		nfp_rule_members(c->res, &k);
+		nfp_sink_open(k, "rule");
+		nfp_rule_members(c->res, k);
+		nfp_sink_close(k);
 	}
 	if (c->vd.ubnt)
-		ecs_ubiquiti(c, ipt);
+		ecs_ubiquiti(c);
 	if (c->rec->flags & NFP_R_TRUNCATED)
-		put(ipt, "truncated", fjson_object_new_boolean(1));
-	if (nfp_json_repaired()) /* a string of this document was written with U+FFFD */
-		put(ipt, "utf8_repaired", fjson_object_new_boolean(1));
+		nfp_sink_yes(k, "truncated");
+	if (k->repaired) /* a string of this document was written with U+FFFD */
+		nfp_sink_yes(k, "utf8_repaired");
 	if (c->rec->type == NFP_FRAGMENT)
-		put(ipt, "fragment_of_line", fjson_object_new_boolean(1));
+		nfp_sink_yes(k, "fragment_of_line");
+	nfp_sink_close(k);
 }
 
-struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
-				   const struct nfp_extra *x)
+int nfp_ecs(struct nfp_sink *k, const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
+	    const struct nfp_extra *x)
 {
 	const struct nfp_pkt *p = &rec->pkt[0];
-	struct ecs c = { .rec = rec, .p = p, .line = line, .m = m, .x = x };
-	struct fjson_object *ecs;
+	struct ecs c = { .k = k, .rec = rec, .p = p, .line = line, .m = m, .x = x };
 
-	if (rec->type == NFP_NONE || (c.d = fjson_object_new_object()) == NULL)
-		return NULL;
+	if (rec->type == NFP_NONE)
+		return 0;
 	c.res = x != NULL && x->res != NULL && x->res->status != NFP_RES_NONE ? x->res : NULL;
 	c.ok = c.res != NULL && c.res->status == NFP_RES_RESOLVED ? c.res : NULL;
 	c.proto = nfp_has(p, NFP_F_PROTO) ? p->v[NFP_F_PROTO].u : 256;
 	c.sp = nfp_has(p, NFP_F_TCP_SPT) ? NFP_F_TCP_SPT : NFP_F_UDP_SPT;
 	c.dp = nfp_has(p, NFP_F_TCP_DPT) ? NFP_F_TCP_DPT : NFP_F_UDP_DPT;
+	c.fs = NFP_F_SRC, c.fdst = NFP_F_DST;
+	if (!nfp_has(p, NFP_F_SRC) && nfp_has(p, NFP_F_ARP_IPSRC))
+		c.fs = NFP_F_ARP_IPSRC, c.fdst = NFP_F_ARP_IPDST;
 	c.have_eth = nfp_has(p, NFP_F_MAC) && nfp_mac_ether(line + p->v[NFP_F_MAC].s.off, p->v[NFP_F_MAC].s.len, c.eth);
-	nfp_json_repaired_reset();
+	nfp_prefix_verdict(line + p->v[NFP_F_PREFIX].s.off, nfp_has(p, NFP_F_PREFIX) ? p->v[NFP_F_PREFIX].s.len : 0, &c.vd);
+	nfp_sink_open(k, NULL);
 	if (m != NULL && m->timestamp != NULL)
-		put(c.d, "@timestamp", fjson_object_new_string(m->timestamp));
+		word(k, "@timestamp", m->timestamp);
 	if (m != NULL && m->message != NULL)
-		put(c.d, "message", nfp_json_str(m->message, m->message_len));
-	ecs = fjson_object_new_object();
-	put(c.d, "ecs", ecs);
-	put(ecs, "version", fjson_object_new_string(ECS_VERSION));
+		nfp_sink_str(k, "message", m->message, m->message_len);
+	nfp_sink_open(k, "ecs");
+	word(k, "version", ECS_VERSION);
+	nfp_sink_close(k);
 	ecs_event(&c);
 	ecs_endpoints(&c);
 	ecs_network(&c);
-	ecs_observer_rule(&c);
+	ecs_observer(&c);
+	ecs_rule(&c);
 	ecs_iptables(&c);
-	return c.d;
+	nfp_sink_close(k);
+	return 1;
+}
+
+struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m)
+{
+	return nfp_to_ecs_ex(rec, line, m, NULL);
+}
+
+struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
+				   const struct nfp_extra *x)
+{
+	struct nfp_sink k;
+	nfp_sink_tree(&k);
+	return nfp_ecs(&k, rec, line, m, x) ? k.root : NULL;
+}
+
+size_t nfp_to_ecs_text(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
+		       const struct nfp_extra *x, char *buf, size_t cap)
+{
+	struct nfp_sink k;
+	nfp_sink_text(&k, buf, cap);
+	return nfp_ecs(&k, rec, line, m, x) ? k.n : 0;
 }

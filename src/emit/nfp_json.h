@@ -42,13 +42,6 @@ static inline void nfp_json_add(struct fjson_object *o, const char *name, struct
 		fjson_object_object_add_ex(o, name, v, FJSON_OBJECT_ADD_KEY_IS_NEW | FJSON_OBJECT_KEY_IS_CONSTANT);
 }
 
-/* a JSON string of bytes from the line or a snapshot: as they are when well-formed UTF-8,
- * else with each byte of an ill-formed sequence replaced by U+FFFD (src/parse/utf8.c) */
-struct fjson_object *nfp_json_str(const char *p, size_t n);
-/* whether nfp_json_str repaired a string since the last reset, in this thread (the emitters
- * reset it when they start a document and write utf8_repaired from it at the end) */
-void nfp_json_repaired_reset(void);
-int nfp_json_repaired(void);
 
 /* The live-tree serializer (src/emit/serializer.c): the same text libfastjson prints for a document,
  * written faster. init checks it against libfastjson once (thread-safe, idempotent) and
@@ -71,14 +64,13 @@ size_t nfp_to_json_text(const struct nfp_record *rec, const char *line, char *bu
 size_t nfp_to_json_text_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x, char *buf,
 			   size_t cap);
 
-/* the members of the "rule" object, in order, for both native emitters (and ECS):
- * calls put(ctx, name, string, len) for strings and put_num(ctx, name, value) for numbers */
-struct nfp_rule_sink {
-	void (*str)(void *ctx, const char *name, const char *s, size_t n);
-	void (*num)(void *ctx, const char *name, uint64_t v);
-	void *ctx;
-};
-void nfp_rule_members(const struct nfp_resolution *res, const struct nfp_rule_sink *k);
+/* One native emitter writes into a sink (sink.h): nfp_to_json_ex through the tree sink,
+ * nfp_to_json_text_ex through the text sink. nfp_native returns 0 for NFP_NONE. */
+struct nfp_sink;
+int nfp_native(struct nfp_sink *k, const struct nfp_record *rec, const char *line, const struct nfp_extra *x);
+/* the members of the "rule" object, in order (native, ECS, explain), into the open object */
+void nfp_rule_members(const struct nfp_resolution *res, struct nfp_sink *k);
+
 
 /* The ECS schema (Elastic Common Schema 8 + Elastic's iptables.* names). The message's own
  * time (RFC 3339), host and text come from the caller; each may be NULL. */
@@ -89,6 +81,12 @@ struct nfp_ecs_meta {
 	size_t message_len;
 	const uint8_t *digest; /* the record's identity (nfp_dedup.h), or NULL: from host, time, message */
 };
+/* the ECS document into a sink (0 for NFP_NONE), as a tree, or as text (the length it needs,
+ * as nfp_to_json_text_ex) */
+int nfp_ecs(struct nfp_sink *k, const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
+	    const struct nfp_extra *x);
+size_t nfp_to_ecs_text(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
+		       const struct nfp_extra *x, char *buf, size_t cap);
 struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m);
 struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
 				   const struct nfp_extra *x);

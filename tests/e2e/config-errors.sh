@@ -27,6 +27,8 @@ check empty-container 1 "mmnetfilter: parameter 'container'" 'container=""'
 check bad-schema 1 "mmnetfilter: parameter 'schema': unknown value 'xml' \(supported: native, ecs\)" 'schema="xml"'
 check bad-serializer 1 "mmnetfilter: parameter 'serializer': unknown value 'jansson' \(supported: fast, libfastjson\)" 'serializer="jansson"'
 check serializer-fjson 0 "" 'serializer="libfastjson"'
+check bad-format 1 "mmnetfilter: parameter 'format': unknown value 'xml' \(supported: tree, text\)" 'format="xml"'
+check format-text 0 "" 'format="text" schema="ecs"'
 check bad-binary 1 "userawmsg" 'userawmsg="maybe"'
 # ruleset snapshots: loaded at config time, so -N1 names the parameter, the file and the line
 seed=$top_srcdir/tests/golden/seed/iptables-save-nat.txt

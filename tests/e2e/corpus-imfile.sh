@@ -51,6 +51,7 @@ PY
 # containers, printed as "$!all-json" (spaced) and "$!netfilter"/"$!ecs" (the container
 # alone): the two output files are equal byte for byte
 cp "$WORK/input.log" "$WORK/input1.log"; cp "$WORK/input.log" "$WORK/input2.log" # new files: imfile keeps its place in input.log
+cp "$WORK/input.log" "$WORK/input3.log"
 { conf_head; cat <<CONF
 module(load="imfile")
 template(name="both" type="list") {
@@ -61,6 +62,15 @@ global(processInternalMessages="on") # rsyslogd's own messages here, not to the 
 action(type="omfile" file="$WORK/internal.log") # the default ruleset: only rsyslogd's own messages come here
 input(type="imfile" file="$WORK/input1.log" tag="kern" addMetadata="off" ruleset="fast")
 input(type="imfile" file="$WORK/input2.log" tag="kern" addMetadata="off" ruleset="fjson")
+input(type="imfile" file="$WORK/input3.log" tag="kern" addMetadata="off" ruleset="text")
+template(name="parts" type="list") {
+	property(name="\$!netfilter") constant(value="|") property(name="\$!ecs") constant(value="\n")
+}
+ruleset(name="text") {
+	action(type="mmnetfilter" format="text")
+	action(type="mmnetfilter" container="\$!ecs" schema="ecs" format="text")
+	action(type="omfile" file="$WORK/text.txt" template="parts")
+}
 ruleset(name="fast") {
 	action(type="mmnetfilter")
 	action(type="mmnetfilter" container="\$!ecs" schema="ecs")
@@ -76,6 +86,7 @@ CONF
 start_rsyslogd "$WORK/rsyslog2.conf"
 wait_lines "$WORK/fast.txt" $((2 * nin))
 wait_lines "$WORK/fjson.txt" $((2 * nin))
+wait_lines "$WORK/text.txt" "$nin"
 stop_rsyslogd
 grep -q '"ecs": { "version"' "$WORK/fast.txt" || fail "no ECS documents in the output"
 # the two rulesets receive each line at their own time: @timestamp and event.id (a hash
@@ -94,4 +105,19 @@ if grep -q '^am__append_[0-9]* = -DNFP_HAVE_FJSON_PRIVATE' "$top_builddir/Makefi
 fi
 cmp "$WORK/fast.cmp" "$WORK/fjson.cmp" || { diff "$WORK/fast.cmp" "$WORK/fjson.cmp" | head -5; fail "serializer=\"fast\" and serializer=\"libfastjson\" wrote different text"; }
 echo "serializers: $(wc -l < "$WORK/fast.txt") lines from each, equal byte for byte apart from the blanked @timestamp and event.id"
+# format="text": the container holds the document's text (the text sink); the same documents
+# as the tree's, native and ECS (rsyslog prints a tree spaced, the text is plain: compared as JSON)
+python3 - "$WORK/fjson.txt" "$WORK/text.txt" <<'PY' || fail 'format="text" wrote other documents than the tree'
+import json, re, sys
+tree = open(sys.argv[1], encoding="utf-8", errors="surrogateescape").read().split("\n")[1::2]
+text = open(sys.argv[2], encoding="utf-8", errors="surrogateescape").read().split("\n")[:-1]
+def docs(l):
+    l = re.sub(r'"@timestamp": ?"[^"]*"', '"@timestamp":"T"', l)
+    l = re.sub(r'"id": ?"[0-9a-f]{40}"', '"id":"H"', l)
+    return [json.loads(x) if x else None for x in l.split("|", 1)]
+bad = sum(1 for a, b in zip(tree, text) if docs(a) != docs(b))
+recs = sum(1 for b in text if b.startswith("{"))
+print(f'format="text": {len(text)} lines, {recs} with documents, {bad} differing from the tree\'s')
+sys.exit(1 if bad or len(text) != len(tree) or recs < 100 else 0)
+PY
 echo "PASS $TEST_NAME"

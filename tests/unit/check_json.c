@@ -204,7 +204,6 @@ static void text_equals_object(const char *file, const char *line, size_t len, s
 	struct fjson_object *j = nfp_to_json(r, line);
 	const char *want = fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN);
 	size_t got = nfp_to_json_text(r, line, buf, 1 << 20);
-	(void)len;
 	ck_assert_msg(got == strlen(want) && memcmp(buf, want, got) == 0, "%s: text writer differs:\n%.*s\n%s", file,
 		      (int)got, buf, want);
 	/* a buffer too small is never overrun, and the needed size is reported */
@@ -212,10 +211,21 @@ static void text_equals_object(const char *file, const char *line, size_t len, s
 	ck_assert_uint_eq(nfp_to_json_text(r, line, buf, 10), got);
 	ck_assert_int_eq(buf[10], 'X');
 	fjson_object_put(j);
+	/* ECS alike: one emitter, the tree sink printed by libfastjson = the text sink */
+	struct nfp_ecs_meta m = { "2026-11-29T07:00:00.000000+00:00", "fw \"1\"/a", line, len, NULL };
+	j = nfp_to_ecs(r, line, &m);
+	want = fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN);
+	got = nfp_to_ecs_text(r, line, &m, NULL, buf, 1 << 20);
+	ck_assert_msg(got == strlen(want) && memcmp(buf, want, got) == 0, "%s: ECS text differs:\n%.*s\n%s", file,
+		      (int)got, buf, want);
+	buf[10] = 'X';
+	ck_assert_uint_eq(nfp_to_ecs_text(r, line, &m, NULL, buf, 10), got);
+	ck_assert_int_eq(buf[10], 'X');
+	fjson_object_put(j);
 }
 
-/* The two emitters are one schema: for every corpus line, the text writer's output equals
- * libfastjson's rendering of the object, byte for byte. */
+/* The two sinks give one document: for every corpus line, native and ECS, the text sink's
+ * output equals libfastjson's rendering of the tree sink's object, byte for byte. */
 START_TEST(test_text_equals_object)
 {
 	char *buf = malloc(1 << 20);

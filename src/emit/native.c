@@ -1,0 +1,226 @@
+/* The native schema: one record into a sink (sink.h), walking the field table, so every field
+ * the parser knows is written the same way, under the JSON object its row names. Fields of
+ * one group are adjacent in the table, so each group object is written whole, in the order
+ * the document is printed: the tree and the text sink give the same document. */
+#include <string.h>
+#include "emit/nfp_json.h"
+#include "emit/sink.h"
+#include "parse/parse_int.h"
+
+static void value(struct nfp_sink *k, const char *name, const struct nfp_pkt *p, unsigned f, const char *line)
+{
+	const union nfp_value *v = &p->v[f];
+	char buf[NFP_IPSTR_MAX];
+	switch (nfp_fields[f].kind) {
+	case NFP_K_STR: nfp_sink_str(k, name, line + v->s.off, v->s.len); break;
+	case NFP_K_DEC:
+	case NFP_K_HEX:
+	case NFP_K_PROTO: nfp_sink_num(k, name, (int64_t)v->u); break;
+	case NFP_K_IP: nfp_sink_str(k, name, buf, nfp_format_ip(v->ip.family, v->ip.a, buf)); break;
+	case NFP_K_MAC: nfp_sink_str(k, name, buf, nfp_format_mac(v->mac, buf)); break;
+	case NFP_K_FLAGS:
+		nfp_sink_array(k, name);
+		for (unsigned i = 0; i < nfp_nflags; i++)
+			if (nfp_flags[i].field == f && (v->u >> nfp_flags[i].bit & 1u))
+				nfp_sink_str(k, NULL, nfp_flags[i].word, nfp_flags[i].len);
+		nfp_sink_close(k);
+		break;
+	case NFP_K_BOOL: nfp_sink_yes(k, name); break;
+	case NFP_K_WORD: {
+		const char *w = v->u < NFP_W__COUNT ? nfp_words[v->u] : "";
+		nfp_sink_str(k, name, w, strlen(w));
+		break;
+	}
+	default: break;
+	}
+}
+
+/* MAC=<dst>:<src>:<type>[:more]: the raw string, and the Ethernet split where there is one;
+ * a part the line also prints by itself (MACSRC=, MACDST=, MACPROTO=, ebtables "MAC
+ * source =") is left to that field: one member per name */
+static void macraw(struct nfp_sink *k, const char *line, struct nfp_slice s, const struct nfp_pkt *p)
+{
+	uint8_t b[14];
+	char buf[NFP_MACSTR_MAX];
+	nfp_sink_str(k, "raw", line + s.off, s.len);
+	if (!nfp_mac_ether(line + s.off, s.len, b))
+		return;
+	if (!nfp_has(p, NFP_F_MACDST))
+		nfp_sink_str(k, "dst", buf, nfp_format_mac(b, buf));
+	if (!nfp_has(p, NFP_F_MACSRC))
+		nfp_sink_str(k, "src", buf, nfp_format_mac(b + 6, buf));
+	if (!nfp_has(p, NFP_F_MACPROTO))
+		nfp_sink_num(k, "ethertype", b[12] << 8 | b[13]);
+}
+
+/* what the record gains beyond its fields, for the emitter (enrich stage) */
+struct facts {
+	const char *packet; /* a kernel TRACE record's computed trace.packet */
+	size_t packet_len;
+};
+
+static void pkt(struct nfp_sink *k, const struct nfp_record *rec, int depth, const char *line, const struct facts *fx,
+		const struct nfp_select *sel);
+
+static void inner(struct nfp_sink *k, const struct nfp_record *rec, const char *line)
+{
+	nfp_sink_open(k, "inner");
+	pkt(k, rec, 1, line, NULL, NULL);
+	nfp_sink_close(k);
+}
+
+/* the end of a group object: what goes last in it */
+static void close_group(struct nfp_sink *k, unsigned g, const struct nfp_record *rec, const char *line,
+			const struct facts *fx, int *inner_due)
+{
+	if (g == NFP_G_ICMP && *inner_due) {
+		inner(k, rec, line);
+		*inner_due = 0;
+	}
+	if (g == NFP_G_TRACE && fx != NULL && fx->packet_len > 0)
+		nfp_sink_str(k, "packet", fx->packet, fx->packet_len);
+	nfp_sink_close(k);
+}
+
+/* the fields whose value did not decode, by the key the kernel printed */
+static void invalid(struct nfp_sink *k, const struct nfp_pkt *p, const char *line, const struct nfp_select *sel)
+{
+	nfp_sink_open(k, "invalid");
+	for (unsigned f = 0; f < NFP_F__COUNT; f++)
+		if (nfp_bad(p, (enum nfp_field)f) && !nfp_has(p, (enum nfp_field)f) && (nfp_selected(sel, f) || sel->invalid)) {
+			const struct nfp_field_info *fi = &nfp_fields[f];
+			nfp_sink_str(k, fi->keylen ? fi->key : fi->name, line + p->v[f].s.off, p->v[f].s.len);
+		}
+	nfp_sink_close(k);
+}
+
+/* the members of one packet into the open object (the document, or "inner") */
+static void pkt(struct nfp_sink *k, const struct nfp_record *rec, int depth, const char *line, const struct facts *fx,
+		const struct nfp_select *sel)
+{
+	const struct nfp_pkt *p = &rec->pkt[depth];
+	unsigned open = NFP_G_TOP;
+	int any_bad = 0;
+	int inner_due = depth == 0 && rec->depth_seen && (sel == NULL || sel->inner);
+
+	for (unsigned f = nfp_next_set(p, 0); f < NFP_F__COUNT; f = nfp_next_set(p, f + 1)) {
+		const struct nfp_field_info *fi = &nfp_fields[f];
+		if (!nfp_selected(sel, f) && !(sel->invalid && !nfp_has(p, (enum nfp_field)f)))
+			continue;
+		if (!nfp_has(p, (enum nfp_field)f)) {
+			any_bad = 1;
+			continue;
+		}
+		if (fi->group != open) {
+			if (open != NFP_G_TOP)
+				close_group(k, open, rec, line, fx, &inner_due);
+			open = fi->group;
+			if (open != NFP_G_TOP) {
+				nfp_sink_open(k, nfp_group_name(open, p));
+				if (open == NFP_G_IP && nfp_has(p, NFP_F_SRC))
+					nfp_sink_num(k, "version", p->v[NFP_F_SRC].ip.family);
+			}
+		}
+		if (fi->kind == NFP_K_MACRAW)
+			macraw(k, line, p->v[f].s, p);
+		else
+			value(k, fi->name, p, f, line);
+	}
+	if (open != NFP_G_TOP)
+		close_group(k, open, rec, line, fx, &inner_due);
+	if (any_bad)
+		invalid(k, p, line, sel);
+	if (inner_due) /* a quoted packet with no ICMP object to hold it goes to the top */
+		inner(k, rec, line);
+}
+
+/* the members of the "rule" object, in order (native, ECS and explain alike) */
+void nfp_rule_members(const struct nfp_resolution *res, struct nfp_sink *k)
+{
+	const struct nfp_ruleset *rs = res->rs;
+	if (res->status == NFP_RES_UNRESOLVED) {
+		nfp_sink_str(k, "unresolved", res->reason, strlen(res->reason));
+		if (rs != NULL)
+			nfp_sink_str(k, "file", rs->path, strlen(rs->path));
+		return;
+	}
+	if (res->text.len > 0)
+		nfp_sink_str(k, "text", res->text.p, res->text.len);
+	if (res->target.len > 0)
+		nfp_sink_str(k, "target", res->target.p, res->target.len);
+	nfp_sink_str(k, "verdict", nfp_verdict_name(res->verdict), strlen(nfp_verdict_name(res->verdict)));
+	if (res->chain != NULL) {
+		const struct nfp_rs_table *t = &rs->tables[res->chain->table];
+		nfp_sink_str(k, "table", t->name.p, t->name.len);
+		nfp_sink_str(k, "chain", res->chain->name.p, res->chain->name.len);
+	}
+	nfp_sink_num(k, "number", res->number);
+	if (res->rule != NULL && res->rule->handle != 0)
+		nfp_sink_num(k, "handle", res->rule->handle);
+	if (res->action != NULL)
+		nfp_sink_str(k, "action", res->action->target.p, res->action->target.len);
+	nfp_sink_str(k, "file", rs->path, strlen(rs->path));
+	nfp_sink_num(k, "line", res->line);
+}
+
+/* the native document of a record into k; 0 for NFP_NONE (nothing written) */
+int nfp_native(struct nfp_sink *k, const struct nfp_record *rec, const char *line, const struct nfp_extra *x)
+{
+	const struct nfp_select *sel = x != NULL ? x->sel : NULL;
+	char id[NFP_PKTID_MAX];
+	struct facts fx = { id, 0 };
+	const char *t;
+
+	if (rec->type == NFP_NONE)
+		return 0;
+	if (rec->type == NFP_TRACE && !nfp_has(&rec->pkt[0], NFP_F_TRACE_PACKET) && (sel == NULL || sel->packet))
+		fx.packet_len = nfp_packet_id(rec, line, x ? x->host : NULL, x ? x->hostlen : 0, id);
+	nfp_sink_open(k, NULL);
+	t = nfp_type_name(rec->type);
+	nfp_sink_str(k, "type", t, strlen(t));
+	pkt(k, rec, 0, line, &fx, sel);
+	if (x != NULL && x->res != NULL && x->res->status != NFP_RES_NONE && (sel == NULL || sel->rule)) {
+		nfp_sink_open(k, "rule");
+		nfp_rule_members(x->res, k);
+		nfp_sink_close(k);
+	}
+	if (rec->flags & NFP_R_TRUNCATED)
+		nfp_sink_yes(k, "truncated");
+	if (rec->n_unknown > 0 && (sel == NULL || sel->unknown)) {
+		nfp_sink_array(k, "unknown");
+		for (unsigned i = 0; i < rec->n_unknown; i++)
+			nfp_sink_str(k, NULL, line + rec->unknown[i].off, rec->unknown[i].len);
+		if (rec->flags & NFP_R_UNKNOWN_OVF)
+			nfp_sink_str(k, NULL, "...", 3);
+		nfp_sink_close(k);
+	}
+	if (k->repaired) /* a string above was written with U+FFFD */
+		nfp_sink_yes(k, "utf8_repaired");
+	nfp_sink_close(k);
+	return 1;
+}
+
+struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line)
+{
+	return nfp_to_json_ex(rec, line, NULL);
+}
+
+struct fjson_object *nfp_to_json_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x)
+{
+	struct nfp_sink k;
+	nfp_sink_tree(&k);
+	return nfp_native(&k, rec, line, x) ? k.root : NULL;
+}
+
+size_t nfp_to_json_text(const struct nfp_record *rec, const char *line, char *buf, size_t cap)
+{
+	return nfp_to_json_text_ex(rec, line, NULL, buf, cap);
+}
+
+size_t nfp_to_json_text_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x, char *buf,
+			   size_t cap)
+{
+	struct nfp_sink k;
+	nfp_sink_text(&k, buf, cap);
+	return nfp_native(&k, rec, line, x) ? k.n : 0;
+}
