@@ -80,17 +80,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n = nfp_to_json_text_ex(&rec, line, &x, text, sizeof(text));
 		if (j != NULL) {
 			const char *s = fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN);
-			/* the two native emitters agree on every input */
+			/* the native tree and text sink agree on every input */
 			if (n < sizeof(text) && (strlen(s) != n || memcmp(s, text, n) != 0))
 				__builtin_trap();
 			same_as_libfastjson(j);
 			fjson_object_put(j);
 		}
 		if (e != NULL) {
+			const char *s = fjson_object_to_json_string_ext(e, FJSON_TO_STRING_PLAIN);
+			/* ECS: the tree and the text sink agree on every input */
+			n = nfp_to_ecs_text(&rec, line, &m, &x, text, sizeof(text));
+			if (n < sizeof(text) && (strlen(s) != n || memcmp(s, text, n) != 0))
+				__builtin_trap();
 			same_as_libfastjson(e);
 			fjson_object_put(e);
 		}
-		/* a field selection: the two native emitters agree on it too */
+		/* a field selection: the two sinks agree on it too */
 		static struct nfp_select sel;
 		static int sel_ready;
 		char err[128];
