@@ -38,6 +38,24 @@ static size_t text_pass(const char *buf, const size_t *off, const size_t *len, s
 	return bytes;
 }
 
+/* parse every line and write its document by the text sink (native, or ECS); returns the
+ * bytes of text */
+static size_t sink_pass(const char *buf, const size_t *off, const size_t *len, size_t nlines, int ecs)
+{
+	static struct nfp_record rec;
+	static char out[1 << 16];
+	struct nfp_ecs_meta m = { "2026-12-04T00:00:00.000000+00:00", "fw", NULL, 0, NULL };
+	size_t bytes = 0;
+	for (size_t i = 0; i < nlines; i++) {
+		if (nfp_parse(buf + off[i], len[i], &rec) != NFP_NONE) {
+			m.message = buf + off[i], m.message_len = len[i];
+			bytes += ecs ? nfp_to_ecs_text(&rec, buf + off[i], &m, NULL, out, sizeof(out))
+				     : nfp_to_json_text(&rec, buf + off[i], out, sizeof(out));
+		}
+	}
+	return bytes;
+}
+
 int main(int argc, char **argv)
 {
 	FILE *f;
@@ -46,7 +64,8 @@ int main(int argc, char **argv)
 	size_t nlines = 0, *off, *len, records = 0, bytes = 0;
 	int passes = argc > 2 ? atoi(argv[2]) : 3;
 	static struct nfp_record rec;
-	double best_parse = 1e9, best_json = 1e9, best_obj = 1e9, best_live = 1e9;
+	double best_parse = 1e9, best_json = 1e9, best_obj = 1e9, best_live = 1e9, best_sink[2] = { 1e9, 1e9 };
+	size_t sink_bytes[2] = { 0, 0 };
 	size_t live_bytes = 0;
 	const char *why = NULL;
 	int live = nfp_json_live_init(&why);
@@ -99,6 +118,12 @@ int main(int argc, char **argv)
 			if (now() - t3 < best_live)
 				best_live = now() - t3;
 		}
+		for (int e = 0; e < 2; e++) { /* parse + the text sink: native, ECS */
+			double t3 = now();
+			sink_bytes[e] = sink_pass(buf, off, len, nlines, e);
+			if (now() - t3 < best_sink[e])
+				best_sink[e] = now() - t3;
+		}
 		if (t1 - t0 < best_parse)
 			best_parse = t1 - t0;
 		if (t2 - t1 < best_json)
@@ -106,6 +131,8 @@ int main(int argc, char **argv)
 	}
 	printf("lines=%zu records=%zu parse_only_lines_per_s=%.0f parse_object_lines_per_s=%.0f parse_json_lines_per_s=%.0f json_bytes=%zu",
 	       nlines, records, (double)nlines / best_parse, (double)nlines / best_obj, (double)nlines / best_json, bytes);
+	printf(" parse_text_lines_per_s=%.0f text_bytes=%zu parse_ecs_text_lines_per_s=%.0f ecs_text_bytes=%zu",
+	       (double)nlines / best_sink[0], sink_bytes[0], (double)nlines / best_sink[1], sink_bytes[1]);
 	if (live)
 		printf(" parse_json_live_lines_per_s=%.0f json_live_bytes=%zu", (double)nlines / best_live, live_bytes);
 	else

@@ -47,6 +47,8 @@ PARSERS = {
     "mmnetfilter-ecs": 'action(type="mmnetfilter" schema="ecs")',
     "mmnetfilter+rules": f'action(type="mmnetfilter" iptablesRules="{RULES}" ip6tablesRules="{RULES}")',
     "mmnetfilter-lean": f'action(type="mmnetfilter" fields="{LEAN}")',
+    "mmnetfilter-text": 'action(type="mmnetfilter" format="text")',
+    "mmnetfilter-ecs-text": 'action(type="mmnetfilter" schema="ecs" format="text")',
     "floor": 'action(type="mmnetfilter")',
 }
 
@@ -85,10 +87,14 @@ template(name="j" type="list") {{
   constant(value="{{\\"msg\\":\\"") property(name="msg" format="json")
   constant(value="\\",\\"data\\":") property(name="$!all-json") constant(value="}}\\n")
 }}
+template(name="t" type="list") {{
+  constant(value="{{\\"msg\\":\\"") property(name="msg" format="json")
+  constant(value="\\",\\"data\\":{{\\"netfilter\\":") property(name="$!netfilter") constant(value="}}}}\\n")
+}}
 input(type="imfile" file="{inp}" tag="k" addMetadata="off" ruleset="r")
 ruleset(name="r" {queue}) {{
   {PARSERS[name.split(':')[0]]}
-  action(type="omfile" file="{outp}" template="j")
+  action(type="omfile" file="{outp}" template="{'t' if name.split(':')[0].endswith('-text') else 'j'}")
   if $msg == "{SENTINEL}" then action(type="omfile" file="{end}" template="j")
 }}
 """)
@@ -176,6 +182,7 @@ def paired(a_, b_):
     r = sorted(x[1] / y[1] for x, y in zip(samples[a_], samples[b_]))
     return f"{statistics.median(r):.2f}x ({r[0]:.2f}-{r[-1]:.2f})"
 pairs = [(x, y) for x, y in (("mmnetfilter", "mmnormalize"), ("mmnetfilter", "floor"), ("mmnetfilter-lean", "mmnormalize"),
+                             ("mmnetfilter-text", "mmnormalize"), ("mmnetfilter-ecs-text", "mmnormalize"),
                              ("mmnetfilter-ecs", "mmnetfilter"), ("mmnetfilter-fjson", "mmnetfilter")) if x in samples and y in samples]
 if pairs:
     print("CPU ratios of runs side by side (median, range over the runs): " +
@@ -205,13 +212,20 @@ print(f"targets (CPU, medians): native/mmnormalize {native_c / mnorm_c:.2f}x (<=
       f"CPU us/msg above no parser: floor {(floor_c - base_c) / NLINES * 1e6:.2f}, native {(native_c - base_c) / NLINES * 1e6:.2f}, "
       f"mmnormalize {(mnorm_c - base_c) / NLINES * 1e6:.2f}")
 print(f"the live-tree serializer: native with serializer=\"libfastjson\" / native {med(s[1] for s in samples['mmnetfilter-fjson']) / native_c:.2f}x CPU")
+text_c = med(s[1] for s in samples["mmnetfilter-text"])
+ecs_text_c = med(s[1] for s in samples["mmnetfilter-ecs-text"])
+print(f"targets, the text sink (format=\"text\", CPU medians): native/mmnormalize {text_c / mnorm_c:.2f}x (<= 0.5), "
+      f"ECS/mmnormalize {ecs_text_c / mnorm_c:.2f}x (<= 0.6); CPU us/msg above no parser: native text "
+      f"{(text_c - base_c) / NLINES * 1e6:.2f}, ECS text {(ecs_text_c - base_c) / NLINES * 1e6:.2f}")
 
 if shutil.which("valgrind") and shutil.which("callgrind_annotate"):
-    ir = print_instr(["mmnormalize", "mmnetfilter", "mmnetfilter-fjson", "floor", "mmnetfilter-lean", "mmnetfilter-ecs"])
+    ir = print_instr(["mmnormalize", "mmnetfilter", "mmnetfilter-fjson", "floor", "mmnetfilter-lean", "mmnetfilter-ecs",
+                      "mmnetfilter-text", "mmnetfilter-ecs-text"])
     print(f"targets (instructions, whole process): native/mmnormalize {ir['mmnetfilter'] / ir['mmnormalize']:.2f}x (<= 1.0), "
           f"native/floor {ir['mmnetfilter'] / ir['floor']:.2f}x (<= 1.05), lean/mmnormalize {ir['mmnetfilter-lean'] / ir['mmnormalize']:.2f}x "
           f"(<= 0.7; added instructions only: {(ir['mmnetfilter-lean'] - ir['none']) / (ir['mmnormalize'] - ir['none']):.2f}x), "
-          f"ECS/native {ir['mmnetfilter-ecs'] / ir['mmnetfilter']:.2f}x (<= 1.3)")
+          f"ECS/native {ir['mmnetfilter-ecs'] / ir['mmnetfilter']:.2f}x (<= 1.3), text native/mmnormalize "
+          f"{ir['mmnetfilter-text'] / ir['mmnormalize']:.2f}x (<= 0.5), text ECS/mmnormalize {ir['mmnetfilter-ecs-text'] / ir['mmnormalize']:.2f}x (<= 0.6)")
 else:
     print("(valgrind not installed: no instruction counts)")
 
@@ -263,6 +277,8 @@ print(f"{'what':<44}{'lines/s':>12}{'ratio':>10}")
 print(f"{'core: nfp_parse only (bench_parse)':<44}{float(d['parse_only_lines_per_s']):12.0f}")
 print(f"{'core: parse + libfastjson object':<44}{float(d['parse_object_lines_per_s']):12.0f}")
 print(f"{'core: parse + libfastjson object + its text':<44}{float(d['parse_json_lines_per_s']):12.0f}")
+print(f"{'core: parse + text sink, native':<44}{float(d['parse_text_lines_per_s']):12.0f}   (target >= 5,000,000)")
+print(f"{'core: parse + text sink, ECS':<44}{float(d['parse_ecs_text_lines_per_s']):12.0f}")
 if "parse_json_live_lines_per_s" in d:
     print(f"{'core: the same, text by the live serializer':<44}{float(d['parse_json_live_lines_per_s']):12.0f}")
 print(f"{'core: parse + resolve (' + d['rules'] + ' rules)':<44}{float(d['parse_resolve_lines_per_s']):12.0f}")

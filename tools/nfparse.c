@@ -51,7 +51,9 @@ static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, 
 {
 	char hn[256];
 	struct nfp_ecs_meta m = { NULL, NULL, line + off, n - off, NULL };
-	struct fjson_object *j;
+	static char *out;
+	static size_t cap;
+	size_t len;
 	if (hostlen > 0 && hostlen < sizeof(hn)) {
 		memcpy(hn, line + host, hostlen);
 		hn[hostlen] = 0;
@@ -59,11 +61,19 @@ static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, 
 	}
 	while (m.message_len > 0 && *m.message == ' ') /* rsyslog's msg keeps it; Elastic's does not */
 		m.message++, m.message_len--;
-	j = nfp_to_ecs_ex(rec, line + off, &m, x);
-	if (j != NULL) {
-		nfp_json_live_attach(j); /* on if main's nfp_json_live_init passed */
-		puts(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN));
-		fjson_object_put(j);
+	/* the text sink, into a buffer grown to what the document needs */
+	while ((len = nfp_to_ecs_text(rec, line + off, &m, x, out, cap)) > cap) {
+		char *b = realloc(out, len + 4096);
+		if (b == NULL) {
+			fputs("nfparse: out of memory\n", stderr);
+			exit(1);
+		}
+		out = b;
+		cap = len + 4096;
+	}
+	if (len > 0) {
+		fwrite(out, 1, len, stdout);
+		putchar('\n');
 	}
 }
 
@@ -157,7 +167,6 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "explain") == 0)
 		return nfparse_explain(argc - 1, argv + 1);
-	nfp_json_live_init(NULL);
 	while ((c = getopt_long(argc, argv, "aemnsh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = 1; break;
