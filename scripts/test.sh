@@ -20,7 +20,7 @@ rm -rf "$san" && mkdir -p "$san/tests/fuzz"
 SANFLAGS="-std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc $(sh scripts/fjson-private-flag.sh)"
 core=$(echo src/*/*.c)   # the whole core (every stage), as tests/fuzz/campaign.sh builds it
 san_pass=0 san_fail=0
-if cc $SANFLAGS $(pkg-config --cflags libfastjson check) -o "$san/check_nfp" $core tests/unit/check_*.c $(pkg-config --libs libfastjson check) &&
+if cc $SANFLAGS $(pkg-config --cflags libfastjson check) -o "$san/check_nfp" $core tests/unit/check_*.c plugin/mmnetfilter/rsversion.c $(pkg-config --libs libfastjson check) &&
    cc $SANFLAGS $(pkg-config --cflags libfastjson) -o "$san/nfparse" $core tools/*.c $(pkg-config --libs libfastjson) &&
    cc $SANFLAGS $(pkg-config --cflags libfastjson) -o "$san/tests/fuzz/fuzz_replay" $core tests/fuzz/fuzz_nfp.c tests/fuzz/replay_main.c $(pkg-config --libs libfastjson); then
 	for t in "$san/check_nfp" "tests/golden/run.sh" "tests/explain/run.sh" "tests/fuzz/run-replay.sh"; do

@@ -24,13 +24,9 @@
 #if !defined(NDEBUG) || !defined(HAVE_ATOMIC_BUILTINS) || !defined(HAVE_ATOMIC_BUILTINS64)
 #error "rsyslog config.h lacks NDEBUG/HAVE_ATOMIC_BUILTINS(64): the module would not match rsyslogd's ABI"
 #endif
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <json.h>
 #ifndef json_object
 #error "json.h is not libfastjson's: rsyslog only accepts libfastjson objects"
@@ -47,6 +43,8 @@
 #include "glbl.h"
 #include "nfp.h"
 #include "emit/nfp_json.h"
+#include "emit/sink.h"
+#include "rsversion.h"
 #include "rules/nfp_snapset.h"
 #include "state/nfp_dedup.h"
 #include <pthread.h>
@@ -96,11 +94,7 @@ typedef struct _instanceData {
 	char *rules[NFP_SNAP__COUNT];   /* snapshot files, NULL if not configured */
 	struct nfp_snapset *snaps;      /* NULL when no snapshot is configured */
 	struct nfp_select *sel;         /* fields=: the native record's fields (NULL: all) */
-	struct nfp_dedup *dedup;        /* dedup="on": the window of digests seen, under dedupMut */
-	pthread_mutex_t dedupMut;
-	char *dedupState;               /* its state file (absolute once loaded), or NULL */
-	time_t dedupSaved;
-	int dedupLoaded;                /* the state file was read (with the first record) */
+	struct nfp_dedup_guard *dedup;  /* dedup="on": the window of digests seen (src/state/guard.c) */
 	int initial_counted;            /* atomic: the load at startup is counted with the first message
 					 * (counters gathered during config load are dropped by rsyslog) */
 } instanceData;
@@ -191,16 +185,8 @@ CODESTARTisCompatibleWithFeature
 ENDisCompatibleWithFeature
 
 BEGINfreeInstance
-	char err[512];
 CODESTARTfreeInstance
-	if (pData->dedup != NULL) {
-		if (pData->dedupLoaded && pData->dedupState != NULL && nfp_dedup_dirty(pData->dedup) &&
-		    nfp_dedup_save(pData->dedup, pData->dedupState, err, sizeof(err)) != 0)
-			LogError(0, RS_RET_IO_ERROR, "mmnetfilter: parameter 'dedup.stateFile': saving failed: %s", err);
-		nfp_dedup_free(pData->dedup);
-		pthread_mutex_destroy(&pData->dedupMut);
-	}
-	free(pData->dedupState);
+	nfp_dedup_guard_free(pData->dedup);
 	if (pData->ctr.obj != NULL)
 		statsobj.Destruct(&pData->ctr.obj);
 	free(pData->statsName);
@@ -288,72 +274,41 @@ static void identity(smsg_t *pMsg, const char *time, const char *text, size_t le
 	nfp_event_digest(host, host ? strlen(host) : 0, time, strlen(time), text, len, out);
 }
 
-/* the state file, once: a relative name is in rsyslog's work directory; a file that does not
- * load is reported, and the window keeps what was read before the damage. Under dedupMut. */
-static void load_dedup(instanceData *pData)
+/* the duplicate window's problems with its state file (src/state/guard.c) */
+static void dedup_report(const char *msg)
 {
-	char err[512];
-	pData->dedupLoaded = 1;
-	pData->dedupSaved = time(NULL);
-	if (pData->dedupState == NULL)
-		return;
-	if (pData->dedupState[0] != '/') {
-		const char *wd = runModConf != NULL ? (const char *)glblGetWorkDirRaw(runModConf->pConf) : NULL;
-		char *abs;
-		if (wd == NULL || (abs = malloc(strlen(wd) + strlen(pData->dedupState) + 2)) == NULL) {
-			LogError(0, RS_RET_INVALID_PARAMS, "mmnetfilter: parameter 'dedup.stateFile': '%s' is relative, "
-				 "but there is no global(workDirectory=...): the window is not kept over a restart",
-				 pData->dedupState);
-			free(pData->dedupState);
-			pData->dedupState = NULL;
-			return;
-		}
-		sprintf(abs, "%s/%s", wd, pData->dedupState);
-		free(pData->dedupState);
-		pData->dedupState = abs;
-	}
-	if (nfp_dedup_load(pData->dedup, pData->dedupState, err, sizeof(err)) < 0)
-		LogError(0, RS_RET_IO_ERROR, "mmnetfilter: parameter 'dedup.stateFile': %s; the window starts with "
-			 "what was read before that (records delivered before the restart may be written again)", err);
+	LogError(0, RS_RET_IO_ERROR, "%s", msg);
 }
 
-/* 1 when the window has seen this identity; saves the window every 5 s while it changes */
-static int duplicate(instanceData *pData, const uint8_t digest[20])
+/* The document into the container (msgAddJSON takes the reference): the tree sink's object,
+ * or with format="text" one string, the text sink's JSON text (in the worker's buffer, grown
+ * to what the document needs) */
+static rsRetVal put_doc(wrkrInstanceData_t *w, smsg_t *pMsg, enum nfp_doc kind, const struct nfp_record *rec,
+		       const char *line, const struct nfp_ecs_meta *m, const struct nfp_extra *x)
 {
-	char err[512];
-	int dup;
-	time_t now = time(NULL);
-	pthread_mutex_lock(&pData->dedupMut);
-	if (!pData->dedupLoaded)
-		load_dedup(pData);
-	dup = nfp_dedup_seen(pData->dedup, nfp_digest_key(digest));
-	if (pData->dedupState != NULL && nfp_dedup_dirty(pData->dedup) && now - pData->dedupSaved >= 5) {
-		pData->dedupSaved = now;
-		if (nfp_dedup_save(pData->dedup, pData->dedupState, err, sizeof(err)) != 0)
-			LogError(0, RS_RET_IO_ERROR, "mmnetfilter: parameter 'dedup.stateFile': saving failed: %s", err);
-	}
-	pthread_mutex_unlock(&pData->dedupMut);
-	return dup;
-}
-
-/* format="text": the document as one JSON string (the same text the tree would print), in
- * the worker's buffer, grown to what the document needs */
-static rsRetVal text_doc(wrkrInstanceData_t *w, const struct nfp_record *rec, const char *line,
-			 const struct nfp_ecs_meta *m, const struct nfp_extra *x, struct json_object **out)
-{
-	size_t n;
+	struct nfp_sink k;
+	struct json_object *json;
 	DEFiRet;
-	for (;;) {
-		n = w->pData->schema == SCHEMA_ECS ? nfp_to_ecs_text(rec, line, m, x, w->txt, w->txtcap)
-						   : nfp_to_json_text_ex(rec, line, x, w->txt, w->txtcap);
-		if (n <= w->txtcap)
-			break;
-		char *b = realloc(w->txt, n + 1024);
-		CHKmalloc(b);
-		w->txt = b;
-		w->txtcap = n + 1024;
+	if (w->pData->text) {
+		for (;;) {
+			nfp_sink_text(&k, w->txt, w->txtcap);
+			nfp_document(&k, kind, rec, line, m, x);
+			if (k.n <= w->txtcap)
+				break;
+			char *b = realloc(w->txt, k.n + 1024);
+			CHKmalloc(b);
+			w->txt = b;
+			w->txtcap = k.n + 1024;
+		}
+		CHKmalloc(json = json_object_new_string_len(w->txt, (int)k.n));
+	} else {
+		nfp_sink_tree(&k);
+		nfp_document(&k, kind, rec, line, m, x);
+		CHKmalloc(json = k.root);
+		if (w->pData->live)
+			nfp_json_live_attach(json);
 	}
-	CHKmalloc(*out = json_object_new_string_len(w->txt, (int)n));
+	iRet = msgAddJSON(pMsg, w->pData->container, json, 0, 0);
 finalize_it:
 	RETiRet;
 }
@@ -374,7 +329,6 @@ BEGINdoAction_NoStrings
 	smsg_t *pMsg = ppMsg[0];
 	instanceData *pData;
 	struct nfp_record *rec;
-	struct json_object *json = NULL;
 	uchar *text;
 	int len;
 	int ok = 0;
@@ -403,16 +357,11 @@ CODESTARTdoAction
 		identity(pMsg, m.timestamp, m.message, m.message_len, digest);
 		m.digest = digest;
 	}
-	if (pData->dedup != NULL && duplicate(pData, digest)) {
+	if (pData->dedup != NULL &&
+	    nfp_dedup_guard_seen(pData->dedup, digest, time(NULL),
+				 runModConf != NULL ? (const char *)glblGetWorkDirRaw(runModConf->pConf) : NULL)) {
 		/* delivered before: marked, not parsed again ($parsesuccess FAIL: outputs of records skip it) */
-		char hex[41];
-		for (int i = 0; i < 20; i++)
-			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-		CHKmalloc(json = json_object_new_object());
-		json_object_object_add(json, "type", json_object_new_string("duplicate"));
-		json_object_object_add(json, "event_id", json_object_new_string(hex));
-		CHKiRet(msgAddJSON(pMsg, pData->container, json, 0, 0));
-		json = NULL;
+		CHKiRet(put_doc(pWrkrData, pMsg, NFP_DOC_DUPLICATE, rec, NULL, &m, NULL));
 		COUNT(pData, duplicate, mutDuplicate);
 		rec->type = NFP_NONE;
 		rec->flags = 0;
@@ -448,20 +397,8 @@ CODESTARTdoAction
 				COUNT(pData, unresolved, mutUnresolved);
 			}
 		}
-		if (pData->text) {
-			CHKiRet(text_doc(pWrkrData, rec, (const char *)text, &m, &x, &json));
-		} else {
-			if (pData->schema == SCHEMA_ECS)
-				json = nfp_to_ecs_ex(rec, (const char *)text, &m, &x);
-			else
-				json = nfp_to_json_ex(rec, (const char *)text, &x);
-			if (json == NULL)
-				ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
-			if (pData->live)
-				nfp_json_live_attach(json);
-		}
-		CHKiRet(msgAddJSON(pMsg, pData->container, json, 0, 0));
-		json = NULL;
+		CHKiRet(put_doc(pWrkrData, pMsg, pData->schema == SCHEMA_ECS ? NFP_DOC_ECS : NFP_DOC_NATIVE, rec,
+				(const char *)text, &m, &x));
 		ok = 1;
 	} else {
 		rec = &pWrkrData->rec;
@@ -471,8 +408,6 @@ CODESTARTdoAction
 	}
 	count(pData, rec);
 finalize_it:
-	if (json != NULL)
-		json_object_put(json);
 	MsgSetParseSuccess(pMsg, ok);
 ENDdoAction
 
@@ -631,15 +566,11 @@ static rsRetVal open_dedup(instanceData *pData, int on, size_t window, const cha
 		}
 		FINALIZE;
 	}
-	if (state != NULL) {
-		if (state[0] == '\0') {
-			parser_errmsg("mmnetfilter: parameter 'dedup.stateFile': empty file name");
-			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
-		}
-		CHKmalloc(pData->dedupState = strdup(state));
+	if (state != NULL && state[0] == '\0') {
+		parser_errmsg("mmnetfilter: parameter 'dedup.stateFile': empty file name");
+		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 	}
-	CHKmalloc(pData->dedup = nfp_dedup_new(window != 0 ? window : 100000));
-	pthread_mutex_init(&pData->dedupMut, NULL);
+	CHKmalloc(pData->dedup = nfp_dedup_guard_new(window != 0 ? window : 100000, state, dedup_report));
 finalize_it:
 	RETiRet;
 }
@@ -796,32 +727,9 @@ ENDqueryEtryPt
  * where it cannot be read, the module trusts the packaging (Depends: rsyslog (= the version)). */
 static rsRetVal check_rsyslog_version(void)
 {
-	static const char key[] = "swVersion=\"";
-	char running[32] = "";
-	struct stat st;
-	void *map = MAP_FAILED;
-	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	char running[32];
 	DEFiRet;
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0)
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (fd >= 0)
-		close(fd);
-	if (map != MAP_FAILED) {
-		const char *p = memmem(map, (size_t)st.st_size, key, sizeof(key) - 1);
-		if (p != NULL) {
-			const char *v = p + sizeof(key) - 1, *end = (const char *)map + st.st_size;
-			size_t n = 0;
-			while (v + n < end && n < sizeof(running) - 1 && v[n] != '"' &&
-			       ((v[n] >= '0' && v[n] <= '9') || v[n] == '.' || v[n] == '-' || v[n] == '~' ||
-				(v[n] >= 'a' && v[n] <= 'z') || (v[n] >= 'A' && v[n] <= 'Z')))
-				n++;
-			if (v + n < end && v[n] == '"') {
-				memcpy(running, v, n);
-				running[n] = '\0';
-			}
-		}
-		munmap(map, (size_t)st.st_size);
-	}
+	nfp_exe_version("/proc/self/exe", running, sizeof(running));
 	if (running[0] == '\0') {
 		DBGPRINTF("mmnetfilter: the running rsyslogd's version cannot be read; built for %s\n", NFP_BUILT_FOR);
 	} else if (strcmp(running, NFP_BUILT_FOR) != 0) {

@@ -200,6 +200,35 @@ int nfp_native(struct nfp_sink *k, const struct nfp_record *rec, const char *lin
 	return 1;
 }
 
+/* a message whose identity the duplicate window has seen: not parsed again */
+static void duplicate(struct nfp_sink *k, const uint8_t d[20])
+{
+	char hex[40];
+	for (int i = 0; i < 20; i++) {
+		hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
+	}
+	nfp_sink_open(k, NULL);
+	nfp_sink_str(k, "type", "duplicate", 9);
+	nfp_sink_str(k, "event_id", hex, 40);
+	nfp_sink_close(k);
+}
+
+int nfp_document(struct nfp_sink *k, enum nfp_doc kind, const struct nfp_record *rec, const char *line,
+		 const struct nfp_ecs_meta *m, const struct nfp_extra *x)
+{
+	switch (kind) {
+	case NFP_DOC_NATIVE: return nfp_native(k, rec, line, x);
+	case NFP_DOC_ECS: return nfp_ecs(k, rec, line, m, x);
+	case NFP_DOC_DUPLICATE:
+		if (m == NULL || m->digest == NULL)
+			return 0;
+		duplicate(k, m->digest);
+		return 1;
+	}
+	return 0;
+}
+
 struct fjson_object *nfp_to_json(const struct nfp_record *rec, const char *line)
 {
 	return nfp_to_json_ex(rec, line, NULL);

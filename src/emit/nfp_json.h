@@ -6,6 +6,13 @@
 #include <json.h>
 #ifndef FJSON_TO_STRING_PLAIN
 #error "json.h is not libfastjson's: put libfastjson's include path first"
+
+/* The document the module writes for a message, into a sink: the native or ECS record, or,
+ * for a message the duplicate window has seen, {"type":"duplicate","event_id":"<m->digest>"}.
+ * 0 when there is none (NFP_NONE, or no digest). */
+enum nfp_doc { NFP_DOC_NATIVE, NFP_DOC_ECS, NFP_DOC_DUPLICATE };
+int nfp_document(struct nfp_sink *k, enum nfp_doc kind, const struct nfp_record *rec, const char *line,
+		 const struct nfp_ecs_meta *m, const struct nfp_extra *x);
 #endif
 #include "nfp.h"
 #include "rules/nfp_resolve.h"
@@ -90,4 +97,11 @@ size_t nfp_to_ecs_text(const struct nfp_record *rec, const char *line, const str
 struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m);
 struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
 				   const struct nfp_extra *x);
+
+/* The document the module writes for a message, into a sink: the native or ECS record, or,
+ * for a message the duplicate window has seen, {"type":"duplicate","event_id":"<m->digest>"}.
+ * 0 when there is none (NFP_NONE, or no digest). */
+enum nfp_doc { NFP_DOC_NATIVE, NFP_DOC_ECS, NFP_DOC_DUPLICATE };
+int nfp_document(struct nfp_sink *k, enum nfp_doc kind, const struct nfp_record *rec, const char *line,
+		 const struct nfp_ecs_meta *m, const struct nfp_extra *x);
 #endif

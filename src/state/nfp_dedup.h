@@ -16,6 +16,7 @@
 #define NFP_DEDUP_H
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include "enrich/nfp_enrich.h" /* the digests the window keeps */
 
 #define NFP_DEDUP_WINDOW_MIN 16
@@ -40,4 +41,15 @@ int nfp_dedup_save(struct nfp_dedup *d, const char *path, char *err, size_t errl
  * file that is not one (ERR; what was read stays). A bigger saved window keeps its newest
  * entries; a last line cut short (a crash during an append) is left out. */
 int nfp_dedup_load(struct nfp_dedup *d, const char *path, char *err, size_t errlen);
+
+/* An action's window as its workers share it (guard.c): under one mutex; the state file is
+ * read with the first record (a relative name is in workdir, rsyslog's work directory, known
+ * only then) and saved every 5 s while the window changes, and when the guard is freed.
+ * Problems with the file go to report (one sentence naming the parameter); the window goes
+ * on without what could not be read or written. */
+struct nfp_dedup_guard;
+struct nfp_dedup_guard *nfp_dedup_guard_new(size_t window, const char *state, void (*report)(const char *msg));
+/* 1 when the window has seen this identity (a duplicate); 0: it had not, and has now */
+int nfp_dedup_guard_seen(struct nfp_dedup_guard *g, const uint8_t digest[20], time_t now, const char *workdir);
+void nfp_dedup_guard_free(struct nfp_dedup_guard *g);
 #endif
