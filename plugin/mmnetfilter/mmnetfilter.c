@@ -3,22 +3,26 @@
  * and stores every field, typed, in a JSON container (default $!netfilter).
  *
  * Glue only: text in -> nfp_parse (src/nfp.h) -> nfp_resolve against the ruleset snapshots
- * (src/nfp_resolve.h, optional) -> nfp_to_json_ex / nfp_to_ecs_ex (src/nfp_json.h) -> msgAddJSON.
+ * (src/rules/, optional) -> the duplicate window (src/state/, optional) -> nfp_document into
+ * a tree or text sink (src/emit/) -> msgAddJSON. params.c reads the action's parameters.
  *
  * Concurrency & Locking
  *   instanceData (pData): configuration, written by newActInst only, read-only afterwards,
  *     except the ruleset snapshot set (pData->snaps), which follows its files: see
- *     src/nfp_snapset.h. Per message a worker makes one atomic load (generation) and, at most
+ *     src/rules/nfp_snapset.h. Per message a worker makes one atomic load (generation) and, at most
  *     once a second across all workers, stat()s the files; it takes a mutex only in the
  *     message after a swap, to move its own reference to the new snapshots. Snapshots are
  *     immutable; a reload (file change, or HUP from doHUP on the main thread) builds new
  *     ones outside that mutex.
- *   wrkrInstanceData: one reusable struct nfp_record and a snapshot reference per worker.
+ *   wrkrInstanceData: one reusable struct nfp_record, a snapshot reference and the text
+ *     buffer (format="text") per worker.
+ *   The duplicate window: one per action, under its own mutex (src/state/guard.c).
  *   Counters: one impstats object per action (statsName), STATSCOUNTER_INC, atomic
  *     (HAVE_ATOMIC_BUILTINS).
  *   The core keeps no mutable global state (its lookup index is filled once at load time).
  *
- * Ownership: nfp_to_json_ex returns one reference, msgAddJSON consumes it.
+ * Ownership: the tree sink's root (or the text's string object) is one reference,
+ * msgAddJSON consumes it.
  */
 #include "config.h" /* rsyslog's, from the configured source tree: must come first */
 #if !defined(NDEBUG) || !defined(HAVE_ATOMIC_BUILTINS) || !defined(HAVE_ATOMIC_BUILTINS64)
@@ -45,8 +49,7 @@
 #include "emit/nfp_json.h"
 #include "emit/sink.h"
 #include "rsversion.h"
-#include "rules/nfp_snapset.h"
-#include "state/nfp_dedup.h"
+#include "mmnetfilter.h"
 #include <pthread.h>
 
 MODULE_TYPE_OUTPUT
@@ -56,48 +59,8 @@ MODULE_CNFNAME("mmnetfilter")
 DEF_OMOD_STATIC_DATA
 DEFobjCurrIf(statsobj)
 
-/* One impstats object per action (statsName, or "mmnetfilter", "mmnetfilter-2", ... in the
- * order of the configuration), so that two actions in one pipeline do not mix their counts. */
-struct counters {
-	statsobj_t *obj;
-	STATSCOUNTER_DEF(seen, mutSeen)
-	STATSCOUNTER_DEF(log, mutLog)
-	STATSCOUNTER_DEF(trace, mutTrace)
-	STATSCOUNTER_DEF(ebt, mutEbt)
-	STATSCOUNTER_DEF(fragment, mutFragment)
-	STATSCOUNTER_DEF(none, mutNone)
-	STATSCOUNTER_DEF(truncated, mutTruncated)
-	STATSCOUNTER_DEF(resolved, mutResolved)
-	STATSCOUNTER_DEF(unresolved, mutUnresolved)
-	STATSCOUNTER_DEF(snapLoaded, mutSnapLoaded)
-	STATSCOUNTER_DEF(reloadFailed, mutReloadFailed)
-	STATSCOUNTER_DEF(duplicate, mutDuplicate)
-};
 static int unnamed_actions; /* actions without statsName so far (config load: one thread) */
 static char boot_id[40];    /* /proc/sys/kernel/random/boot_id, read at load: imkmsg identities */
-
-enum schema { SCHEMA_NATIVE = 0, SCHEMA_ECS };
-
-/* the snapshot parameters, in nfp_snapset order */
-static const char *const rule_params[NFP_SNAP__COUNT] = { "iptablesrules", "ip6tablesrules", "nftrules" };
-
-typedef struct _instanceData {
-	uchar *container;  /* "!netfilter", ".x", "/x" (without the '$') */
-	enum schema schema;
-	int live;                       /* serializer="fast" and its self-test passed (-1 while
-					 * the configuration is read: "fast" wanted) */
-	sbool fastOff;                  /* "fast" wanted but off: said once, at the first message */
-	sbool text;                     /* format="text": the container holds the document's JSON text */
-	sbool useRawMsg;
-	char *statsName;                /* the impstats object's name */
-	struct counters ctr;
-	char *rules[NFP_SNAP__COUNT];   /* snapshot files, NULL if not configured */
-	struct nfp_snapset *snaps;      /* NULL when no snapshot is configured */
-	struct nfp_select *sel;         /* fields=: the native record's fields (NULL: all) */
-	struct nfp_dedup_guard *dedup;  /* dedup="on": the window of digests seen (src/state/guard.c) */
-	int initial_counted;            /* atomic: the load at startup is counted with the first message
-					 * (counters gathered during config load are dropped by rsyslog) */
-} instanceData;
 
 #define COUNT(pData, c, m) STATSCOUNTER_INC((pData)->ctr.c, (pData)->ctr.m)
 
@@ -274,11 +237,6 @@ static void identity(smsg_t *pMsg, const char *time, const char *text, size_t le
 	nfp_event_digest(host, host ? strlen(host) : 0, time, strlen(time), text, len, out);
 }
 
-/* the duplicate window's problems with its state file (src/state/guard.c) */
-static void dedup_report(const char *msg)
-{
-	LogError(0, RS_RET_IO_ERROR, "%s", msg);
-}
 
 /* The document into the container (msgAddJSON takes the reference): the tree sink's object,
  * or with format="text" one string, the text sink's JSON text (in the worker's buffer, grown
@@ -411,170 +369,6 @@ finalize_it:
 	MsgSetParseSuccess(pMsg, ok);
 ENDdoAction
 
-/* "$!netfilter" and "!netfilter" name the same container; it must be a JSON variable */
-static rsRetVal set_container(instanceData *pData, es_str_t *val)
-{
-	char *c = es_str2cstr(val, NULL);
-	DEFiRet;
-	if (c == NULL)
-		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
-	if (c[0] == '$')
-		memmove(c, c + 1, strlen(c));
-	if ((c[0] != '!' && c[0] != '.' && c[0] != '/') || strpbrk(c, " \t") != NULL) {
-		parser_errmsg("mmnetfilter: parameter 'container': invalid value '%s', it must be a JSON "
-			      "variable starting with '$!', '$.' or '$/'", c);
-		free(c);
-		ABORT_FINALIZE(RS_RET_INVALID_VAR);
-	}
-	free(pData->container);
-	pData->container = (uchar *)c;
-finalize_it:
-	RETiRet;
-}
-
-/* a parameter that takes one of a few words: *out = the word's index; another word is an
- * error naming the parameter and the words it takes */
-static rsRetVal set_choice(es_str_t *val, const char *param, const char *const words[], int n, int *out)
-{
-	char *s = es_str2cstr(val, NULL), list[128] = "";
-	DEFiRet;
-	if (s == NULL)
-		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
-	for (*out = 0; *out < n && strcmp(s, words[*out]) != 0; (*out)++)
-		;
-	if (*out == n) {
-		for (int i = 0; i < n; i++)
-			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", words[i]);
-		parser_errmsg("mmnetfilter: parameter '%s': unknown value '%s' (supported: %s)", param, s, list);
-		iRet = RS_RET_INVALID_PARAMS;
-	}
-	free(s);
-finalize_it:
-	RETiRet;
-}
-
-/* format="tree" (the default): the container is a JSON object rsyslog's filters and templates
- * read member by member; "text": a string holding the document's JSON text, for pipelines
- * that only write it (a template with property(name="$!netfilter")) */
-static rsRetVal set_format(instanceData *pData, es_str_t *val)
-{
-	static const char *const words[] = { "tree", "text" };
-	int i;
-	DEFiRet;
-	CHKiRet(set_choice(val, "format", words, 2, &i));
-	pData->text = (sbool)i;
-finalize_it:
-	RETiRet;
-}
-
-static rsRetVal set_schema(instanceData *pData, es_str_t *val)
-{
-	static const char *const words[] = { [SCHEMA_NATIVE] = "native", [SCHEMA_ECS] = "ecs" };
-	int i;
-	DEFiRet;
-	CHKiRet(set_choice(val, "schema", words, 2, &i));
-	pData->schema = (enum schema)i;
-finalize_it:
-	RETiRet;
-}
-
-/* serializer="fast" (the default): documents are printed by the live-tree serializer
- * (src/emit/serializer.c) if its check against libfastjson passes, else by libfastjson, with a
- * warning (newActInst); "libfastjson": always by libfastjson */
-static rsRetVal set_serializer(instanceData *pData, es_str_t *val)
-{
-	static const char *const words[] = { "fast", "libfastjson" };
-	int i;
-	DEFiRet;
-	CHKiRet(set_choice(val, "serializer", words, 2, &i));
-	pData->live = i == 0 ? -1 : 0;
-finalize_it:
-	RETiRet;
-}
-
-/* fields="ip.src,ports,...": only those in the native record; an unknown name is an error */
-static rsRetVal set_fields(instanceData *pData, es_str_t *val)
-{
-	char err[256], *spec = es_str2cstr(val, NULL);
-	DEFiRet;
-	CHKmalloc(spec);
-	free(pData->sel);
-	if ((pData->sel = malloc(sizeof(*pData->sel))) == NULL) {
-		free(spec);
-		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
-	}
-	if (nfp_select_parse(spec, pData->sel, err, sizeof(err)) != 0) {
-		parser_errmsg("mmnetfilter: parameter 'fields': %s (names: JSON paths such as ip.src or "
-			      "tcp.dpt, objects such as ip or trace, addresses, ports, protocol, interfaces, action, rule, "
-			      "unknown, invalid, inner, all)", err);
-		iRet = RS_RET_INVALID_PARAMS;
-	}
-	free(spec);
-finalize_it:
-	RETiRet;
-}
-
-/* a snapshot file parameter: the file must load now (rsyslogd -N1 checks it) */
-static rsRetVal set_rules(instanceData *pData, int k, es_str_t *val)
-{
-	char err[512];
-	struct nfp_ruleset *rs;
-	DEFiRet;
-	free(pData->rules[k]);
-	CHKmalloc(pData->rules[k] = es_str2cstr(val, NULL));
-	if (pData->rules[k][0] == '\0') {
-		parser_errmsg("mmnetfilter: parameter '%s': empty file name", rule_params[k]);
-		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
-	}
-	rs = nfp_ruleset_load(pData->rules[k], k == NFP_SNAP_NFT ? NFP_RS_NFT : NFP_RS_IPTABLES, err, sizeof(err));
-	if (rs == NULL) {
-		parser_errmsg("mmnetfilter: parameter '%s': %s", rule_params[k], err);
-		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
-	}
-	nfp_ruleset_free(rs);
-finalize_it:
-	RETiRet;
-}
-
-static rsRetVal open_snapshots(instanceData *pData)
-{
-	char err[512];
-	const char *paths[NFP_SNAP__COUNT];
-	int any = 0;
-	DEFiRet;
-	for (int k = 0; k < NFP_SNAP__COUNT; k++)
-		any |= (paths[k] = pData->rules[k]) != NULL;
-	if (!any)
-		FINALIZE;
-	if ((pData->snaps = nfp_snapset_new(paths, err, sizeof(err))) == NULL) {
-		parser_errmsg("mmnetfilter: ruleset snapshots: %s", err);
-		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
-	}
-finalize_it:
-	RETiRet;
-}
-
-/* dedup="on": the window; its state file is read with the first record (global(workDirectory)
- * is known only once the whole configuration is loaded) */
-static rsRetVal open_dedup(instanceData *pData, int on, size_t window, const char *state)
-{
-	DEFiRet;
-	if (!on) {
-		if (window != 0 || state != NULL) {
-			parser_errmsg("mmnetfilter: parameter '%s' needs dedup=\"on\"", state != NULL ? "dedup.stateFile" : "dedup.window");
-			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
-		}
-		FINALIZE;
-	}
-	if (state != NULL && state[0] == '\0') {
-		parser_errmsg("mmnetfilter: parameter 'dedup.stateFile': empty file name");
-		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
-	}
-	CHKmalloc(pData->dedup = nfp_dedup_guard_new(window != 0 ? window : 100000, state, dedup_report));
-finalize_it:
-	RETiRet;
-}
-
 /* the action's impstats object; statsName must be unique among the actions */
 static rsRetVal open_counters(instanceData *pData)
 {
@@ -628,10 +422,6 @@ finalize_it:
 
 BEGINnewActInst
 	struct cnfparamvals *pvals;
-	int i;
-	size_t dedup_window = 0;
-	int dedup_on = 0;
-	char *state = NULL;
 CODESTARTnewActInst
 	if ((pvals = nvlstGetParams(lst, &actpblk, NULL)) == NULL)
 		ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
@@ -644,61 +434,13 @@ CODESTARTnewActInst
 	pData->useRawMsg = 0;
 	pData->live = -1; /* serializer="fast" unless set otherwise */
 
-	for (i = 0; i < actpblk.nParams; ++i) {
-		const char *name = actpblk.descr[i].name;
-		if (!pvals[i].bUsed)
-			continue;
-		if (!strcmp(name, "container")) {
-			CHKiRet(set_container(pData, pvals[i].val.d.estr));
-		} else if (!strcmp(name, "schema")) {
-			CHKiRet(set_schema(pData, pvals[i].val.d.estr));
-		} else if (!strcmp(name, "userawmsg")) {
-			pData->useRawMsg = (sbool)pvals[i].val.d.n;
-		} else if (!strcmp(name, "fields")) {
-			CHKiRet(set_fields(pData, pvals[i].val.d.estr));
-		} else if (!strcmp(name, "serializer")) {
-			CHKiRet(set_serializer(pData, pvals[i].val.d.estr));
-		} else if (!strcmp(name, "format")) {
-			CHKiRet(set_format(pData, pvals[i].val.d.estr));
-		} else if (!strcmp(name, "dedup")) {
-			dedup_on = (int)pvals[i].val.d.n;
-		} else if (!strcmp(name, "dedup.window")) {
-			if (pvals[i].val.d.n < NFP_DEDUP_WINDOW_MIN || pvals[i].val.d.n > NFP_DEDUP_WINDOW_MAX) {
-				parser_errmsg("mmnetfilter: parameter 'dedup.window': %lld is out of range (%d to %d records)",
-					      (long long)pvals[i].val.d.n, NFP_DEDUP_WINDOW_MIN, NFP_DEDUP_WINDOW_MAX);
-				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
-			}
-			dedup_window = (size_t)pvals[i].val.d.n;
-		} else if (!strcmp(name, "dedup.statefile")) {
-			free(state);
-			CHKmalloc(state = es_str2cstr(pvals[i].val.d.estr, NULL));
-		} else if (!strcmp(name, "statsname")) {
-			free(pData->statsName);
-			CHKmalloc(pData->statsName = es_str2cstr(pvals[i].val.d.estr, NULL));
-			if (pData->statsName[0] == '\0') {
-				parser_errmsg("mmnetfilter: parameter 'statsName': empty name");
-				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
-			}
-		} else {
-			for (int k = 0; k < NFP_SNAP__COUNT; k++)
-				if (!strcmp(name, rule_params[k]))
-					CHKiRet(set_rules(pData, k, pvals[i].val.d.estr));
-		}
-	}
-	if (pData->sel != NULL && pData->schema == SCHEMA_ECS) {
-		parser_errmsg("mmnetfilter: parameter 'fields' selects fields of schema=\"native\"; an ECS "
-			      "document is always complete");
-		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
-	}
+	CHKiRet(mmnf_configure(pData, pvals, &actpblk));
 	if (pData->live == -1) {
 		pData->live = nfp_json_live_init(&fast_off_why);
 		pData->fastOff = !pData->live && !pData->text; /* text: no tree is printed */
 	}
-	CHKiRet(open_snapshots(pData));
-	CHKiRet(open_dedup(pData, dedup_on, dedup_window, state));
 	CHKiRet(open_counters(pData));
 CODE_STD_FINALIZERnewActInst
-	free(state);
 	cnfparamvalsDestruct(pvals, &actpblk);
 ENDnewActInst
 
