@@ -3,8 +3,9 @@
  * same namespace for what that integration drops. Built from the same record as the native
  * schema; the message's time, host and text come from the caller (rsyslog or nfparse).
  * Written into a sink (sink.h) in the order the document is printed: a tree for rsyslog, or
- * text. What the prefix says happened (src/enrich/prefix.c) is read first; each object is
- * opened only where it has a member. */
+ * text. It renders the record and the facts the enrich stage found for it (what the prefix
+ * says happened, Community ID, identity, trace.packet); each object is opened only where it
+ * has a member. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,7 @@ struct ecs {
 	const struct nfp_ecs_meta *m;
 	const struct nfp_extra *x;
 	const struct nfp_resolution *res, *ok; /* any resolution; a resolved one */
+	const struct nfp_facts *fx;            /* the enrich stage's */
 	struct nfp_prefix_verdict vd;
 	uint64_t proto;
 	enum nfp_field sp, dp;                 /* the TCP or UDP ports */
@@ -143,7 +145,6 @@ static void inner_doc(struct nfp_sink *k, const struct nfp_pkt *q)
 static void ecs_event(struct ecs *c)
 {
 	struct nfp_sink *k = c->k;
-	const struct nfp_ecs_meta *m = c->m;
 	nfp_sink_open(k, "event");
 	word(k, "kind", "event");
 	nfp_sink_array(k, "category");
@@ -164,22 +165,8 @@ static void ecs_event(struct ecs *c)
 	}
 	if (c->rec->type == NFP_TRACE)
 		word(k, "dataset", "iptables.trace");
-	if (m != NULL && (m->digest != NULL || (m->timestamp != NULL && m->message != NULL))) {
-		/* event.id: the record's identity (nfp_enrich.h), so that a record keeps its _id through
-		 * every retry and replay (Elasticsearch answers a second "create" with 409, not a copy) */
-		uint8_t h[20];
-		char hex[40];
-		if (m->digest != NULL)
-			memcpy(h, m->digest, 20);
-		else
-			nfp_event_digest(m->hostname, m->hostname ? strlen(m->hostname) : 0, m->timestamp,
-					 strlen(m->timestamp), m->message, m->message_len, h);
-		for (int i = 0; i < 20; i++) {
-			hex[2 * i] = "0123456789abcdef"[h[i] >> 4];
-			hex[2 * i + 1] = "0123456789abcdef"[h[i] & 15];
-		}
-		nfp_sink_str(k, "id", hex, 40);
-	}
+	if (c->fx->has_event_id) /* the record's identity: its _id through every retry and replay */
+		nfp_sink_str(k, "id", c->fx->event_id, 40);
 	nfp_sink_close(k);
 }
 
@@ -228,7 +215,6 @@ static void ecs_network(struct ecs *c)
 {
 	const struct nfp_pkt *p = c->p;
 	struct nfp_sink *k = c->k;
-	char cid[NFP_CID_MAX];
 	nfp_sink_open(k, "network");
 	if (transport_name(c->proto) != NULL)
 		word(k, "transport", transport_name(c->proto));
@@ -236,22 +222,8 @@ static void ecs_network(struct ecs *c)
 		dec(k, "iana_number", c->proto);
 	if (nfp_has(p, NFP_F_SRC))
 		word(k, "type", p->v[NFP_F_SRC].ip.family == 6 ? "ipv6" : "ipv4");
-	if (nfp_has(p, NFP_F_SRC) && nfp_has(p, NFP_F_DST) && c->proto < 256) {
-		struct nfp_flow fl = { .family = p->v[NFP_F_SRC].ip.family, .saddr = p->v[NFP_F_SRC].ip.a,
-				       .daddr = p->v[NFP_F_DST].ip.a, .proto = (uint8_t)c->proto };
-		if (nfp_has(p, c->sp) && nfp_has(p, c->dp)) {
-			fl.has_ports = 1;
-			fl.sport = (uint16_t)p->v[c->sp].u;
-			fl.dport = (uint16_t)p->v[c->dp].u;
-		} else if (nfp_has(p, NFP_F_ICMP_TYPE) && nfp_has(p, NFP_F_ICMP_CODE)) {
-			fl.has_ports = 1;
-			fl.sport = (uint16_t)p->v[NFP_F_ICMP_TYPE].u;
-			fl.dport = (uint16_t)p->v[NFP_F_ICMP_CODE].u;
-		}
-		size_t cl = fl.family == p->v[NFP_F_DST].ip.family ? nfp_community_id(&fl, 0, 1, cid) : 0;
-		if (cl > 0)
-			nfp_sink_str(k, "community_id", cid, cl);
-	}
+	if (c->fx->community_id_len > 0)
+		nfp_sink_str(k, "community_id", c->fx->community_id, c->fx->community_id_len);
 	if (nfp_has(p, NFP_F_VID)) {
 		nfp_sink_open(k, "vlan");
 		dec(k, "id", p->v[NFP_F_VID].u & 0xfff);
@@ -387,7 +359,6 @@ static void ecs_trace(const struct ecs *c)
 	const struct nfp_pkt *p = c->p;
 	const char *line = c->line;
 	struct nfp_sink *k = c->k;
-	char id[NFP_PKTID_MAX];
 	nfp_sink_open(k, "trace");
 	if (nfp_has(p, NFP_F_TRACE_TABLE)) /* monitors' packet lines have none */
 		sl(k, "table", line, p->v[NFP_F_TRACE_TABLE].s);
@@ -404,8 +375,7 @@ static void ecs_trace(const struct ecs *c)
 		sl(k, "verdict", line, p->v[NFP_F_TRACE_VERDICT].s);
 	if (nfp_has(p, NFP_F_TRACE_TEXT))
 		sl(k, "rule_text", line, p->v[NFP_F_TRACE_TEXT].s);
-	size_t idn = nfp_packet_id(c->rec, line, c->x ? c->x->host : NULL, c->x ? c->x->hostlen : 0, id);
-	nfp_sink_str(k, "packet", id, idn);
+	nfp_sink_str(k, "packet", c->fx->packet, c->fx->packet_len);
 	nfp_sink_close(k);
 }
 
@@ -485,10 +455,10 @@ static void ecs_iptables(const struct ecs *c)
 }
 
 int nfp_ecs(struct nfp_sink *k, const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
-	    const struct nfp_extra *x)
+	    const struct nfp_extra *x, const struct nfp_facts *fx)
 {
 	const struct nfp_pkt *p = &rec->pkt[0];
-	struct ecs c = { .k = k, .rec = rec, .p = p, .line = line, .m = m, .x = x };
+	struct ecs c = { .k = k, .rec = rec, .p = p, .line = line, .m = m, .x = x, .fx = fx, .vd = fx->prefix };
 
 	if (rec->type == NFP_NONE)
 		return 0;
@@ -501,7 +471,6 @@ int nfp_ecs(struct nfp_sink *k, const struct nfp_record *rec, const char *line, 
 	if (!nfp_has(p, NFP_F_SRC) && nfp_has(p, NFP_F_ARP_IPSRC))
 		c.fs = NFP_F_ARP_IPSRC, c.fdst = NFP_F_ARP_IPDST;
 	c.have_eth = nfp_has(p, NFP_F_MAC) && nfp_mac_ether(line + p->v[NFP_F_MAC].s.off, p->v[NFP_F_MAC].s.len, c.eth);
-	nfp_prefix_verdict(line + p->v[NFP_F_PREFIX].s.off, nfp_has(p, NFP_F_PREFIX) ? p->v[NFP_F_PREFIX].s.len : 0, &c.vd);
 	nfp_sink_open(k, NULL);
 	if (m != NULL && m->timestamp != NULL)
 		word(k, "@timestamp", m->timestamp);
@@ -530,7 +499,7 @@ struct fjson_object *nfp_to_ecs_ex(const struct nfp_record *rec, const char *lin
 {
 	struct nfp_sink k;
 	nfp_sink_tree(&k);
-	return nfp_ecs(&k, rec, line, m, x) ? k.root : NULL;
+	return nfp_document(&k, NFP_DOC_ECS, rec, line, m, x) ? k.root : NULL;
 }
 
 size_t nfp_to_ecs_text(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
@@ -538,5 +507,5 @@ size_t nfp_to_ecs_text(const struct nfp_record *rec, const char *line, const str
 {
 	struct nfp_sink k;
 	nfp_sink_text(&k, buf, cap);
-	return nfp_ecs(&k, rec, line, m, x) ? k.n : 0;
+	return nfp_document(&k, NFP_DOC_ECS, rec, line, m, x) ? k.n : 0;
 }

@@ -53,13 +53,7 @@ static void macraw(struct nfp_sink *k, const char *line, struct nfp_slice s, con
 		nfp_sink_num(k, "ethertype", b[12] << 8 | b[13]);
 }
 
-/* what the record gains beyond its fields, for the emitter (enrich stage) */
-struct facts {
-	const char *packet; /* a kernel TRACE record's computed trace.packet */
-	size_t packet_len;
-};
-
-static void pkt(struct nfp_sink *k, const struct nfp_record *rec, int depth, const char *line, const struct facts *fx,
+static void pkt(struct nfp_sink *k, const struct nfp_record *rec, int depth, const char *line, const struct nfp_facts *fx,
 		const struct nfp_select *sel);
 
 static void inner(struct nfp_sink *k, const struct nfp_record *rec, const char *line)
@@ -71,13 +65,13 @@ static void inner(struct nfp_sink *k, const struct nfp_record *rec, const char *
 
 /* the end of a group object: what goes last in it */
 static void close_group(struct nfp_sink *k, unsigned g, const struct nfp_record *rec, const char *line,
-			const struct facts *fx, int *inner_due)
+			const struct nfp_facts *fx, int *inner_due)
 {
 	if (g == NFP_G_ICMP && *inner_due) {
 		inner(k, rec, line);
 		*inner_due = 0;
 	}
-	if (g == NFP_G_TRACE && fx != NULL && fx->packet_len > 0)
+	if (g == NFP_G_TRACE && fx != NULL && fx->packet_len > 0 && !nfp_has(&rec->pkt[0], NFP_F_TRACE_PACKET))
 		nfp_sink_str(k, "packet", fx->packet, fx->packet_len);
 	nfp_sink_close(k);
 }
@@ -95,7 +89,7 @@ static void invalid(struct nfp_sink *k, const struct nfp_pkt *p, const char *lin
 }
 
 /* the members of one packet into the open object (the document, or "inner") */
-static void pkt(struct nfp_sink *k, const struct nfp_record *rec, int depth, const char *line, const struct facts *fx,
+static void pkt(struct nfp_sink *k, const struct nfp_record *rec, int depth, const char *line, const struct nfp_facts *fx,
 		const struct nfp_select *sel)
 {
 	const struct nfp_pkt *p = &rec->pkt[depth];
@@ -163,22 +157,22 @@ void nfp_rule_members(const struct nfp_resolution *res, struct nfp_sink *k)
 	nfp_sink_num(k, "line", res->line);
 }
 
-/* the native document of a record into k; 0 for NFP_NONE (nothing written) */
-int nfp_native(struct nfp_sink *k, const struct nfp_record *rec, const char *line, const struct nfp_extra *x)
+/* the native document of a record and its facts (trace.packet) into k; 0 for NFP_NONE
+ * (nothing written) */
+int nfp_native(struct nfp_sink *k, const struct nfp_record *rec, const char *line, const struct nfp_extra *x,
+	       const struct nfp_facts *fx)
 {
 	const struct nfp_select *sel = x != NULL ? x->sel : NULL;
-	char id[NFP_PKTID_MAX];
-	struct facts fx = { id, 0 };
 	const char *t;
 
 	if (rec->type == NFP_NONE)
 		return 0;
-	if (rec->type == NFP_TRACE && !nfp_has(&rec->pkt[0], NFP_F_TRACE_PACKET) && (sel == NULL || sel->packet))
-		fx.packet_len = nfp_packet_id(rec, line, x ? x->host : NULL, x ? x->hostlen : 0, id);
+	if (sel != NULL && !sel->packet)
+		fx = NULL;
 	nfp_sink_open(k, NULL);
 	t = nfp_type_name(rec->type);
 	nfp_sink_str(k, "type", t, strlen(t));
-	pkt(k, rec, 0, line, &fx, sel);
+	pkt(k, rec, 0, line, fx, sel);
 	if (x != NULL && x->res != NULL && x->res->status != NFP_RES_NONE && (sel == NULL || sel->rule)) {
 		nfp_sink_open(k, "rule");
 		nfp_rule_members(x->res, k);
@@ -217,9 +211,18 @@ static void duplicate(struct nfp_sink *k, const uint8_t d[20])
 int nfp_document(struct nfp_sink *k, enum nfp_doc kind, const struct nfp_record *rec, const char *line,
 		 const struct nfp_ecs_meta *m, const struct nfp_extra *x)
 {
+	struct nfp_facts f;
+	struct nfp_origin o = { x ? x->host : NULL, x ? x->hostlen : 0, m ? m->hostname : NULL, m ? m->timestamp : NULL,
+				m ? m->message : NULL, m ? m->message_len : 0, m ? m->digest : NULL };
+	if (rec->type == NFP_NONE && kind != NFP_DOC_DUPLICATE)
+		return 0;
 	switch (kind) {
-	case NFP_DOC_NATIVE: return nfp_native(k, rec, line, x);
-	case NFP_DOC_ECS: return nfp_ecs(k, rec, line, m, x);
+	case NFP_DOC_NATIVE: /* the enrich stage first; the emitter renders record + facts */
+		nfp_enrich(rec, line, &o, NFP_FACT_PACKET, &f);
+		return nfp_native(k, rec, line, x, &f);
+	case NFP_DOC_ECS:
+		nfp_enrich(rec, line, &o, NFP_FACT_PACKET | NFP_FACT_PREFIX | NFP_FACT_COMMUNITY_ID | NFP_FACT_EVENT_ID, &f);
+		return nfp_ecs(k, rec, line, m, x, &f);
 	case NFP_DOC_DUPLICATE:
 		if (m == NULL || m->digest == NULL)
 			return 0;
@@ -238,7 +241,7 @@ struct fjson_object *nfp_to_json_ex(const struct nfp_record *rec, const char *li
 {
 	struct nfp_sink k;
 	nfp_sink_tree(&k);
-	return nfp_native(&k, rec, line, x) ? k.root : NULL;
+	return nfp_document(&k, NFP_DOC_NATIVE, rec, line, NULL, x) ? k.root : NULL;
 }
 
 size_t nfp_to_json_text(const struct nfp_record *rec, const char *line, char *buf, size_t cap)
@@ -251,5 +254,5 @@ size_t nfp_to_json_text_ex(const struct nfp_record *rec, const char *line, const
 {
 	struct nfp_sink k;
 	nfp_sink_text(&k, buf, cap);
-	return nfp_native(&k, rec, line, x) ? k.n : 0;
+	return nfp_document(&k, NFP_DOC_NATIVE, rec, line, NULL, x) ? k.n : 0;
 }

@@ -71,10 +71,13 @@ size_t nfp_to_json_text(const struct nfp_record *rec, const char *line, char *bu
 size_t nfp_to_json_text_ex(const struct nfp_record *rec, const char *line, const struct nfp_extra *x, char *buf,
 			   size_t cap);
 
-/* One native emitter writes into a sink (sink.h): nfp_to_json_ex through the tree sink,
- * nfp_to_json_text_ex through the text sink. nfp_native returns 0 for NFP_NONE. */
+/* One emitter per schema writes a record and its facts (the enrich stage's, nfp_enrich.h)
+ * into a sink (sink.h); nfp_document runs the enrich stage, then the emitter. nfp_to_json_ex
+ * and nfp_to_ecs_ex go through the tree sink, the *_text functions through the text sink.
+ * The emitters return 0 for NFP_NONE. */
 struct nfp_sink;
-int nfp_native(struct nfp_sink *k, const struct nfp_record *rec, const char *line, const struct nfp_extra *x);
+int nfp_native(struct nfp_sink *k, const struct nfp_record *rec, const char *line, const struct nfp_extra *x,
+	       const struct nfp_facts *fx);
 /* the members of the "rule" object, in order (native, ECS, explain), into the open object */
 void nfp_rule_members(const struct nfp_resolution *res, struct nfp_sink *k);
 
@@ -91,7 +94,7 @@ struct nfp_ecs_meta {
 /* the ECS document into a sink (0 for NFP_NONE), as a tree, or as text (the length it needs,
  * as nfp_to_json_text_ex) */
 int nfp_ecs(struct nfp_sink *k, const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
-	    const struct nfp_extra *x);
+	    const struct nfp_extra *x, const struct nfp_facts *fx);
 size_t nfp_to_ecs_text(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m,
 		       const struct nfp_extra *x, char *buf, size_t cap);
 struct fjson_object *nfp_to_ecs(const struct nfp_record *rec, const char *line, const struct nfp_ecs_meta *m);

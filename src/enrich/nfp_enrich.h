@@ -5,6 +5,7 @@
  *   prefix.c      what a LOG prefix says happened (UFW, Shorewall, firewalld, EdgeOS/VyOS, a last
  *                 word such as DROP or ACCEPT)
  *   community_id.c  Community ID v1 (declared in nfp.h)
+ *   facts.c       nfp_enrich: all of the above for one record, into struct nfp_facts
  */
 #ifndef NFP_ENRICH_H_INCLUDED
 #define NFP_ENRICH_H_INCLUDED
@@ -39,4 +40,36 @@ struct nfp_prefix_verdict {
 	size_t zone_split; /* "wan-lan": position of the '-' between the zones, or 0 */
 };
 void nfp_prefix_verdict(const char *p, size_t n, struct nfp_prefix_verdict *v);
+
+/* Where a record came from, as far as the caller knows it (each may be NULL): the host its
+ * walk is kept apart by (kernel TRACE steps of one host form one walk), the sender's host
+ * name, the time it reported (RFC 3339) and the message text (these three make its identity),
+ * or the record's identity if the caller has one (imkmsg's) */
+struct nfp_origin {
+	const char *host;
+	size_t hostlen;
+	const char *sender;
+	const char *time;
+	const char *message;
+	size_t message_len;
+	const uint8_t *digest;
+};
+
+/* What the emitters render beside the record's own fields: filled by nfp_enrich, for the facts
+ * asked for (NFP_FACT_*), before any emitter runs */
+#define NFP_FACT_PACKET 1u       /* trace.packet (kernel TRACE: computed; monitors: their id) */
+#define NFP_FACT_PREFIX 2u       /* what the LOG prefix says happened */
+#define NFP_FACT_COMMUNITY_ID 4u /* the flow's Community ID */
+#define NFP_FACT_EVENT_ID 8u     /* the record's identity in hex (ECS event.id) */
+struct nfp_facts {
+	char packet[NFP_PKTID_MAX];
+	size_t packet_len;
+	struct nfp_prefix_verdict prefix;
+	char community_id[NFP_CID_MAX];
+	size_t community_id_len;
+	char event_id[40];
+	int has_event_id;
+};
+void nfp_enrich(const struct nfp_record *rec, const char *line, const struct nfp_origin *o, unsigned want,
+		struct nfp_facts *f);
 #endif

@@ -6,7 +6,6 @@
 #include "nfp.h"
 #include "parse/parse_int.h"
 
-#define NFP_MAX_LINE (16u << 20)
 
 /* Key index: per lexer section, an open-addressing table of keys. A key's first 8 bytes, read as one 64-bit word, are what the table holds and
  * compares (longer keys compare their tail too). Flag words (DF, SYN, ...) have a table of
@@ -717,7 +716,7 @@ static int l2_only_line(const char *line, struct nfp_slice mac)
 	return et != 0x0800 && et != 0x86dd && et != 0x0806 && et != 0x8035;
 }
 
-static void reset(struct nfp_record *rec)
+void nfp_record_reset(struct nfp_record *rec)
 {
 	rec->type = NFP_NONE;
 	rec->flags = 0;
@@ -753,10 +752,12 @@ static size_t find_fragment(const char *line, size_t from, size_t len)
 	return (proto && known >= 3) ? first : len;
 }
 
-enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
+/* The kernel's own dialect (LOG, legacy TRACE, ebtables --log inside it) from start, the
+ * text after the carrier marks; rec was reset by the caller. */
+enum nfp_type nfp_kernel_parse(const char *line, size_t len, size_t start, struct nfp_record *rec)
 {
 	struct lexer lx; /* members one by one: the scan's kept blocks need no zeroing */
-	size_t start, body, pos, neq;
+	size_t body, pos, neq;
 	struct nfp_pkt *p0 = &rec->pkt[0];
 	int last_bad = 0;
 
@@ -768,20 +769,6 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 	lx.stop = lx.stop_outer = 0;
 	lx.pred = NFP_F_IN;
 	scan_init(&lx.sc, line, len);
-	reset(rec);
-	if (line == NULL || len == 0 || len > NFP_MAX_LINE)
-		return NFP_NONE;
-	start = nfp_skip_carrier(line, len);
-	/* the monitors' trace lines (src/parse/monitor.c): "PACKET: 2 …", " TRACE: 2 …", "trace id …" */
-	for (pos = start; pos < len && line[pos] == ' '; pos++)
-		;
-	if (len - pos > 9 && ((line[pos] == 'P' && memcmp(line + pos, "PACKET: ", 8) == 0) ||
-			      (line[pos] == 'T' && memcmp(line + pos, "TRACE: ", 7) == 0 && NFP_ISDIGIT(line[pos + 7])) ||
-			      (line[pos] == 't' && memcmp(line + pos, "trace id ", 9) == 0))) {
-		if (nfp_monitor_parse(line, len, pos, rec) != NFP_NONE)
-			return rec->type;
-		reset(rec);
-	}
 	body = find_body(&lx.sc, start, &neq);
 	if (body == len) {
 		/* a fragment has at least three KEY=VALUE tokens */
@@ -854,7 +841,7 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 		if (rec->type == NFP_LOG && lx.sec == NFP_S_HDR && !nfp_has(p0, NFP_F_MAC) &&
 		    !nfp_has(p0, NFP_F_MACSRC) && !nfp_has(p0, NFP_F_PHYSIN) && !nfp_has(p0, NFP_F_PHYSOUT) &&
 		    !nfp_bad(p0, NFP_F_MAC) && e < len) {
-			reset(rec);
+			nfp_record_reset(rec);
 			return NFP_NONE;
 		}
 		add_unknown(&lx, t, tl);

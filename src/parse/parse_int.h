@@ -80,6 +80,9 @@ static inline void nfp_add_unknown(struct nfp_record *r, size_t off, size_t n)
 		r->flags |= NFP_R_UNKNOWN_OVF;
 	}
 }
+/* the dialects' parsers (dialects.c holds the table nfp_parse walks) and the record's reset */
+enum nfp_type nfp_kernel_parse(const char *line, size_t len, size_t start, struct nfp_record *rec);
+void nfp_record_reset(struct nfp_record *rec);
 /* JSON object name of a group; UDP and ICMP take the protocol's own name for UDPLITE/ICMPv6 */
 const char *nfp_group_name(unsigned g, const struct nfp_pkt *p);
 /* the first 14 bytes of a raw MAC= value (Ethernet dst, src, type) if it has them */
