@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "emit/sink.h"
 #include "nfp.h"
 
@@ -27,13 +30,54 @@ static const unsigned char needs_esc[256] = {
 	[0 ... 31] = 1, ['"'] = 1, ['\\'] = 1, ['/'] = 1,
 };
 
-/* libfastjson's string escaping; runs of plain bytes are copied whole. Like libfastjson, a
- * string ends at its first NUL byte (rsyslog escapes control characters on receipt by
- * default, so NUL is rare; the message text itself is never changed). */
-static void put_str_valid(struct nfp_sink *o, const char *s, size_t n);
+/* a byte libfastjson escapes: "\n"-style, else "\u00XX" */
+static void put_esc(struct nfp_sink *o, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *esc;
+	char u[6];
+	switch (c) {
+	case '\b': esc = "\\b"; break;
+	case '\n': esc = "\\n"; break;
+	case '\r': esc = "\\r"; break;
+	case '\t': esc = "\\t"; break;
+	case '\f': esc = "\\f"; break;
+	case '"': esc = "\\\""; break;
+	case '\\': esc = "\\\\"; break;
+	case '/': esc = "\\/"; break;
+	default: esc = NULL;
+	}
+	if (esc != NULL) {
+		put(o, esc, 2);
+	} else {
+		memcpy(u, "\\u00", 4);
+		u[4] = hex[c >> 4];
+		u[5] = hex[c & 15];
+		put(o, u, 6);
+	}
+}
 
-/* bytes that are not well-formed UTF-8 are written as U+FFFD, as the tree sink does */
-static void put_str(struct nfp_sink *o, const char *s, size_t n)
+/* libfastjson's string escaping of well-formed UTF-8; runs of plain bytes are copied whole */
+static void put_str_valid(struct nfp_sink *o, const char *s, size_t n)
+{
+	size_t start = 0, i = 0;
+	putc1(o, '"');
+	for (;;) {
+		while (i < n && !needs_esc[(unsigned char)s[i]])
+			i++;
+		put(o, s + start, i - start);
+		if (i == n)
+			break;
+		put_esc(o, (unsigned char)s[i]);
+		start = ++i;
+	}
+	putc1(o, '"');
+}
+
+/* Like libfastjson, a string ends at its first NUL byte (rsyslog escapes control characters on
+ * receipt by default, so NUL is rare; the message text itself is never changed); bytes that
+ * are not well-formed UTF-8 are written as U+FFFD, as the tree sink does */
+static void put_str_checked(struct nfp_sink *o, const char *s, size_t n)
 {
 	const char *nul = memchr(s, 0, n);
 	if (nul != NULL)
@@ -53,39 +97,50 @@ static void put_str(struct nfp_sink *o, const char *s, size_t n)
 	put_str_valid(o, s, n);
 }
 
-static void put_str_valid(struct nfp_sink *o, const char *s, size_t n)
+/* bytes the one-pass path stops at: those escaped, and NUL and bytes >= 0x80 (which send the
+ * string to put_str_checked) */
+static const unsigned char special[256] = {
+	[0 ... 31] = 1, ['"'] = 1, ['\\'] = 1, ['/'] = 1, [128 ... 255] = 1,
+};
+
+/* the first special byte at or after i, or n: sixteen bytes at a time where SSE2 is there
+ * (a signed compare with 0x20 finds the control bytes and those >= 0x80 at once) */
+static size_t plain_ascii(const char *s, size_t i, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t start = 0, i = 0;
+#ifdef __SSE2__
+	const __m128i lo = _mm_set1_epi8(0x20), q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sl = _mm_set1_epi8('/');
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, lo), _mm_cmpeq_epi8(v, q)),
+					 _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, sl)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	while (i < n && !special[(unsigned char)s[i]])
+		i++;
+	return i;
+}
+
+/* A string member's value in one pass where it is ASCII without NUL (what the kernel prints);
+ * else, from the start again, put_str_checked */
+static void put_str(struct nfp_sink *o, const char *s, size_t n)
+{
+	size_t mark = o->n, start = 0, i = 0;
 	putc1(o, '"');
 	for (;;) {
-		while (i < n && !needs_esc[(unsigned char)s[i]])
-			i++;
+		i = plain_ascii(s, i, n);
 		put(o, s + start, i - start);
 		if (i == n)
 			break;
 		unsigned char c = (unsigned char)s[i];
-		const char *esc;
-		char u[6];
-		switch (c) {
-		case '\b': esc = "\\b"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case '\f': esc = "\\f"; break;
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '/': esc = "\\/"; break;
-		default: esc = NULL;
+		if (c == 0 || c >= 0x80) {
+			o->n = mark;
+			put_str_checked(o, s, n);
+			return;
 		}
-		if (esc != NULL) {
-			put(o, esc, 2);
-		} else {
-			memcpy(u, "\\u00", 4);
-			u[4] = hex[c >> 4];
-			u[5] = hex[c & 15];
-			put(o, u, 6);
-		}
+		put_esc(o, c);
 		start = ++i;
 	}
 	putc1(o, '"');

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "suites.h"
 #include "emit/nfp_json.h"
+#include "emit/sink.h"
 
 static const struct {
 	const char *line;
@@ -224,6 +225,46 @@ static void text_equals_object(const char *file, const char *line, size_t len, s
 	fjson_object_put(j);
 }
 
+/* One string member through both sinks, for strings made of the bytes that matter (NUL,
+ * control, the escaped ones, ASCII, well-formed and ill-formed UTF-8) at every length around
+ * the text sink's 16-byte steps: the text equals libfastjson's printing of the tree */
+START_TEST(test_sink_strings)
+{
+	static const char *const parts[] = { "a", "/", "\"", "\\", "\n", "\x01", "\x1f", "\xc3\xa9", "\xff", "\xe2\x82", "z9" };
+	const size_t np = sizeof(parts) / sizeof(parts[0]);
+	uint64_t x = 88172645463325252ull;
+	char str[128], buf[1024];
+	for (int round = 0; round < 20000; round++) {
+		size_t n = 0, want_len = (size_t)(round % 48);
+		while (n < want_len) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			const char *p = parts[x % np];
+			size_t pl = strlen(p);
+			if (x % 97 == 0) /* a NUL byte inside */
+				str[n++] = 0;
+			else if (n + pl < sizeof(str))
+				memcpy(str + n, p, pl), n += pl;
+			else
+				break;
+		}
+		struct nfp_sink t, k;
+		nfp_sink_tree(&t);
+		nfp_sink_open(&t, NULL);
+		nfp_sink_str(&t, "s", str, n);
+		nfp_sink_close(&t);
+		nfp_sink_text(&k, buf, sizeof(buf));
+		nfp_sink_open(&k, NULL);
+		nfp_sink_str(&k, "s", str, n);
+		nfp_sink_close(&k);
+		const char *want = fjson_object_to_json_string_ext(t.root, FJSON_TO_STRING_PLAIN);
+		ck_assert_msg(k.n == strlen(want) && memcmp(buf, want, k.n) == 0, "string %d: %.*s vs %s", round, (int)k.n, buf,
+			      want);
+		ck_assert_int_eq(k.repaired, t.repaired);
+		fjson_object_put(t.root);
+	}
+}
+END_TEST
+
 /* The two sinks give one document: for every corpus line, native and ECS, the text sink's
  * output equals libfastjson's rendering of the tree sink's object, byte for byte. */
 START_TEST(test_text_equals_object)
@@ -353,6 +394,7 @@ Suite *json_suite(void)
 	tcase_add_test(tc, test_none_is_null);
 	tcase_add_test(tc, test_text_equals_object);
 	tcase_add_test(tc, test_live_serializer);
+	tcase_add_test(tc, test_sink_strings);
 	tcase_add_test(tc, test_format_ip);
 	suite_add_tcase(s, tc);
 	return s;
