@@ -179,6 +179,18 @@ static void reloaded(instanceData *pData, int r, const char *err)
 	}
 }
 
+/* snapshot files that did not exist at start: said once, with the first message (rsyslogd
+ * drops what is logged while it reads its configuration) */
+static void tell_missing(instanceData *pData)
+{
+	static const char *const names[NFP_SNAP__COUNT] = { "iptablesRules", "ip6tablesRules", "nftRules" };
+	unsigned miss = nfp_snapset_missing(pData->snaps);
+	for (int k = 0; k < NFP_SNAP__COUNT; k++)
+		if (miss & 1u << k)
+			LogMsg(0, RS_RET_OK, LOG_WARNING, "mmnetfilter: parameter '%s': %s does not exist (yet): records of "
+			       "that family are not resolved until it appears (it is loaded then)", names[k], pData->rules[k]);
+}
+
 BEGINdoHUP
 	char err[512];
 CODESTARTdoHUP
@@ -346,6 +358,7 @@ CODESTARTdoAction
 			if (__atomic_load_n(&pData->initial_counted, __ATOMIC_RELAXED) == 0 &&
 			    __atomic_exchange_n(&pData->initial_counted, 1, __ATOMIC_RELAXED) == 0) {
 				COUNT(pData, snapLoaded, mutSnapLoaded);
+				tell_missing(pData);
 			}
 			reloaded(pData, nfp_snapset_poll(pData->snaps, time(NULL), err, sizeof(err)), err);
 			if (nfp_resolve(nfp_snapset_get(pData->snaps, &pWrkrData->ref), rec, (const char *)text, &res) ==

@@ -1,7 +1,9 @@
 /* mmnetfilter's action parameters: read, checked, opened (configuration load, one thread).
  * Every mistake is reported by rsyslogd -N1 with the parameter's name. */
 #include "config.h" /* rsyslog's, from the configured source tree: must come first */
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include "rsyslog.h"
 #include "conf.h"
@@ -122,7 +124,7 @@ finalize_it:
 	RETiRet;
 }
 
-/* a snapshot file parameter: the file must load now (rsyslogd -N1 checks it) */
+/* a snapshot file parameter: the file must load now (rsyslogd -N1 checks it), or not exist yet */
 static rsRetVal set_rules(instanceData *pData, int k, es_str_t *val)
 {
 	char err[512];
@@ -134,6 +136,8 @@ static rsRetVal set_rules(instanceData *pData, int k, es_str_t *val)
 		parser_errmsg("mmnetfilter: parameter '%s': empty file name", rule_params[k]);
 		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 	}
+	if (access(pData->rules[k], F_OK) != 0 && errno == ENOENT)
+		FINALIZE; /* not written yet (the snapshot unit has not run): loaded when it appears */
 	rs = nfp_ruleset_load(pData->rules[k], k == NFP_SNAP_NFT ? NFP_RS_NFT : NFP_RS_IPTABLES, err, sizeof(err));
 	if (rs == NULL) {
 		parser_errmsg("mmnetfilter: parameter '%s': %s", rule_params[k], err);

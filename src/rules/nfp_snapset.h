@@ -42,4 +42,8 @@ void nfp_snapset_put(struct nfp_snap_ref *ref);
 
 /* how many generations were loaded (the first one counts) */
 unsigned nfp_snapset_loaded(const struct nfp_snapset *set);
+/* the files (bit 1 << NFP_SNAP_*) that did not exist when the snapshots were last loaded and
+ * have never been loaded: their family has no rules until they appear (the poll loads them).
+ * A file that was loaded once and then vanishes is an error: the previous snapshots stay. */
+unsigned nfp_snapset_missing(struct nfp_snapset *set);
 #endif

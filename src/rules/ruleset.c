@@ -10,6 +10,9 @@
  * are "rules + 1"; src/rules/resolve.c checks that).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1005,10 +1008,8 @@ struct nfp_ruleset *nfp_ruleset_parse(const char *text, size_t len, enum nfp_rs_
 	ld.len = len;
 	ld.arena = rs->mem + len;
 	rc = fmt == NFP_RS_NFT ? parse_nft(&ld) : parse_iptables(&ld);
-	if (rc == 0 && rs->ntables == 0) {
-		ld.line = 1;
-		rc = fail(&ld, "no table in the file (is it %s output?)", fmt == NFP_RS_NFT ? "'nft list ruleset'" : "iptables-save");
-	}
+	/* no table (empty, or comments only): what ip6tables-save and nft list ruleset print on a
+	 * host without rules of theirs: a snapshot of no rules, not an error */
 	if (rc == 0)
 		rc = build_indexes(&ld);
 	if (rc != 0) {
@@ -1020,13 +1021,25 @@ struct nfp_ruleset *nfp_ruleset_parse(const char *text, size_t len, enum nfp_rs_
 
 struct nfp_ruleset *nfp_ruleset_load(const char *path, enum nfp_rs_format fmt, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	/* only a regular file: a FIFO or a device is not opened for reading (it would block the
+	 * reader, or never end) */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat sb;
+	FILE *f = NULL;
 	char *buf = NULL;
 	size_t len = 0, cap = 0, got;
 	struct nfp_ruleset *rs;
-	if (f == NULL) {
+	if (fd >= 0 && fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		close(fd);
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: not a regular file (a FIFO or device is not read)", path);
+		return NULL;
+	}
+	if (fd < 0 || (f = fdopen(fd, "rb")) == NULL) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	for (;;) {

@@ -1,4 +1,5 @@
 /* Ruleset snapshots that follow their files (see nfp_snapset.h for the locking design). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ struct fstate {
 struct nfp_snap {
 	struct nfp_snapshots ss;
 	struct nfp_ruleset *rs[NFP_SNAP__COUNT];
+	unsigned missing;        /* bit per file not there yet (no rules of that family) */
 	unsigned refs;           /* atomic */
 };
 
@@ -28,6 +30,7 @@ struct nfp_snapset {
 	unsigned gen;            /* atomic: bumped on every swap */
 	time_t last_poll;        /* atomic */
 	struct fstate seen[NFP_SNAP__COUNT];   /* the files as last loaded (or last failed) */
+	unsigned had;            /* bit per file loaded once: from then on, its absence is an error */
 	unsigned loaded;         /* atomic */
 };
 
@@ -68,14 +71,22 @@ static struct nfp_snap *load_all(struct nfp_snapset *set, char *err, size_t errl
 	}
 	s->refs = 1;
 	for (int i = 0; i < NFP_SNAP__COUNT; i++) {
+		struct stat sb;
 		if (set->paths[i] == NULL)
 			continue;
+		if (!(set->had & 1u << i) && stat(set->paths[i], &sb) != 0 && errno == ENOENT) {
+			s->missing |= 1u << i; /* not written yet (the unit has not run): loaded when it appears */
+			continue;
+		}
 		s->rs[i] = nfp_ruleset_load(set->paths[i], i == NFP_SNAP_NFT ? NFP_RS_NFT : NFP_RS_IPTABLES, err, errlen);
 		if (s->rs[i] == NULL) {
 			snap_unref(s);
 			return NULL;
 		}
 	}
+	for (int i = 0; i < NFP_SNAP__COUNT; i++)
+		if (s->rs[i] != NULL)
+			set->had |= 1u << i;
 	s->ss.ipt4 = s->rs[NFP_SNAP_IPT4];
 	s->ss.ipt6 = s->rs[NFP_SNAP_IPT6];
 	s->ss.nft = s->rs[NFP_SNAP_NFT];
@@ -187,4 +198,13 @@ void nfp_snapset_put(struct nfp_snap_ref *ref)
 unsigned nfp_snapset_loaded(const struct nfp_snapset *set)
 {
 	return __atomic_load_n(&set->loaded, __ATOMIC_RELAXED);
+}
+
+unsigned nfp_snapset_missing(struct nfp_snapset *set)
+{
+	unsigned m;
+	pthread_mutex_lock(&set->mut);
+	m = set->cur->missing;
+	pthread_mutex_unlock(&set->mut);
+	return m;
 }
