@@ -59,7 +59,6 @@ MODULE_CNFNAME("mmnetfilter")
 DEF_OMOD_STATIC_DATA
 DEFobjCurrIf(statsobj)
 
-static int unnamed_actions; /* actions without statsName so far (config load: one thread) */
 static char boot_id[40];    /* /proc/sys/kernel/random/boot_id, read at load: imkmsg identities */
 
 #define COUNT(pData, c, m) STATSCOUNTER_INC((pData)->ctr.c, (pData)->ctr.m)
@@ -382,57 +381,6 @@ finalize_it:
 	MsgSetParseSuccess(pMsg, ok);
 ENDdoAction
 
-/* the action's impstats object; statsName must be unique among the actions */
-static rsRetVal open_counters(instanceData *pData)
-{
-	static const struct { const char *name; size_t off; } ctrs[] = {
-		{ "records.seen", offsetof(struct counters, seen) },
-		{ "parsed.log", offsetof(struct counters, log) },
-		{ "parsed.trace", offsetof(struct counters, trace) },
-		{ "parsed.ebtables", offsetof(struct counters, ebt) },
-		{ "parsed.fragment", offsetof(struct counters, fragment) },
-		{ "not_netfilter", offsetof(struct counters, none) },
-		{ "truncated", offsetof(struct counters, truncated) },
-		{ "rules.resolved", offsetof(struct counters, resolved) },
-		{ "rules.unresolved", offsetof(struct counters, unresolved) },
-		{ "snapshots.loaded", offsetof(struct counters, snapLoaded) },
-		{ "snapshots.reload_failed", offsetof(struct counters, reloadFailed) },
-		{ "records.duplicate", offsetof(struct counters, duplicate) },
-	};
-	static char *names[256]; /* the names taken so far (configuration load is single-threaded) */
-	static int nnames;
-	DEFiRet;
-	if (pData->statsName == NULL) {
-		char buf[32];
-		if (++unnamed_actions == 1)
-			snprintf(buf, sizeof(buf), "mmnetfilter");
-		else
-			snprintf(buf, sizeof(buf), "mmnetfilter-%d", unnamed_actions);
-		CHKmalloc(pData->statsName = strdup(buf));
-	}
-	for (int i = 0; i < nnames; i++) {
-		if (strcmp(names[i], pData->statsName) == 0) {
-			parser_errmsg("mmnetfilter: parameter 'statsName': '%s' is already the counters' name of "
-				      "another mmnetfilter action; each action needs its own", pData->statsName);
-			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
-		}
-	}
-	if (nnames < (int)(sizeof(names) / sizeof(names[0])))
-		names[nnames++] = pData->statsName;
-	CHKiRet(statsobj.Construct(&pData->ctr.obj));
-	CHKiRet(statsobj.SetName(pData->ctr.obj, (uchar *)pData->statsName));
-	CHKiRet(statsobj.SetOrigin(pData->ctr.obj, (uchar *)"mmnetfilter"));
-	for (size_t i = 0; i < sizeof(ctrs) / sizeof(ctrs[0]); i++) {
-		intctr_t *c = (intctr_t *)((char *)&pData->ctr + ctrs[i].off);
-		*c = 0;
-		CHKiRet(statsobj.AddCounter(pData->ctr.obj, (uchar *)ctrs[i].name, ctrType_IntCtr,
-					    CTR_FLAG_RESETTABLE, c));
-	}
-	CHKiRet(statsobj.ConstructFinalize(pData->ctr.obj));
-finalize_it:
-	RETiRet;
-}
-
 BEGINnewActInst
 	struct cnfparamvals *pvals;
 CODESTARTnewActInst
@@ -452,7 +400,7 @@ CODESTARTnewActInst
 		pData->live = nfp_json_live_init(&fast_off_why);
 		pData->fastOff = !pData->live && !pData->text; /* text: no tree is printed */
 	}
-	CHKiRet(open_counters(pData));
+	CHKiRet(mmnf_counters(pData, &statsobj));
 CODE_STD_FINALIZERnewActInst
 	cnfparamvalsDestruct(pvals, &actpblk);
 ENDnewActInst

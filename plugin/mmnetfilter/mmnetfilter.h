@@ -44,4 +44,5 @@ typedef struct _instanceData {
 } instanceData;
 
 rsRetVal mmnf_configure(instanceData *pData, struct cnfparamvals *pvals, struct cnfparamblk *blk);
+rsRetVal mmnf_counters(instanceData *pData, statsobj_if_t *so);
 #endif

@@ -2,6 +2,7 @@
  * Every mistake is reported by rsyslogd -N1 with the parameter's name. */
 #include "config.h" /* rsyslog's, from the configured source tree: must come first */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 
 /* the snapshot parameters, in nfp_snapset order */
 static const char *const rule_params[NFP_SNAP__COUNT] = { "iptablesrules", "ip6tablesrules", "nftrules" };
+
+static int unnamed_actions; /* actions without statsName so far */
 
 /* the duplicate window's problems with its state file (src/state/guard.c) */
 static void dedup_report(const char *msg)
@@ -245,5 +248,57 @@ rsRetVal mmnf_configure(instanceData *pData, struct cnfparamvals *pvals, struct 
 	CHKiRet(open_dedup(pData, dedup_on, dedup_window, state));
 finalize_it:
 	free(state);
+	RETiRet;
+}
+
+/* the action's impstats object (through the glue's statsobj interface); statsName must be
+ * unique among the actions */
+rsRetVal mmnf_counters(instanceData *pData, statsobj_if_t *so)
+{
+	static const struct { const char *name; size_t off; } ctrs[] = {
+		{ "records.seen", offsetof(struct counters, seen) },
+		{ "parsed.log", offsetof(struct counters, log) },
+		{ "parsed.trace", offsetof(struct counters, trace) },
+		{ "parsed.ebtables", offsetof(struct counters, ebt) },
+		{ "parsed.fragment", offsetof(struct counters, fragment) },
+		{ "not_netfilter", offsetof(struct counters, none) },
+		{ "truncated", offsetof(struct counters, truncated) },
+		{ "rules.resolved", offsetof(struct counters, resolved) },
+		{ "rules.unresolved", offsetof(struct counters, unresolved) },
+		{ "snapshots.loaded", offsetof(struct counters, snapLoaded) },
+		{ "snapshots.reload_failed", offsetof(struct counters, reloadFailed) },
+		{ "records.duplicate", offsetof(struct counters, duplicate) },
+	};
+	static char *names[256]; /* the names taken so far (configuration load is single-threaded) */
+	static int nnames;
+	DEFiRet;
+	if (pData->statsName == NULL) {
+		char buf[32];
+		if (++unnamed_actions == 1)
+			snprintf(buf, sizeof(buf), "mmnetfilter");
+		else
+			snprintf(buf, sizeof(buf), "mmnetfilter-%d", unnamed_actions);
+		CHKmalloc(pData->statsName = strdup(buf));
+	}
+	for (int i = 0; i < nnames; i++) {
+		if (strcmp(names[i], pData->statsName) == 0) {
+			parser_errmsg("mmnetfilter: parameter 'statsName': '%s' is already the counters' name of "
+				      "another mmnetfilter action; each action needs its own", pData->statsName);
+			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+		}
+	}
+	if (nnames < (int)(sizeof(names) / sizeof(names[0])))
+		names[nnames++] = pData->statsName;
+	CHKiRet(so->Construct(&pData->ctr.obj));
+	CHKiRet(so->SetName(pData->ctr.obj, (uchar *)pData->statsName));
+	CHKiRet(so->SetOrigin(pData->ctr.obj, (uchar *)"mmnetfilter"));
+	for (size_t i = 0; i < sizeof(ctrs) / sizeof(ctrs[0]); i++) {
+		intctr_t *c = (intctr_t *)((char *)&pData->ctr + ctrs[i].off);
+		*c = 0;
+		CHKiRet(so->AddCounter(pData->ctr.obj, (uchar *)ctrs[i].name, ctrType_IntCtr,
+					    CTR_FLAG_RESETTABLE, c));
+	}
+	CHKiRet(so->ConstructFinalize(pData->ctr.obj));
+finalize_it:
 	RETiRet;
 }
