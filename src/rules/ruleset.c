@@ -151,6 +151,8 @@ struct loader {
 	size_t errlen;
 	unsigned line;
 	uint32_t last_chain; /* iptables-save groups rules by chain: the previous rule's chain + 1 */
+	uint32_t *cidx;      /* chains by (table, name) while loading: index + 1, 0 = empty */
+	uint32_t cmask;
 };
 
 static int fail(struct loader *ld, const char *fmt, ...)
@@ -281,17 +283,56 @@ static int add_table(struct loader *ld, const char *name, size_t n, int family)
 	return 0;
 }
 
+static uint32_t chain_hash(uint32_t table, const char *n, size_t nl)
+{
+	return fnv(n, nl, table * 0x9e3779b1u);
+}
+
+/* The loader's index of the chains by (table, name), so that a declaration's duplicate check
+ * and a rule's chain are found in constant time: loading is linear in the file, whatever the
+ * chain count (kube-proxy writes one chain per service and endpoint). The slot of the chain,
+ * or the empty slot where it would go. */
+static uint32_t *chain_slot(const struct loader *ld, uint32_t table, const char *n, size_t nl)
+{
+	for (uint32_t h = chain_hash(table, n, nl);; h++) {
+		uint32_t *slot = &ld->cidx[h & ld->cmask];
+		const struct nfp_rs_chain *c;
+		if (*slot == 0)
+			return slot;
+		c = &ld->rs->chains[*slot - 1];
+		if (c->table == table && c->name.len == nl && memcmp(c->name.p, n, nl) == 0)
+			return slot;
+	}
+}
+
+/* room for one more chain at most half full: doubled and refilled when it is not */
+static int chain_index_room(struct loader *ld)
+{
+	const struct nfp_ruleset *rs = ld->rs;
+	uint32_t cap;
+	if (ld->cidx != NULL && 2 * ((size_t)rs->nchains + 1) <= (size_t)ld->cmask + 1)
+		return 0;
+	cap = ld->cidx != NULL ? (ld->cmask + 1) * 2 : 64;
+	free(ld->cidx);
+	if ((ld->cidx = calloc(cap, sizeof(uint32_t))) == NULL)
+		return -1;
+	ld->cmask = cap - 1;
+	for (uint32_t c = 0; c < rs->nchains; c++)
+		*chain_slot(ld, rs->chains[c].table, rs->chains[c].name.p, rs->chains[c].name.len) = c + 1;
+	return 0;
+}
+
 static int add_chain(struct loader *ld, const char *name, size_t n, struct nfp_rs_str decl)
 {
 	struct nfp_ruleset *rs = ld->rs;
-	uint32_t t = rs->ntables - 1;
-	for (uint32_t i = rs->nchains; i-- > 0 && rs->chains[i].table == t;)
-		if (rs->chains[i].name.len == n && memcmp(rs->chains[i].name.p, name, n) == 0)
-			return fail(ld, "chain '%.*s' declared twice", (int)n, name);
+	uint32_t t = rs->ntables - 1, *slot;
 	if (n == 0)
 		return fail(ld, "chain without a name");
-	if (grow((void **)&rs->chains, &ld->ccap, rs->nchains, sizeof(*rs->chains)) != 0)
+	if (chain_index_room(ld) != 0 || grow((void **)&rs->chains, &ld->ccap, rs->nchains, sizeof(*rs->chains)) != 0)
 		return fail(ld, "out of memory");
+	if (*(slot = chain_slot(ld, t, name, n)) != 0)
+		return fail(ld, "chain '%.*s' declared twice", (int)n, name);
+	*slot = rs->nchains + 1;
 	rs->chains[rs->nchains] = (struct nfp_rs_chain){ .name = S(name, n), .policy = empty_str, .decl = decl,
 							 .table = t, .line = ld->line };
 	rs->nchains++;
@@ -312,12 +353,10 @@ static struct nfp_rs_rule *add_rule(struct loader *ld, uint32_t chain, struct nf
 }
 
 /* ---- iptables-save ---- */
-static uint32_t find_chain_linear(const struct nfp_ruleset *rs, uint32_t table, const char *n, size_t nl)
+static uint32_t find_chain(const struct loader *ld, uint32_t table, const char *n, size_t nl)
 {
-	for (uint32_t i = rs->nchains; i-- > 0;)
-		if (rs->chains[i].table == table && rs->chains[i].name.len == nl && memcmp(rs->chains[i].name.p, n, nl) == 0)
-			return i;
-	return UINT32_MAX;
+	uint32_t v = ld->cidx != NULL ? *chain_slot(ld, table, n, nl) : 0;
+	return v - 1; /* UINT32_MAX when there is none */
 }
 
 static const struct {
@@ -408,7 +447,7 @@ static int ipt_rule(struct loader *ld, const char *s, size_t n)
 			c = ld->last_chain - 1;
 	}
 	if (c == UINT32_MAX)
-		c = find_chain_linear(rs, rs->ntables - 1, s + i, e - i);
+		c = find_chain(ld, rs->ntables - 1, s + i, e - i);
 	ld->last_chain = c + 1;
 	struct nfp_rs_rule *r;
 	if (e == i)
@@ -760,10 +799,6 @@ static int parse_nft(struct loader *ld)
 }
 
 /* ---- indexes ---- */
-static uint32_t chain_hash(uint32_t table, const char *n, size_t nl)
-{
-	return fnv(n, nl, table * 0x9e3779b1u);
-}
 
 const struct nfp_rs_chain *nfp_rs_chain(const struct nfp_ruleset *rs, const struct nfp_rs_table *t, const char *name,
 					size_t len)
@@ -1008,6 +1043,7 @@ struct nfp_ruleset *nfp_ruleset_parse(const char *text, size_t len, enum nfp_rs_
 	ld.len = len;
 	ld.arena = rs->mem + len;
 	rc = fmt == NFP_RS_NFT ? parse_nft(&ld) : parse_iptables(&ld);
+	free(ld.cidx); /* the loader's; build_indexes makes the snapshot's own */
 	/* no table (empty, or comments only): what ip6tables-save and nft list ruleset print on a
 	 * host without rules of theirs: a snapshot of no rules, not an error */
 	if (rc == 0)
