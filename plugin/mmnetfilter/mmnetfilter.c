@@ -12,8 +12,9 @@
  *     src/rules/nfp_snapset.h. Per message a worker makes one atomic load (generation) and, at most
  *     once a second across all workers, stat()s the files; it takes a mutex only in the
  *     message after a swap, to move its own reference to the new snapshots. Snapshots are
- *     immutable; a reload (file change, or HUP from doHUP on the main thread) builds new
- *     ones outside that mutex.
+ *     immutable; a reload builds new ones outside that mutex: on a file change in a loader
+ *     thread of the snapshot set's own (no worker loads), on HUP in doHUP (main thread).
+ *     The loader thread reports through reloaded() (atomic counters, LogMsg).
  *   wrkrInstanceData: one reusable struct nfp_record, a snapshot reference and the text
  *     buffer (format="text") per worker.
  *   The duplicate window: one per action, under its own mutex (src/state/guard.c).
@@ -148,12 +149,12 @@ ENDisCompatibleWithFeature
 
 BEGINfreeInstance
 CODESTARTfreeInstance
+	nfp_snapset_free(pData->snaps); /* first: a reload under way reports into pData */
 	nfp_dedup_guard_free(pData->dedup);
 	if (pData->ctr.obj != NULL)
 		statsobj.Destruct(&pData->ctr.obj);
 	free(pData->statsName);
 	free(pData->container);
-	nfp_snapset_free(pData->snaps);
 	free(pData->sel);
 	for (int i = 0; i < NFP_SNAP__COUNT; i++)
 		free(pData->rules[i]);
@@ -165,9 +166,11 @@ CODESTARTfreeWrkrInstance
 	free(pWrkrData->txt);
 ENDfreeWrkrInstance
 
-/* a reload's outcome: counted, and logged once per failed file state */
-static void reloaded(instanceData *pData, int r, const char *err)
+/* a reload's outcome (from HUP, or from the snapshots' own loader thread): counted, and logged
+ * once per failed file state */
+static void reloaded(void *ctx, int r, const char *err)
 {
+	instanceData *pData = ctx;
 	if (r > 0) {
 		COUNT(pData, snapLoaded, mutSnapLoaded);
 		LogMsg(0, RS_RET_OK, LOG_INFO, "mmnetfilter: ruleset snapshots reloaded");
@@ -353,13 +356,12 @@ CODESTARTdoAction
 		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res, pData->sel };
 		res.status = NFP_RES_NONE;
 		if (pData->snaps != NULL) {
-			char err[512];
 			if (__atomic_load_n(&pData->initial_counted, __ATOMIC_RELAXED) == 0 &&
 			    __atomic_exchange_n(&pData->initial_counted, 1, __ATOMIC_RELAXED) == 0) {
 				COUNT(pData, snapLoaded, mutSnapLoaded);
 				tell_missing(pData);
 			}
-			reloaded(pData, nfp_snapset_poll(pData->snaps, time(NULL), err, sizeof(err)), err);
+			nfp_snapset_poll(pData->snaps, time(NULL)); /* a changed file is loaded in the background */
 			if (nfp_resolve(nfp_snapset_get(pData->snaps, &pWrkrData->ref), rec, (const char *)text, &res) ==
 			    NFP_RES_RESOLVED) {
 				COUNT(pData, resolved, mutResolved);
@@ -396,6 +398,8 @@ CODESTARTnewActInst
 	pData->live = -1; /* serializer="fast" unless set otherwise */
 
 	CHKiRet(mmnf_configure(pData, pvals, &actpblk));
+	if (pData->snaps != NULL)
+		nfp_snapset_on_reload(pData->snaps, reloaded, pData);
 	if (pData->live == -1) {
 		pData->live = nfp_json_live_init(&fast_off_why);
 		pData->fastOff = !pData->live && !pData->text; /* text: no tree is printed */

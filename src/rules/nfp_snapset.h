@@ -5,7 +5,9 @@
  * (worker threads) keep a reference of their own and look at a generation counter (one
  * atomic load) per message; only when it moved do they take the mutex to swap their
  * reference. Loading happens outside that mutex, serialized by a second one, so readers
- * are never blocked by a reload in progress. A reload that fails keeps the old snapshots.
+ * are never blocked by a reload in progress; a reload noticed by nfp_snapset_poll runs in a
+ * thread of its own, so no reader does the loading either. A reload that fails keeps the old
+ * snapshots.
  */
 #ifndef NFP_SNAPSET_H_INCLUDED
 #define NFP_SNAPSET_H_INCLUDED
@@ -33,8 +35,13 @@ void nfp_snapset_free(struct nfp_snapset *set);
  * Returns 1 when new snapshots are in use, 0 when nothing changed (or when the same broken
  * file state was reported before), -1 on a failed load (err says why; old snapshots stay). */
 int nfp_snapset_reload(struct nfp_snapset *set, int force, char *err, size_t errlen);
-/* the same, at most once per second of now across all callers; 0 when it is not time yet */
-int nfp_snapset_poll(struct nfp_snapset *set, time_t now, char *err, size_t errlen);
+/* Off the message path: at most once per second of now across all callers, look whether a
+ * file changed and if so reload in a thread of its own (one at a time); the caller goes on
+ * with the snapshots it has, and the readers move to the new ones when they are swapped in.
+ * How a reload went (nfp_snapset_reload's result, not 0) is told to the function set by
+ * nfp_snapset_on_reload, from that thread. */
+void nfp_snapset_poll(struct nfp_snapset *set, time_t now);
+void nfp_snapset_on_reload(struct nfp_snapset *set, void (*report)(void *ctx, int r, const char *err), void *ctx);
 
 /* the reader's current snapshots (its reference follows the newest generation) */
 const struct nfp_snapshots *nfp_snapset_get(struct nfp_snapset *set, struct nfp_snap_ref *ref);

@@ -31,6 +31,13 @@ struct nfp_snapset {
 	time_t last_poll;        /* atomic */
 	struct fstate seen[NFP_SNAP__COUNT];   /* the files as last loaded (or last failed) */
 	unsigned had;            /* bit per file loaded once: from then on, its absence is an error */
+	/* the background reload nfp_snapset_poll starts (under mut): its thread while one is
+	 * started and not joined, and where it says how it went */
+	pthread_t loader;
+	int loader_on;
+	int loader_done;         /* atomic: the thread has finished */
+	void (*report)(void *ctx, int r, const char *err);
+	void *report_ctx;
 	unsigned loaded;         /* atomic */
 };
 
@@ -123,6 +130,8 @@ void nfp_snapset_free(struct nfp_snapset *set)
 {
 	if (set == NULL)
 		return;
+	if (set->loader_on) /* a reload under way finishes first */
+		pthread_join(set->loader, NULL);
 	snap_unref(set->cur);
 	for (int i = 0; i < NFP_SNAP__COUNT; i++)
 		free(set->paths[i]);
@@ -163,15 +172,53 @@ int nfp_snapset_reload(struct nfp_snapset *set, int force, char *err, size_t err
 	return rc;
 }
 
-int nfp_snapset_poll(struct nfp_snapset *set, time_t now, char *err, size_t errlen)
+/* a file's state differs from the one last loaded; 0 while a reload runs (it looks itself) */
+static int changed(struct nfp_snapset *set)
+{
+	struct fstate now;
+	int c = 0;
+	if (pthread_mutex_trylock(&set->load) != 0)
+		return 0;
+	for (int i = 0; i < NFP_SNAP__COUNT && !c; i++) {
+		state_of(set->paths[i], &now);
+		c = !same_state(&now, &set->seen[i]);
+	}
+	pthread_mutex_unlock(&set->load);
+	return c;
+}
+
+static void *loader_main(void *arg)
+{
+	struct nfp_snapset *set = arg;
+	char err[512] = "";
+	int r = nfp_snapset_reload(set, 0, err, sizeof(err));
+	if (set->report != NULL && r != 0)
+		set->report(set->report_ctx, r, err);
+	__atomic_store_n(&set->loader_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+void nfp_snapset_on_reload(struct nfp_snapset *set, void (*report)(void *ctx, int r, const char *err), void *ctx)
+{
+	set->report = report;
+	set->report_ctx = ctx;
+}
+
+void nfp_snapset_poll(struct nfp_snapset *set, time_t now)
 {
 	time_t last = __atomic_load_n(&set->last_poll, __ATOMIC_RELAXED);
 	if (now == last || !__atomic_compare_exchange_n(&set->last_poll, &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		return 0;
-	if (pthread_mutex_trylock(&set->load) != 0)
-		return 0; /* a reload (HUP) is running */
-	pthread_mutex_unlock(&set->load);
-	return nfp_snapset_reload(set, 0, err, errlen);
+		return;
+	pthread_mutex_lock(&set->mut);
+	if (set->loader_on && __atomic_load_n(&set->loader_done, __ATOMIC_ACQUIRE)) {
+		pthread_join(set->loader, NULL); /* it has finished: no wait */
+		set->loader_on = 0;
+	}
+	if (!set->loader_on && changed(set)) {
+		__atomic_store_n(&set->loader_done, 0, __ATOMIC_RELAXED);
+		set->loader_on = pthread_create(&set->loader, NULL, loader_main, set) == 0;
+	}
+	pthread_mutex_unlock(&set->mut);
 }
 
 const struct nfp_snapshots *nfp_snapset_get(struct nfp_snapset *set, struct nfp_snap_ref *ref)

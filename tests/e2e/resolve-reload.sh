@@ -62,6 +62,14 @@ loaded() { # the snapshots.loaded counter as impstats last wrote it (once a seco
 	grep '"name": "mmnetfilter"' "$WORK/stats.log" 2>/dev/null | tail -n 1 |
 		python3 -c 'import json, sys; l = sys.stdin.read(); print(json.loads(l[l.index("{"):])["snapshots.loaded"] if l else 0)'
 }
+reload_seen() { # after a file change: one walk, whose poll starts the background reload, then
+	# wait (10 s at most) until the counter says the new snapshots are in use
+	local before i
+	before=$(loaded); sleep 1.2
+	send 1; wait_lines "$WORK/out.jsonl" $sent
+	for i in $(seq 1 100); do [ "$(loaded)" -gt "$before" ] && return 0; sleep 0.1; done
+	fail "a changed file was not reloaded within 10 s"
+}
 expect() { # expect WHAT GOT WANT
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
 	echo "  $1: $2"
@@ -100,9 +108,10 @@ if len(ids) != 1:
 sys.exit(1 if bad else 0)
 PY
 
-# B: a changed file (replaced, as a save-and-rename does) is used from the next second on
+# B: a changed file (replaced, as a save-and-rename does) is noticed by the next second's first
+# message and loaded in the background (no worker loads it): used once it is swapped in
 mv "$WORK/v2" "$rules.new" && mv "$rules.new" "$rules"
-sleep 1.2
+reload_seen
 n0=$((sent + 1)); send 10; wait_lines "$WORK/out.jsonl" $sent
 expect "B after file change" "$(texts $n0)" "qg-22222222-c4=10"
 
@@ -128,6 +137,7 @@ n0=$((sent + 1)); send 3; wait_lines "$WORK/out.jsonl" $sent
 sleep 1.2
 n1=$((sent + 1)); send 3; wait_lines "$WORK/out.jsonl" $sent
 expect "D broken file" "$(texts $n0)" "qg-33333333-c4=6"
+for i in $(seq 1 100); do grep -q "reloading ruleset snapshots failed" "$WORK/internal.log" "$WORK/rsyslogd.log" 2>/dev/null && break; sleep 0.1; done
 # rsyslogd's own messages: to the internal.log action, or to stderr (rsyslogd.log) in -n mode
 cat "$WORK/internal.log" "$WORK/rsyslogd.log" > "$WORK/own.log" 2>/dev/null
 errs=$(grep -c "reloading ruleset snapshots failed" "$WORK/own.log" || true)

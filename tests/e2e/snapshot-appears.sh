@@ -1,7 +1,7 @@
 #!/bin/bash
 # Snapshots on a real host's timeline: rsyslogd starts before the snapshot unit has written
-# its file (a warning, records unresolved, nothing lost), the file appears and is used from
-# the next second on; later the path becomes a FIFO (nothing ever writes to it): the workers
+# its file (a warning, records unresolved, nothing lost), the file appears and is loaded in
+# the background once a message notices it; later the path becomes a FIFO (nothing ever writes to it): the workers
 # go on without a stall, the previous snapshot stays and the failure is reported.
 . "$(dirname "$0")/lib.sh"
 
@@ -54,6 +54,9 @@ echo "  A: $sent records without the file: 0 resolved, warned"
 # B: the unit writes it (write, then rename): used from the next second on
 cp "$seed/iptables-save-nat.txt" "$rules.tmp" && mv "$rules.tmp" "$rules"
 sleep 1.2
+send 1; wait_lines "$WORK/out.jsonl" $sent # its poll starts the background load
+for i in $(seq 1 100); do grep -q "ruleset snapshots reloaded" "$WORK/internal.log" && break; sleep 0.1; done
+grep -q "ruleset snapshots reloaded" "$WORK/internal.log" || fail "B: the file appeared, but was not loaded within 10 s"
 n0=$((sent + 1)); send 5; wait_lines "$WORK/out.jsonl" $sent
 got=$(resolved $n0)
 [ "$got" -gt 0 ] || fail "B: the file appeared, but no record resolved"
@@ -68,6 +71,7 @@ send 5; wait_lines "$WORK/out.jsonl" $sent 10
 t1=$(date +%s.%N)
 got=$(resolved $n0)
 [ "$got" -gt 0 ] || fail "C: the previous snapshot was dropped"
+for i in $(seq 1 100); do grep -q "not a regular file" "$WORK/internal.log" && break; sleep 0.1; done
 grep -q "not a regular file" "$WORK/internal.log" || fail "C: the FIFO was not reported"
 echo "  C: FIFO at the path: $((5 * per)) records out in $(python3 -c "print(f'{$t1 - $t0:.2f}')") s, $got resolved by the previous snapshot"
 stop_rsyslogd
