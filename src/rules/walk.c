@@ -226,14 +226,17 @@ int nfp_walk_final(const struct nfp_segment *sg, size_t ns)
 }
 
 /* ---- rules a decision kept from running ---- */
+/* the terminal rules in chain c and the chains it jumps to, under the skipped rule from. Each
+ * chain is explored once per never-run computation (seen: a bit per chain), so the cost is
+ * linear in the ruleset whatever the jump fan-out, and a rule reached from two skipped rules
+ * is named once, under the first that would have called it. */
 static void reach(struct nfp_never *nv, const struct nfp_rs_rule *from, const struct nfp_rs_chain *c,
-		  const struct nfp_rs_chain **path, size_t depth)
+		  const struct nfp_rs_chain **path, size_t depth, uint8_t *seen)
 {
-	if (depth >= 8)
+	size_t ci = (size_t)(c - nv->rs->chains);
+	if (depth >= 8 || (seen[ci >> 3] >> (ci & 7) & 1u) || nv->nreached >= 64)
 		return;
-	for (size_t d = 0; d < depth; d++)
-		if (path[d] == c)
-			return; /* a loop in the ruleset */
+	seen[ci >> 3] |= (uint8_t)(1u << (ci & 7)); /* loops in the ruleset end here too */
 	path[depth] = c;
 	for (uint32_t i = 0; i < c->n; i++) {
 		const struct nfp_rs_rule *r = &nv->rs->rules[c->first + i];
@@ -244,7 +247,7 @@ static void reach(struct nfp_never *nv, const struct nfp_rs_rule *from, const st
 			memcpy(nv->path[nv->nreached], path, (depth + 1) * sizeof(path[0]));
 			nv->pathlen[nv->nreached++] = depth + 1;
 		} else if ((r->verdict == NFP_V_JUMP || r->verdict == NFP_V_GOTO) && (j = nfp_rs_jump_chain(nv->rs, r)) != NULL) {
-			reach(nv, from, j, path, depth + 1);
+			reach(nv, from, j, path, depth + 1, seen);
 		}
 	}
 }
@@ -281,6 +284,9 @@ int nfp_walk_never_run(const struct nfp_walk *w, const struct nfp_segment *sg, s
 	}
 	stack[top < 32 ? top : 31] = (struct walk_frame){ d->res.chain, d->res.number };
 	top = top < 32 ? top + 1 : 32;
+	uint8_t *seen = calloc((size_t)nv->rs->nchains / 8 + 1, 1);
+	if (seen == NULL)
+		return 0;
 	while (top-- > 0) {
 		const struct nfp_rs_chain *c = stack[top].c;
 		for (uint32_t k = stack[top].number; k < c->n && nv->nskipped < 64; k++) {
@@ -288,9 +294,10 @@ int nfp_walk_never_run(const struct nfp_walk *w, const struct nfp_segment *sg, s
 			const struct nfp_rs_chain *j, *path[8];
 			nv->skipped[nv->nskipped++] = r;
 			if ((r->verdict == NFP_V_JUMP || r->verdict == NFP_V_GOTO) && (j = nfp_rs_jump_chain(nv->rs, r)) != NULL)
-				reach(nv, r, j, path, 0);
+				reach(nv, r, j, path, 0, seen);
 		}
 	}
+	free(seen);
 	return 1;
 }
 

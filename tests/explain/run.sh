@@ -17,7 +17,10 @@ for line in open(os.path.join(root, "cases")):
     args = shlex.split(args)
     for mode, ext in (([], ".txt"), (["--json"], ".json")):
         n += 1
-        r = subprocess.run([tool, "explain"] + mode + args, cwd=root, capture_output=True, text=True)
+        try:  # a walk's analysis is linear in the ruleset: minutes mean a search gone exponential
+            r = subprocess.run([tool, "explain"] + mode + args, cwd=root, capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            print(f"FAIL {name}{ext}: no answer within 120 s"); bad += 1; continue
         exp_path = os.path.join(root, name + ext)
         if r.returncode != 0:
             print(f"FAIL {name}{ext}: exit {r.returncode}: {r.stderr.strip()}"); bad += 1; continue
