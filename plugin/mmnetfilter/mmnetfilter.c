@@ -68,6 +68,7 @@ typedef struct wrkrInstanceData {
 	instanceData *pData;
 	struct nfp_record rec; /* scratch, reused for every message */
 	struct nfp_snap_ref ref;
+	struct nfp_snap_cache hosts; /* rulesDir: references into the last hosts' snapshot sets */
 	char *txt;             /* format="text": the document's text, grown as needed */
 	size_t txtcap;
 } wrkrInstanceData_t;
@@ -103,6 +104,8 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "dedup.statefile", eCmdHdlrString, 0 },
 	{ "serializer", eCmdHdlrGetWord, 0 },
 	{ "format", eCmdHdlrGetWord, 0 },
+	{ "rulesdir", eCmdHdlrString, 0 },
+	{ "rulesdir.maxhosts", eCmdHdlrInt, 0 },
 };
 static struct cnfparamblk actpblk = {
 	CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr
@@ -139,6 +142,7 @@ BEGINcreateWrkrInstance
 CODESTARTcreateWrkrInstance
 	memset(&pWrkrData->rec, 0, sizeof(pWrkrData->rec));
 	memset(&pWrkrData->ref, 0, sizeof(pWrkrData->ref));
+	memset(&pWrkrData->hosts, 0, sizeof(pWrkrData->hosts));
 	pWrkrData->txt = NULL;
 	pWrkrData->txtcap = 0;
 ENDcreateWrkrInstance
@@ -150,6 +154,8 @@ ENDisCompatibleWithFeature
 BEGINfreeInstance
 CODESTARTfreeInstance
 	nfp_snapset_free(pData->snaps); /* first: a reload under way reports into pData */
+	nfp_hostsnaps_free(pData->hosts);
+	free(pData->rulesDir);
 	nfp_dedup_guard_free(pData->dedup);
 	if (pData->ctr.obj != NULL)
 		statsobj.Destruct(&pData->ctr.obj);
@@ -163,6 +169,7 @@ ENDfreeInstance
 BEGINfreeWrkrInstance
 CODESTARTfreeWrkrInstance
 	nfp_snapset_put(&pWrkrData->ref);
+	nfp_snap_cache_put(&pWrkrData->hosts);
 	free(pWrkrData->txt);
 ENDfreeWrkrInstance
 
@@ -285,6 +292,27 @@ finalize_it:
 	RETiRet;
 }
 
+/* What a record resolves against: its sending host's snapshots (rulesDir), else the action's
+ * own; NULL when there are none. A changed file is noticed at most once a second and loaded
+ * in the background. */
+static const struct nfp_snapshots *snapshots_for(wrkrInstanceData_t *w, const char *host, time_t now)
+{
+	instanceData *pData = w->pData;
+	struct nfp_snapset *set;
+	if (pData->hosts != NULL && host != NULL &&
+	    (set = nfp_hostsnaps_get(pData->hosts, host, strlen(host), now)) != NULL)
+		return nfp_snap_cache_get(&w->hosts, set, now);
+	if (pData->snaps == NULL)
+		return NULL;
+	if (__atomic_load_n(&pData->initial_counted, __ATOMIC_RELAXED) == 0 &&
+	    __atomic_exchange_n(&pData->initial_counted, 1, __ATOMIC_RELAXED) == 0) {
+		COUNT(pData, snapLoaded, mutSnapLoaded);
+		tell_missing(pData);
+	}
+	nfp_snapset_poll(pData->snaps, now);
+	return nfp_snapset_get(pData->snaps, &w->ref);
+}
+
 /* rsyslogd drops a warning logged while it reads its configuration: the one saying that
  * serializer="fast" is off is logged at the first message instead, once per process */
 static const char *fast_off_why;
@@ -355,15 +383,9 @@ CODESTARTdoAction
 		const char *host = (const char *)getHOSTNAME(pMsg);
 		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res, pData->sel };
 		res.status = NFP_RES_NONE;
-		if (pData->snaps != NULL) {
-			if (__atomic_load_n(&pData->initial_counted, __ATOMIC_RELAXED) == 0 &&
-			    __atomic_exchange_n(&pData->initial_counted, 1, __ATOMIC_RELAXED) == 0) {
-				COUNT(pData, snapLoaded, mutSnapLoaded);
-				tell_missing(pData);
-			}
-			nfp_snapset_poll(pData->snaps, time(NULL)); /* a changed file is loaded in the background */
-			if (nfp_resolve(nfp_snapset_get(pData->snaps, &pWrkrData->ref), rec, (const char *)text, &res) ==
-			    NFP_RES_RESOLVED) {
+		const struct nfp_snapshots *ss = snapshots_for(pWrkrData, host, time(NULL));
+		if (ss != NULL) {
+			if (nfp_resolve(ss, rec, (const char *)text, &res) == NFP_RES_RESOLVED) {
 				COUNT(pData, resolved, mutResolved);
 			} else if (res.status == NFP_RES_UNRESOLVED) {
 				COUNT(pData, unresolved, mutUnresolved);
@@ -400,6 +422,9 @@ CODESTARTnewActInst
 	CHKiRet(mmnf_configure(pData, pvals, &actpblk));
 	if (pData->snaps != NULL)
 		nfp_snapset_on_reload(pData->snaps, reloaded, pData);
+	if (pData->rulesDir != NULL)
+		CHKmalloc(pData->hosts = nfp_hostsnaps_new(pData->rulesDir, pData->maxHosts ? pData->maxHosts : 10000, reloaded,
+							   pData));
 	if (pData->live == -1) {
 		pData->live = nfp_json_live_init(&fast_off_why);
 		pData->fastOff = !pData->live && !pData->text; /* text: no tree is printed */

@@ -37,6 +37,9 @@ typedef struct _instanceData {
 	struct counters ctr;
 	char *rules[NFP_SNAP__COUNT];   /* snapshot files, NULL if not configured */
 	struct nfp_snapset *snaps;      /* NULL when no snapshot is configured */
+	char *rulesDir;                 /* rulesDir: per-host snapshots (a central server) */
+	size_t maxHosts;
+	struct nfp_hostsnaps *hosts;    /* NULL without rulesDir */
 	struct nfp_select *sel;         /* fields=: the native record's fields (NULL: all) */
 	struct nfp_dedup_guard *dedup;  /* dedup="on": the window of digests seen (src/state/guard.c) */
 	int initial_counted;            /* atomic: the load at startup is counted with the first message

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <string.h>
 #include "rsyslog.h"
 #include "conf.h"
@@ -151,6 +152,22 @@ finalize_it:
 	RETiRet;
 }
 
+/* rulesDir: a directory of one subdirectory per sending host (a central server) */
+static rsRetVal set_rules_dir(instanceData *pData, es_str_t *val)
+{
+	struct stat sb;
+	DEFiRet;
+	free(pData->rulesDir);
+	CHKmalloc(pData->rulesDir = es_str2cstr(val, NULL));
+	if (stat(pData->rulesDir, &sb) != 0 ? errno != ENOENT : !S_ISDIR(sb.st_mode)) { /* not yet: no host has one */
+		parser_errmsg("mmnetfilter: parameter 'rulesDir': '%s' is not a directory (one subdirectory per host "
+			      "name, each with rules.v4, rules.v6 and/or ruleset.nft)", pData->rulesDir);
+		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+	}
+finalize_it:
+	RETiRet;
+}
+
 static rsRetVal open_snapshots(instanceData *pData)
 {
 	char err[512];
@@ -226,6 +243,15 @@ rsRetVal mmnf_configure(instanceData *pData, struct cnfparamvals *pvals, struct 
 		} else if (!strcmp(name, "dedup.statefile")) {
 			free(state);
 			CHKmalloc(state = es_str2cstr(pvals[i].val.d.estr, NULL));
+		} else if (!strcmp(name, "rulesdir")) {
+			CHKiRet(set_rules_dir(pData, pvals[i].val.d.estr));
+		} else if (!strcmp(name, "rulesdir.maxhosts")) {
+			if (pvals[i].val.d.n < 1 || pvals[i].val.d.n > 1000000) {
+				parser_errmsg("mmnetfilter: parameter 'rulesDir.maxHosts': %lld is out of range (1 to 1000000)",
+					      (long long)pvals[i].val.d.n);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
+			pData->maxHosts = (size_t)pvals[i].val.d.n;
 		} else if (!strcmp(name, "statsname")) {
 			free(pData->statsName);
 			CHKmalloc(pData->statsName = es_str2cstr(pvals[i].val.d.estr, NULL));

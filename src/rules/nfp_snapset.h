@@ -53,4 +53,32 @@ unsigned nfp_snapset_loaded(const struct nfp_snapset *set);
  * have never been loaded: their family has no rules until they appear (the poll loads them).
  * A file that was loaded once and then vanishes is an error: the previous snapshots stay. */
 unsigned nfp_snapset_missing(struct nfp_snapset *set);
+
+/* Per-host snapshots (hostsnaps.c), for a central server receiving many firewalls' lines: the
+ * snapshots of host H are DIR/H/rules.v4, DIR/H/rules.v6 and DIR/H/ruleset.nft (each optional),
+ * a snapshot set of their own made when H's first record arrives and DIR/H exists (a host
+ * without one is looked at again after 10 s), at most max_hosts hosts. Host names that are
+ * not one path component (a '/', "..", control bytes) are never looked up. report is told of
+ * each host's first load (1, the directory) and of every reload (as nfp_snapset_on_reload). */
+struct nfp_hostsnaps;
+struct nfp_hostsnaps *nfp_hostsnaps_new(const char *dir, size_t max_hosts, void (*report)(void *ctx, int r, const char *err),
+					void *ctx);
+void nfp_hostsnaps_free(struct nfp_hostsnaps *hs);
+/* the host's snapshot set, or NULL (none: no directory, a name refused, too many hosts) */
+struct nfp_snapset *nfp_hostsnaps_get(struct nfp_hostsnaps *hs, const char *host, size_t n, time_t now);
+int nfp_hostsnaps_name_ok(const char *host, size_t n);
+
+/* A reader's references into several snapshot sets (one per host it saw last): the current
+ * snapshots of set, polled (at most once a second, loaded in the background); an entry for a
+ * set not among the last NFP_SNAP_CACHE ones takes the oldest's place. Zeroed to start. */
+#define NFP_SNAP_CACHE 8
+struct nfp_snap_cache {
+	struct {
+		struct nfp_snapset *set;
+		struct nfp_snap_ref ref;
+	} e[NFP_SNAP_CACHE];
+	unsigned next;
+};
+const struct nfp_snapshots *nfp_snap_cache_get(struct nfp_snap_cache *c, struct nfp_snapset *set, time_t now);
+void nfp_snap_cache_put(struct nfp_snap_cache *c);
 #endif
