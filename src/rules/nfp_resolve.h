@@ -73,6 +73,7 @@ struct nfp_rs_rule {
 	uint32_t chain, number;     /* chain index; position in the chain, from 1 */
 	uint8_t verdict;            /* enum nfp_verdict */
 	struct nfp_rs_match m;      /* iptables rules only */
+	uint32_t prefix_next;       /* the next rule logging with the same prefix (index + 1), 0 at the end */
 };
 
 struct nfp_rs_chain {
@@ -82,7 +83,17 @@ struct nfp_rs_chain {
 	uint32_t table, first, n;   /* rules [first, first+n) of rs->rules */
 	uint32_t line, handle;
 	uint8_t policy_verdict;     /* enum nfp_verdict of the policy */
+	uint8_t hooks;              /* NFP_HOOK_*: the hooks whose packets can reach the chain (0: none) */
 };
+
+/* netfilter hooks, as bits: what a chain can see (its own hook, or those of the chains that
+ * jump or go to it); NFP_HOOK_OTHER for nft's ingress/egress and families without the five */
+#define NFP_HOOK_PRE 0x01u
+#define NFP_HOOK_IN 0x02u
+#define NFP_HOOK_FWD 0x04u
+#define NFP_HOOK_OUT 0x08u
+#define NFP_HOOK_POST 0x10u
+#define NFP_HOOK_OTHER 0x20u
 
 struct nfp_rs_table {
 	struct nfp_rs_str name;
@@ -122,6 +133,9 @@ const struct nfp_rs_rule *nfp_rs_by_key(const struct nfp_ruleset *rs, const stru
 					size_t kl, unsigned *count);
 const struct nfp_rs_rule *nfp_rs_by_handle(const struct nfp_ruleset *rs, const struct nfp_rs_table *t, uint32_t handle);
 const struct nfp_rs_rule *nfp_rs_by_prefix(const struct nfp_ruleset *rs, const char *p, size_t n, int *ambiguous);
+/* every rule logging with this prefix: the first (NULL if none), then nfp_rs_prefix_next */
+const struct nfp_rs_rule *nfp_rs_prefix_first(const struct nfp_ruleset *rs, const char *p, size_t n);
+const struct nfp_rs_rule *nfp_rs_prefix_next(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r);
 /* the text form rules are matched on (single spaces, nft counters without values, no
  * "# handle"); writes at most n bytes to d, returns the length */
 size_t nfp_rs_normalize(const char *s, size_t n, char *d);

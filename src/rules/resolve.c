@@ -286,6 +286,45 @@ static const struct nfp_rs_rule *log_action(const struct nfp_ruleset *rs, const 
 	return NULL;
 }
 
+/* the hooks a LOG record can come from, by its interfaces: IN= alone before routing or for
+ * this host, OUT= alone from this host, both when forwarded; all when it shows neither */
+static uint8_t record_hooks(const struct nfp_pkt *p)
+{
+	int in = has(p, NFP_F_IN) && p->v[NFP_F_IN].s.len > 0, out = has(p, NFP_F_OUT) && p->v[NFP_F_OUT].s.len > 0;
+	uint8_t h = in && out ? NFP_HOOK_FWD | NFP_HOOK_POST : in ? NFP_HOOK_PRE | NFP_HOOK_IN : out ? NFP_HOOK_OUT | NFP_HOOK_POST
+											  : 0x1f;
+	return (uint8_t)(h | NFP_HOOK_OTHER);
+}
+
+/* a rule logging with the record's prefix that could have logged this packet: its chain is
+ * reached from one of the record's hooks, its table is of the record's family (nft), and its
+ * matches (iptables: protocol, addresses, ports, interfaces) do not refuse the packet */
+static int could_log(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r, const struct nfp_pkt *p, const char *line,
+		     uint8_t hooks, int fam)
+{
+	const struct nfp_rs_chain *c = &rs->chains[r->chain];
+	int tf = rs->tables[c->table].family; /* NFPROTO: 2 ip, 10 ip6, 1 inet */
+	if ((c->hooks & hooks) == 0)
+		return 0;
+	if (rs->fmt == NFP_RS_NFT && ((tf == 2 && fam == 6) || (tf == 10 && fam == 4)))
+		return 0;
+	return rs->fmt != NFP_RS_IPTABLES || fits(&r->m, p, line);
+}
+
+/* an nft rule that is an iptables rule seen again: on an iptables-nft host the nft snapshot
+ * shows the xtables tables (family ip or ip6, the same table and chain names) */
+static int same_rule(const struct nfp_ruleset *ipt, const struct nfp_rs_rule *a, const struct nfp_ruleset *nft,
+		     const struct nfp_rs_rule *b)
+{
+	const struct nfp_rs_chain *ca = &ipt->chains[a->chain], *cb = &nft->chains[b->chain];
+	const struct nfp_rs_table *ta = &ipt->tables[ca->table], *tb = &nft->tables[cb->table];
+	return (tb->family == 2 || tb->family == 10) && ta->name.len == tb->name.len &&
+	       memcmp(ta->name.p, tb->name.p, ta->name.len) == 0 && ca->name.len == cb->name.len &&
+	       memcmp(ca->name.p, cb->name.p, ca->name.len) == 0 && a->number == b->number;
+}
+
+/* A LOG record: among the rules that log with its prefix (iptables snapshot of its family,
+ * and the nft snapshot), those that could have logged this packet; one left is its rule. */
 static enum nfp_res_status resolve_log(const struct nfp_snapshots *ss, const struct nfp_record *rec, const char *line,
 				       struct nfp_resolution *res)
 {
@@ -294,9 +333,10 @@ static enum nfp_res_status resolve_log(const struct nfp_snapshots *ss, const str
 	const char *pp = line + ps.off;
 	size_t pn = ps.len;
 	const struct nfp_ruleset *cand[2];
-	const struct nfp_rs_rule *found = NULL;
-	const struct nfp_ruleset *frs = NULL;
+	const struct nfp_rs_rule *found[2] = { NULL, NULL };
+	unsigned nfound[2] = { 0, 0 }, logging = 0;
 	int fam = has(p, NFP_F_SRC) ? p->v[NFP_F_SRC].ip.family : 0;
+	uint8_t hooks = record_hooks(p);
 
 	if (!ss->ipt4 && !ss->ipt6 && !ss->nft)
 		return NFP_RES_NONE;
@@ -309,27 +349,30 @@ static enum nfp_res_status resolve_log(const struct nfp_snapshots *ss, const str
 	cand[0] = fam == 6 ? ss->ipt6 : fam == 4 ? ss->ipt4 : NULL;
 	cand[1] = ss->nft;
 	for (int i = 0; i < 2; i++) {
-		int amb;
-		const struct nfp_rs_rule *r;
 		if (cand[i] == NULL)
 			continue;
-		r = nfp_rs_by_prefix(cand[i], pp, pn, &amb);
-		if (amb || (r != NULL && found != NULL)) {
-			res->rs = cand[i];
-			return unresolved(res, "several rules log with this prefix");
-		}
-		if (r != NULL) {
-			found = r;
-			frs = cand[i];
+		for (const struct nfp_rs_rule *r = nfp_rs_prefix_first(cand[i], pp, pn); r != NULL;
+		     r = nfp_rs_prefix_next(cand[i], r)) {
+			logging++;
+			if (!could_log(cand[i], r, p, line, hooks, fam))
+				continue;
+			if (i == 1 && nfound[0] == 1 && same_rule(cand[0], found[0], cand[1], r))
+				continue; /* the iptables rule, as nft lists it */
+			if (found[i] == NULL || r < found[i]) /* the first in file order, for the message */
+				found[i] = r;
+			nfound[i]++;
 		}
 	}
-	if (found == NULL) {
-		res->rs = cand[0] ? cand[0] : cand[1];
+	res->rs = cand[0] ? cand[0] : cand[1];
+	if (logging == 0)
 		return unresolved(res, "no rule of the snapshot logs with this prefix");
-	}
-	res->rs = frs;
-	use_rule(res, frs, found);
-	res->action = log_action(frs, found);
+	if (nfound[0] + nfound[1] == 0)
+		return unresolved(res, "no rule logging with this prefix can see this packet (hook, family or matches)");
+	if (nfound[0] + nfound[1] > 1)
+		return unresolved(res, "several rules log with this prefix and could have logged this packet");
+	res->rs = nfound[0] ? cand[0] : cand[1];
+	use_rule(res, res->rs, nfound[0] ? found[0] : found[1]);
+	res->action = log_action(res->rs, nfound[0] ? found[0] : found[1]);
 	return res->status;
 }
 

@@ -136,7 +136,6 @@ static uint32_t *new_index(uint32_t n, uint32_t *mask)
 	return calloc(cap, sizeof(uint32_t));
 }
 
-#define AMBIGUOUS UINT32_MAX /* a prefix that more than one rule logs */
 
 /* ---- the loader ---- */
 struct loader {
@@ -564,6 +563,27 @@ static int parse_iptables(struct loader *ld)
 }
 
 /* ---- nft list ruleset ---- */
+/* the hook a base chain's "type filter hook input priority 0;" names, as NFP_HOOK_* */
+static uint8_t nft_hook(const char *s, size_t n)
+{
+	static const struct {
+		const char *w;
+		uint8_t bit;
+	} hooks[] = { { "prerouting", NFP_HOOK_PRE }, { "input", NFP_HOOK_IN }, { "forward", NFP_HOOK_FWD },
+		      { "output", NFP_HOOK_OUT }, { "postrouting", NFP_HOOK_POST } };
+	for (size_t i = 0; i < n; i = skip_ws(s, tok_end(s, i, n), n)) {
+		size_t ie = tok_end(s, i, n);
+		if (nfp_word_is(s + i, ie - i, "hook")) {
+			size_t v = skip_ws(s, ie, n), ve = tok_end(s, v, n);
+			for (size_t k = 0; k < sizeof(hooks) / sizeof(hooks[0]); k++)
+				if (nfp_word_is(s + v, ve - v, hooks[k].w))
+					return hooks[k].bit;
+			return NFP_HOOK_OTHER; /* ingress, egress, an arp family's hooks */
+		}
+	}
+	return 0;
+}
+
 /* the first byte at or after i that is outside a "quoted string" (with \ escapes), or n */
 static size_t unquoted(const char *s, size_t i, size_t n)
 {
@@ -760,6 +780,7 @@ static int parse_nft(struct loader *ld)
 			}
 			if (nfp_word_is(s, t0e, "type") && has_word(s, n, "hook")) {
 				c->decl = S(s, n);
+				c->hooks = nft_hook(s, n);
 				c->policy = S(kw_accept, 6);
 				c->policy_verdict = NFP_V_ACCEPT;
 				for (size_t i = 0; i < n; i = skip_ws(s, tok_end(s, i, n), n)) {
@@ -842,6 +863,45 @@ const struct nfp_rs_chain *nfp_rs_jump_chain(const struct nfp_ruleset *rs, const
 	return n ? nfp_rs_chain(rs, t, p, n) : NULL;
 }
 
+/* which hooks reach each chain: the base chains' own (iptables: by name; nft: their "hook"),
+ * carried along every jump and goto until nothing changes (each chain is queued again only
+ * when it gains a hook: at most six times) */
+static int chain_hooks(struct loader *ld)
+{
+	static const struct {
+		const char *name;
+		uint8_t bit;
+	} base[] = { { "PREROUTING", NFP_HOOK_PRE }, { "INPUT", NFP_HOOK_IN }, { "FORWARD", NFP_HOOK_FWD },
+		     { "OUTPUT", NFP_HOOK_OUT }, { "POSTROUTING", NFP_HOOK_POST } };
+	struct nfp_ruleset *rs = ld->rs;
+	uint32_t *queue = malloc(((size_t)rs->nchains * 7 + 1) * sizeof(uint32_t)), qh = 0, qt = 0;
+	if (queue == NULL)
+		return fail(ld, "out of memory");
+	for (uint32_t c = 0; c < rs->nchains; c++) {
+		struct nfp_rs_chain *ch = &rs->chains[c];
+		if (rs->fmt == NFP_RS_IPTABLES)
+			for (size_t k = 0; k < sizeof(base) / sizeof(base[0]); k++)
+				if (nfp_word_is(ch->name.p, ch->name.len, base[k].name))
+					ch->hooks = base[k].bit;
+		if (ch->hooks != 0)
+			queue[qt++] = c;
+	}
+	while (qh < qt) {
+		const struct nfp_rs_chain *c = &rs->chains[queue[qh++]];
+		for (uint32_t i = 0; i < c->n; i++) {
+			const struct nfp_rs_rule *r = &rs->rules[c->first + i];
+			const struct nfp_rs_chain *j;
+			if ((r->verdict == NFP_V_JUMP || r->verdict == NFP_V_GOTO) && (j = nfp_rs_jump_chain(rs, r)) != NULL &&
+			    (j->hooks | c->hooks) != j->hooks) {
+				rs->chains[j - rs->chains].hooks |= c->hooks;
+				queue[qt++] = (uint32_t)(j - rs->chains);
+			}
+		}
+	}
+	free(queue);
+	return 0;
+}
+
 static int build_indexes(struct loader *ld)
 {
 	struct nfp_ruleset *rs = ld->rs;
@@ -912,24 +972,19 @@ static int build_indexes(struct loader *ld)
 				}
 			}
 		}
-		if (r->prefix.len > 0) {
+		if (r->prefix.len > 0) { /* the prefix's slot holds its last rule; each rule the one before */
 			for (h = fnv(r->prefix.p, r->prefix.len, 0);; h++) {
 				uint32_t *slot = &rs->prefix_idx[h & rs->prefix_mask];
-				if (*slot == 0) {
+				const struct nfp_rs_rule *o = *slot ? &rs->rules[*slot - 1] : NULL;
+				if (o == NULL || (o->prefix.len == r->prefix.len && memcmp(o->prefix.p, r->prefix.p, r->prefix.len) == 0)) {
+					r->prefix_next = *slot;
 					*slot = i + 1;
 					break;
-				}
-				if (*slot != AMBIGUOUS) {
-					const struct nfp_rs_rule *o = &rs->rules[*slot - 1];
-					if (o->prefix.len == r->prefix.len && memcmp(o->prefix.p, r->prefix.p, r->prefix.len) == 0) {
-						*slot = AMBIGUOUS;
-						break;
-					}
 				}
 			}
 		}
 	}
-	return 0;
+	return chain_hooks(ld);
 }
 
 /* ---- lookups used by src/rules/resolve.c ---- */
@@ -968,29 +1023,31 @@ const struct nfp_rs_rule *nfp_rs_by_handle(const struct nfp_ruleset *rs, const s
 	}
 }
 
-/* the one rule logging with this prefix; *ambiguous set when several do */
-const struct nfp_rs_rule *nfp_rs_by_prefix(const struct nfp_ruleset *rs, const char *p, size_t n, int *ambiguous)
+const struct nfp_rs_rule *nfp_rs_prefix_first(const struct nfp_ruleset *rs, const char *p, size_t n)
 {
-	*ambiguous = 0;
 	if (n == 0)
 		return NULL;
 	for (uint32_t h = fnv(p, n, 0);; h++) {
 		uint32_t v = rs->prefix_idx[h & rs->prefix_mask];
 		if (v == 0)
 			return NULL;
-		if (v == AMBIGUOUS) {
-			/* which prefix is ambiguous is not stored: compare against any rule with it */
-			for (uint32_t i = 0; i < rs->nrules; i++)
-				if (rs->rules[i].prefix.len == n && memcmp(rs->rules[i].prefix.p, p, n) == 0) {
-					*ambiguous = 1;
-					return NULL;
-				}
-			continue;
-		}
 		const struct nfp_rs_rule *r = &rs->rules[v - 1];
 		if (r->prefix.len == n && memcmp(r->prefix.p, p, n) == 0)
 			return r;
 	}
+}
+
+const struct nfp_rs_rule *nfp_rs_prefix_next(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r)
+{
+	return r->prefix_next ? &rs->rules[r->prefix_next - 1] : NULL;
+}
+
+/* the one rule logging with this prefix; *ambiguous set when several do */
+const struct nfp_rs_rule *nfp_rs_by_prefix(const struct nfp_ruleset *rs, const char *p, size_t n, int *ambiguous)
+{
+	const struct nfp_rs_rule *r = nfp_rs_prefix_first(rs, p, n);
+	*ambiguous = r != NULL && r->prefix_next != 0;
+	return *ambiguous ? NULL : r;
 }
 
 /* ---- load / free ---- */

@@ -28,13 +28,23 @@ static const char ipt[] =
 	"COMMIT\n"
 	"*filter\n"
 	":INPUT DROP [0:0]\n"
+	":OUTPUT ACCEPT [0:0]\n"
 	":mychain - [0:0]\n"
+	":dupchain - [0:0]\n"
+	":unused - [0:0]\n"
 	"[5:300] -A INPUT -p tcp -m tcp --dport 9 -j LOG --log-prefix \"port9: \"\n"
 	"-A INPUT -p tcp -m tcp --dport 9 -j DROP\n"
 	"-A INPUT -p icmp -g mychain\n"
 	"-A mychain -p tcp -j LOG --log-prefix \"say \\\"hi\\\" \"\n"
 	"-A INPUT -p udp -j LOG --log-prefix \"twice\"\n"
 	"-A INPUT -p sctp -j LOG --log-prefix \"twice\"\n"
+	"-A INPUT -p tcp -j LOG --log-prefix \"both\"\n"
+	"-A INPUT -j LOG --log-prefix \"both\"\n"
+	"-A INPUT -j dupchain\n"
+	"-A INPUT -j LOG --log-prefix \"hooked\"\n"
+	"-A dupchain -p tcp -j LOG --log-prefix \"dup: \"\n"
+	"-A OUTPUT -j LOG --log-prefix \"hooked\"\n"
+	"-A unused -j LOG --log-prefix \"nowhere\"\n"
 	"COMMIT\n";
 
 static const char nft[] =
@@ -54,6 +64,15 @@ static const char nft[] =
 	"\tchain svc { # handle 3\n"
 	"\t\ttcp dport 22 log prefix \"ssh-in: \" accept # handle 12\n"
 	"\t\ticmp type echo-request counter packets 1 bytes 84 accept comment \"allow ping\" # handle 13\n"
+	"\t}\n"
+	"}\n"
+	"table ip filter {\n" /* an iptables-nft host: the xtables table as nft lists it */
+	"\tchain INPUT {\n"
+	"\t\ttype filter hook input priority filter; policy accept;\n"
+	"\t\tjump dupchain\n"
+	"\t}\n"
+	"\tchain dupchain {\n"
+	"\t\tmeta l4proto tcp counter packets 0 bytes 0 log prefix \"dup: \"\n"
 	"\t}\n"
 	"}\n"
 	"table ip nat {\n"
@@ -79,7 +98,7 @@ START_TEST(test_iptables_reader)
 	const struct nfp_rs_rule *r;
 	int amb;
 	ck_assert_uint_eq(rs->ntables, 2);
-	ck_assert_uint_eq(rs->nrules, 15);
+	ck_assert_uint_eq(rs->nrules, 22);
 	ck_assert_ptr_nonnull(nat);
 	c = nfp_rs_chain(rs, nat, "POSTROUTING", 11);
 	ck_assert_ptr_nonnull(c);
@@ -97,7 +116,13 @@ START_TEST(test_iptables_reader)
 	ck_assert_uint_eq(rs->rules[c->first].line, 13);
 	/* "[5:300] -A ..." (iptables-save -c): the rule is the part from -A on */
 	c = nfp_rs_chain(rs, filter, "INPUT", 5);
-	ck_assert_uint_eq(c->n, 5);
+	ck_assert_uint_eq(c->n, 9);
+	/* the hooks that reach each chain: a base chain's own, carried along jumps and gotos */
+	ck_assert_uint_eq(c->hooks, NFP_HOOK_IN);
+	ck_assert_uint_eq(nfp_rs_chain(rs, filter, "mychain", 7)->hooks, NFP_HOOK_IN);
+	ck_assert_uint_eq(nfp_rs_chain(rs, filter, "OUTPUT", 6)->hooks, NFP_HOOK_OUT);
+	ck_assert_uint_eq(nfp_rs_chain(rs, filter, "unused", 6)->hooks, 0);
+	ck_assert_uint_eq(nfp_rs_chain(rs, nat, "quantum-l3-agent-snat", 21)->hooks, NFP_HOOK_POST);
 	ck_assert_int_eq(c->policy_verdict, NFP_V_DROP);
 	r = nfp_rs_by_prefix(rs, "port9:", 6, &amb);
 	ck_assert_ptr_nonnull(r);
@@ -232,6 +257,8 @@ START_TEST(test_prefixes_of_good_files)
 END_TEST
 
 #define TR "IN= OUT=br-ex SRC=10.0.0.4 DST=192.168.0.19 LEN=84 TOS=0x00 PREC=0x00 TTL=63 ID=0 DF PROTO=ICMP TYPE=8 CODE=0 ID=28976 SEQ=1 "
+#define UDP9 "IN=vb OUT= MAC=d2:8d:30:2b:ec:10:62:56:5a:9f:1f:b4:08:00 SRC=10.99.0.1 DST=10.99.0.2 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=UDP SPT=4 DPT=9 LEN=40 "
+#define OUT9 "IN= OUT=vb SRC=10.99.0.2 DST=10.99.0.1 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP SPT=9 DPT=4 WINDOW=1 RES=0x00 SYN URGP=0 "
 #define TCP9 "IN=vb OUT= MAC=d2:8d:30:2b:ec:10:62:56:5a:9f:1f:b4:08:00 SRC=10.99.0.1 DST=10.99.0.2 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP SPT=4 DPT=9 WINDOW=1 RES=0x00 SYN URGP=0 "
 
 /* record -> resolution: status, and the rule text's start / target / reason */
@@ -256,7 +283,15 @@ static const struct {
 	  NFP_RES_UNRESOLVED, "no ip6tables snapshot loaded" },
 	/* LOG records by prefix; LOG-then-DROP gives the action */
 	{ "port9: " TCP9, NFP_RES_RESOLVED, "-A INPUT -p tcp -m tcp --dport 9 -j LOG|LOG|1" },
-	{ "twice " TCP9, NFP_RES_UNRESOLVED, "several rules log with this prefix" },
+	/* among the rules logging with the prefix, those that could see the packet: its hook (IN=,
+	 * OUT=), the family, the matches; the same rule in both snapshots (iptables-nft) is one */
+	{ "twice " TCP9, NFP_RES_UNRESOLVED, "no rule logging with this prefix can see this packet" },
+	{ "twice " UDP9, NFP_RES_RESOLVED, "-A INPUT -p udp -j LOG|LOG|4" },
+	{ "both " TCP9, NFP_RES_UNRESOLVED, "several rules log with this prefix and could have logged this packet" },
+	{ "dup: " TCP9, NFP_RES_RESOLVED, "-A dupchain -p tcp -j LOG|LOG|1" },
+	{ "hooked " TCP9, NFP_RES_RESOLVED, "-A INPUT -j LOG --log-prefix \"hooked\"|LOG|9" },
+	{ "hooked " OUT9, NFP_RES_RESOLVED, "-A OUTPUT -j LOG --log-prefix \"hooked\"|LOG|1" },
+	{ "nowhere " TCP9, NFP_RES_UNRESOLVED, "no rule logging with this prefix can see this packet" },
 	{ "nobody: " TCP9, NFP_RES_UNRESOLVED, "no rule of the snapshot logs with this prefix" },
 	{ TCP9, NFP_RES_UNRESOLVED, "the record has no log prefix" },
 	{ "ssh-in: " TCP9, NFP_RES_RESOLVED, "tcp dport 22 log prefix|accept|1" },
@@ -326,7 +361,7 @@ START_TEST(test_log_action)
 	ck_assert_ptr_nonnull(strstr(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN),
 				     "\"rule\":{\"text\":\"-A INPUT -p tcp -m tcp --dport 9 -j LOG --log-prefix \\\"port9: \\\"\","
 				     "\"target\":\"LOG\",\"verdict\":\"continue\",\"table\":\"filter\",\"chain\":\"INPUT\",\"number\":1,"
-				     "\"action\":\"DROP\",\"file\":\"t\",\"line\":22}"));
+				     "\"action\":\"DROP\",\"file\":\"t\",\"line\":25}"));
 	fjson_object_put(j);
 }
 END_TEST
