@@ -352,22 +352,6 @@ CODESTARTdoAction
 	m.message_len = text != NULL && len > 0 ? (size_t)len : 0;
 	while (m.message_len > 0 && *m.message == ' ')
 		m.message++, m.message_len--;
-	if (pData->schema == SCHEMA_ECS || pData->dedup != NULL) {
-		m.timestamp = getTimeReported(pMsg, tplFmtRFC3339Date);
-		identity(pMsg, m.timestamp, m.message, m.message_len, digest);
-		m.digest = digest;
-	}
-	if (pData->dedup != NULL &&
-	    nfp_dedup_guard_seen(pData->dedup, digest, time(NULL),
-				 runModConf != NULL ? (const char *)glblGetWorkDirRaw(runModConf->pConf) : NULL)) {
-		/* delivered before: marked, not parsed again ($parsesuccess FAIL: outputs of records skip it) */
-		CHKiRet(put_doc(pWrkrData, pMsg, NFP_DOC_DUPLICATE, rec, NULL, &m, NULL));
-		COUNT(pData, duplicate, mutDuplicate);
-		rec->type = NFP_NONE;
-		rec->flags = 0;
-		count(pData, rec);
-		FINALIZE;
-	}
 #ifdef NFP_BENCH_FLOOR
 	/* the fixed record (parsed once in modInit) instead of this message's */
 	if (text != NULL && len > 0) {
@@ -383,6 +367,25 @@ CODESTARTdoAction
 		const char *host = (const char *)getHOSTNAME(pMsg);
 		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res, pData->sel };
 		res.status = NFP_RES_NONE;
+		if (pData->schema == SCHEMA_ECS || pData->dedup != NULL) {
+			m.timestamp = getTimeReported(pMsg, tplFmtRFC3339Date);
+			identity(pMsg, m.timestamp, m.message, m.message_len, digest);
+			m.digest = digest;
+		}
+		/* only records enter the duplicate window: another line never takes a slot, nor is
+		 * it ever marked duplicate */
+		if (pData->dedup != NULL &&
+		    nfp_dedup_guard_seen(pData->dedup, digest, time(NULL),
+					 runModConf != NULL ? (const char *)glblGetWorkDirRaw(runModConf->pConf) : NULL)) {
+			/* delivered before: marked, not written again ($parsesuccess FAIL: outputs of records skip it) */
+			CHKiRet(put_doc(pWrkrData, pMsg, NFP_DOC_DUPLICATE, rec, NULL, &m, NULL));
+			COUNT(pData, duplicate, mutDuplicate);
+			rec = &pWrkrData->rec;
+			rec->type = NFP_NONE;
+			rec->flags = 0;
+			count(pData, rec);
+			FINALIZE;
+		}
 		const struct nfp_snapshots *ss = snapshots_for(pWrkrData, host, time(NULL));
 		if (ss != NULL) {
 			if (nfp_resolve(ss, rec, (const char *)text, &res) == NFP_RES_RESOLVED) {
@@ -438,6 +441,7 @@ NO_LEGACY_CONF_parseSelectorAct
 
 BEGINmodExit
 CODESTARTmodExit
+	mmnf_params_exit();
 	objRelease(statsobj, CORE_COMPONENT);
 ENDmodExit
 

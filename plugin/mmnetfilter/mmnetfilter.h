@@ -48,4 +48,6 @@ typedef struct _instanceData {
 
 rsRetVal mmnf_configure(instanceData *pData, struct cnfparamvals *pvals, struct cnfparamblk *blk);
 rsRetVal mmnf_counters(instanceData *pData, statsobj_if_t *so);
+/* what params.c keeps across actions, freed when the module is unloaded */
+void mmnf_params_exit(void);
 #endif

@@ -18,6 +18,14 @@
 static const char *const rule_params[NFP_SNAP__COUNT] = { "iptablesrules", "ip6tablesrules", "nftrules" };
 
 static int unnamed_actions; /* actions without statsName so far */
+static char *taken[256];    /* the dedup state files of the actions so far */
+static int ntaken;
+
+void mmnf_params_exit(void)
+{
+	while (ntaken > 0)
+		free(taken[--ntaken]);
+}
 
 /* the duplicate window's problems with its state file (src/state/guard.c) */
 static void dedup_report(const char *msg)
@@ -201,6 +209,16 @@ static rsRetVal open_dedup(instanceData *pData, int on, size_t window, const cha
 	if (state != NULL && state[0] == '\0') {
 		parser_errmsg("mmnetfilter: parameter 'dedup.stateFile': empty file name");
 		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+	}
+	if (state != NULL) { /* two windows appending to one file would interleave it */
+		for (int i = 0; i < ntaken; i++)
+			if (strcmp(taken[i], state) == 0) {
+				parser_errmsg("mmnetfilter: parameter 'dedup.stateFile': '%s' is already the state file of "
+					      "another mmnetfilter action; each action needs its own", state);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
+		if (ntaken < (int)(sizeof(taken) / sizeof(taken[0])))
+			CHKmalloc(taken[ntaken++] = strdup(state));
 	}
 	CHKmalloc(pData->dedup = nfp_dedup_guard_new(window != 0 ? window : 100000, state, dedup_report));
 finalize_it:

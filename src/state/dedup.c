@@ -212,11 +212,20 @@ int nfp_dedup_load(struct nfp_dedup *d, const char *path, char *err, size_t errl
 		fclose(f);
 		return -1;
 	}
+	long good = ftell(f); /* where the last whole line ends */
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *end;
 		unsigned long long k;
-		if (strchr(line, '\n') == NULL && feof(f))
-			break; /* the last line, cut by a crash during an append: the file ends before it */
+		if (strchr(line, '\n') == NULL && feof(f)) {
+			/* the last line, cut by a crash during an append: the file ends before it, now and
+			 * for the next append (which would otherwise be glued to the cut line) */
+			if (good > 0 && truncate(path, good) != 0) {
+				snprintf(err, errlen, "%s: cannot cut the damaged last line off: %s", path, strerror(errno));
+				fclose(f);
+				return -1;
+			}
+			break;
+		}
 		errno = 0;
 		k = strtoull(line, &end, 16);
 		if (errno != 0 || end != line + 16 || *end != '\n') {
@@ -226,6 +235,7 @@ int nfp_dedup_load(struct nfp_dedup *d, const char *path, char *err, size_t errl
 		}
 		nfp_dedup_seen(d, (uint64_t)k); /* oldest first: a bigger saved window keeps its newest */
 		n++;
+		good = ftell(f);
 	}
 	fclose(f);
 	d->saved = d->added;

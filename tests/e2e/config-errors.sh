@@ -68,6 +68,11 @@ check dedup-window-range 1 "mmnetfilter: parameter 'dedup.window': 5 is out of r
 check dedup-window-alone 1 "mmnetfilter: parameter 'dedup.window' needs dedup=.on." 'dedup.window="1000"'
 check dedup-state-alone 1 "mmnetfilter: parameter 'dedup.stateFile' needs dedup=.on." 'dedup.stateFile="x"'
 check dedup-state-empty 1 "mmnetfilter: parameter 'dedup.stateFile': empty file name" 'dedup="on" dedup.stateFile=""'
+# one state file per action: two windows appending to one file would interleave it
+check dedup-state-twice 1 "mmnetfilter: parameter 'dedup.stateFile': 'nf.dedup' is already the state file of another" \
+	'dedup="on" dedup.stateFile="nf.dedup" statsName="a") action(type="mmnetfilter" dedup="on" dedup.stateFile="nf.dedup" statsName="b"'
+check dedup-state-two 0 "" \
+	'dedup="on" dedup.stateFile="a.dedup" statsName="a") action(type="mmnetfilter" dedup="on" dedup.stateFile="b.dedup" statsName="b"'
 # a module built for another rsyslog release refuses to load, naming both versions
 mod_other=$top_builddir/tests/e2e/.libs/mmnetfilter_otherver.so
 if [ -f "$mod_other" ]; then

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "suites.h"
 #include "state/nfp_dedup.h"
 
@@ -90,6 +91,21 @@ START_TEST(test_state_file)
 	fclose(f);
 	ck_assert_int_eq(nfp_dedup_load(e, path, err, sizeof(err)), 1);
 	ck_assert_uint_eq(nfp_dedup_count(e), 1);
+	/* the cut line is gone from the file too: the next append starts on a line of its own, and
+	 * the next load has every key */
+	{
+		struct stat sb;
+		ck_assert_int_eq(stat(path, &sb), 0);
+		ck_assert_int_eq(sb.st_size, (off_t)strlen("mmnetfilter-dedup 2\n0000000000000001\n"));
+		ck_assert_int_eq(nfp_dedup_seen(e, 0x77), 0);
+		ck_assert_int_eq(nfp_dedup_save(e, path, err, sizeof(err)), 0);
+		struct nfp_dedup *g = nfp_dedup_new(100);
+		ck_assert_int_eq(nfp_dedup_load(g, path, err, sizeof(err)), 1);
+		ck_assert_uint_eq(nfp_dedup_count(g), 2);
+		ck_assert_int_eq(nfp_dedup_seen(g, 0x77), 1);
+		ck_assert_int_eq(nfp_dedup_seen(g, 1), 1);
+		nfp_dedup_free(g);
+	}
 	f = fopen(path, "w");
 	fputs("something else\n", f);
 	fclose(f);
