@@ -2,6 +2,7 @@
  * the parser knows is written the same way, under the JSON object its row names. Fields of
  * one group are adjacent in the table, so each group object is written whole, in the order
  * the document is printed: the tree and the text sink give the same document. */
+#include <stdio.h>
 #include <string.h>
 #include "emit/nfp_json.h"
 #include "emit/sink.h"
@@ -76,15 +77,40 @@ static void close_group(struct nfp_sink *k, unsigned g, const struct nfp_record 
 	nfp_sink_close(k);
 }
 
-/* the fields whose value did not decode, by the key the kernel printed */
+/* "udp.LEN", "icmp.ID": a field's name in "invalid" where its kernel key is printed in more
+ * than one header (IP's and UDP's LEN=, IP's and ICMP's ID=); filled once, read-only after */
+static char qualified[NFP_F__COUNT][24];
+
+__attribute__((constructor)) static void qualify(void)
+{
+	static const char *const groups[NFP_G__COUNT] = { "", "trace", "mac", "ip", "tcp", "udp", "icmp", "ah", "esp", "arp" };
+	for (unsigned f = 0; f < NFP_F__COUNT; f++) {
+		const struct nfp_field_info *fi = &nfp_fields[f];
+		snprintf(qualified[f], sizeof(qualified[f]), "%s%s%s", groups[fi->group], fi->group ? "." : "",
+			 fi->keylen ? fi->key : fi->name);
+	}
+}
+
+static int invalid_here(const struct nfp_pkt *p, unsigned f, const struct nfp_select *sel)
+{
+	return nfp_bad(p, (enum nfp_field)f) && !nfp_has(p, (enum nfp_field)f) && (nfp_selected(sel, f) || sel->invalid);
+}
+
+/* the fields whose value did not decode, by the key the kernel printed; one member per name:
+ * a key that two of them share is named with its header ("udp.LEN") */
 static void invalid(struct nfp_sink *k, const struct nfp_pkt *p, const char *line, const struct nfp_select *sel)
 {
 	nfp_sink_open(k, "invalid");
-	for (unsigned f = 0; f < NFP_F__COUNT; f++)
-		if (nfp_bad(p, (enum nfp_field)f) && !nfp_has(p, (enum nfp_field)f) && (nfp_selected(sel, f) || sel->invalid)) {
-			const struct nfp_field_info *fi = &nfp_fields[f];
-			nfp_sink_str(k, fi->keylen ? fi->key : fi->name, line + p->v[f].s.off, p->v[f].s.len);
-		}
+	for (unsigned f = 0; f < NFP_F__COUNT; f++) {
+		if (!invalid_here(p, f, sel))
+			continue;
+		const struct nfp_field_info *fi = &nfp_fields[f];
+		const char *name = fi->keylen ? fi->key : fi->name;
+		for (unsigned g = 0; g < NFP_F__COUNT; g++)
+			if (g != f && invalid_here(p, g, sel) && strcmp(nfp_fields[g].keylen ? nfp_fields[g].key : nfp_fields[g].name, name) == 0)
+				name = qualified[f];
+		nfp_sink_str(k, name, line + p->v[f].s.off, p->v[f].s.len);
+	}
 	nfp_sink_close(k);
 }
 

@@ -28,6 +28,7 @@ struct mon {
 	size_t len;
 	struct nfp_record *rec;
 	struct nfp_pkt *p;
+	uint64_t pairs_seen; /* nft_pairs rows met so far: a row met again is a repeat */
 };
 
 static void unknown(struct mon *m, size_t off, size_t n)
@@ -169,6 +170,8 @@ static void xt_packet(struct mon *m, size_t pos)
 					if (!nfp_word_is(k, kl, xt_keys[i].key))
 						continue;
 					enum nfp_field f = (enum nfp_field)xt_keys[i].field;
+					if (nfp_has(m->p, f))
+						break; /* a repeated key: the first value stays, this one is unknown */
 					switch (xt_keys[i].how) {
 					case 0: nfp_put_slice(m->p, f, (size_t)(v - s), vl); done = 1; break;
 					case 1: done = (size_t)put_dec(m, f, v, vl, UINT32_MAX); break;
@@ -399,6 +402,8 @@ static const struct {
 	{ "meta", "mark", NFP_F_MARK, H_HEX, 0, 0 },
 };
 
+_Static_assert(sizeof(nft_pairs) / sizeof(nft_pairs[0]) <= 64, "pairs_seen has a bit per row");
+
 /* one "<proto> <field> <value>" of a packet: line at pos; returns the end, 0 if not one */
 static size_t nft_pair(struct mon *m, size_t pos)
 {
@@ -412,6 +417,11 @@ static size_t nft_pair(struct mon *m, size_t pos)
 		const char *v = s + vpos;
 		size_t vl = ve - vpos;
 		int ok = 0, v6 = nft_pairs[i].l4 == 58;
+		if (m->pairs_seen >> i & 1u) {
+			unknown(m, pos, ve - pos); /* a repeated field: the first value stays (as in LOG lines) */
+			return ve;
+		}
+		m->pairs_seen |= (uint64_t)1 << i;
 		switch ((enum how)nft_pairs[i].how) {
 		case H_MAC: ok = loose_mac(v, vl, m->p->v[f].mac) == vl; if (ok) nfp_set(m->p, f); break;
 		case H_ETYPE: {
@@ -503,7 +513,11 @@ static void nft_packet(struct mon *m, size_t pos)
 		if (nfp_word_is(s + pos, e - pos, "iif") || nfp_word_is(s + pos, e - pos, "oif")) {
 			size_t v = nfp_skip_sp(s, e, n), ve = nfp_tok_end(s, v, n);
 			if (ve - v >= 2 && s[v] == '"' && s[ve - 1] == '"') {
-				nfp_put_slice(m->p, s[pos] == 'i' ? NFP_F_IN : NFP_F_OUT, v + 1, ve - v - 2);
+				enum nfp_field f = s[pos] == 'i' ? NFP_F_IN : NFP_F_OUT;
+				if (nfp_has(m->p, f))
+					unknown(m, pos, ve - pos); /* repeated: the first stays */
+				else
+					nfp_put_slice(m->p, f, v + 1, ve - v - 2);
 				pos = ve;
 				continue;
 			}
@@ -626,7 +640,7 @@ static enum nfp_type nft(struct mon *m, size_t pos)
 
 enum nfp_type nfp_monitor_parse(const char *line, size_t len, size_t pos, struct nfp_record *rec)
 {
-	struct mon m = { line, len, rec, &rec->pkt[0] };
+	struct mon m = { line, len, rec, &rec->pkt[0], 0 };
 	enum nfp_type t = NFP_NONE;
 	pos = nfp_skip_sp(line, pos, len);
 	if (len - pos > 8 && memcmp(line + pos, "PACKET: ", 8) == 0)

@@ -29,6 +29,36 @@ for log in files:
         if got != want:
             bad += 1
             print(f"FAIL {os.path.relpath(log, root)}:{i}\n  got:  {json.dumps(got, sort_keys=True)}\n  want: {json.dumps(want, sort_keys=True)}")
+# One member per key, everywhere: every document nfparse writes (native and ECS) for the
+# golden corpora, the hostile and monitor inputs and every line cut short, with no object
+# holding a key twice (json.loads would keep the last one silently)
+def unique(pairs):
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate keys: " + ", ".join(sorted({k for k in keys if keys.count(k) > 1})))
+    return dict(pairs)
+src = os.path.dirname(root)  # tests/
+extra = sorted(glob.glob(os.path.join(src, "data", "*.log")) + glob.glob(os.path.join(src, "data", "*", "*.log")) +
+               glob.glob(os.path.join(src, "explain", "*", "*.log")))
+cut = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"mnf-golden-cut-{os.getpid()}.log")
+with open(cut, "wb") as f:  # every line of the hostile and monitor inputs, cut every 25 bytes
+    for x in extra:
+        for l in open(x, "rb"):
+            l = l.rstrip(b"\n")
+            for k in range(0, len(l), 25):
+                f.write(l[:k] + b"\n")
+dupdocs = 0
+for log in files + extra + [cut]:
+    for mode in (["-a"], ["-a", "-e"]):
+        for i, o in enumerate(subprocess.run([tool] + mode + [log], capture_output=True, text=True, errors="surrogateescape").stdout.splitlines(), 1):
+            dupdocs += 1
+            try:
+                json.loads(o, object_pairs_hook=unique)
+            except ValueError as e:
+                bad += 1
+                print(f"FAIL {os.path.relpath(log, src)}:{i} ({' '.join(mode)}): {e}")
+os.unlink(cut)
+print(f"golden: {dupdocs} documents checked for keys written twice")
 print(f"golden: {len(files)} files, {docs} lines, {records} records")
 print(f"{docs - bad} passed, {bad} failed")
 sys.exit(1 if bad else 0)

@@ -293,6 +293,33 @@ START_TEST(test_reuse_resets)
 }
 END_TEST
 
+/* monitor lines follow the LOG rule: a field printed twice keeps its first value, the
+ * repeat goes to unknown (nft monitor trace and xtables-monitor alike) */
+START_TEST(test_monitor_repeats)
+{
+	static const char nft[] = "trace id 1 inet fw input packet: iif \"eth0\" ip saddr 10.0.0.1 ip daddr 10.0.0.2 "
+				  "ip saddr 10.9.9.9 ip protocol tcp ip protocol udp tcp sport 1 tcp dport 2 iif \"eth1\" "
+				  "meta mark 0x1 meta mark 0x2";
+	static const char xt[] = "PACKET: 2 0427ffe5 IN=eth0 OUT= SRC=1.1.1.1 DST=2.2.2.2 SRC=3.3.3.3 LEN=60 TOS=0x0 TTL=64 "
+				 "ID=1 MARK=0x1 MARK=0x2 SPORT=1 DPORT=2 SYN";
+	struct nfp_record *r = parse_str(nft);
+	const struct nfp_pkt *p = &r->pkt[0];
+	ck_assert_int_eq(r->type, NFP_TRACE);
+	ck_assert_uint_eq(p->v[NFP_F_SRC].ip.a[3], 1);
+	ck_assert_uint_eq(p->v[NFP_F_PROTO].u, 6);
+	ck_assert(p->v[NFP_F_IN].s.len == 4 && memcmp(nft + p->v[NFP_F_IN].s.off, "eth0", 4) == 0);
+	ck_assert_uint_eq(p->v[NFP_F_MARK].u, 1);
+	ck_assert_uint_eq(r->n_unknown, 4); /* ip saddr, ip protocol, iif, meta mark: once each */
+	ck_assert(r->unknown[0].len == 17 && memcmp(nft + r->unknown[0].off, "ip saddr 10.9.9.9", 17) == 0);
+	r = parse_str(xt);
+	p = &r->pkt[0];
+	ck_assert_int_eq(r->type, NFP_TRACE);
+	ck_assert_uint_eq(p->v[NFP_F_SRC].ip.a[0], 1);
+	ck_assert_uint_eq(p->v[NFP_F_MARK].u, 1);
+	ck_assert_uint_eq(r->n_unknown, 2);
+}
+END_TEST
+
 Suite *lex_suite(void)
 {
 	Suite *s = suite_create("lex");
@@ -302,6 +329,7 @@ Suite *lex_suite(void)
 	tcase_add_test(tc, test_nul_bytes);
 	tcase_add_test(tc, test_64k_lines);
 	tcase_add_test(tc, test_reuse_resets);
+	tcase_add_test(tc, test_monitor_repeats);
 	suite_add_tcase(s, tc);
 	return s;
 }
