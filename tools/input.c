@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "nfparse.h"
 
 static int is_digit(char c)
@@ -83,12 +84,23 @@ int nfparse_each_input(int argc, char **argv, int first, const char *who, int (*
 		return fn(stdin, ctx);
 	for (int i = first; i < argc; i++) {
 		FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "r");
+		struct stat sb;
 		if (f == NULL) {
 			fprintf(stderr, "%s: %s: %s\n", who, argv[i], strerror(errno));
 			rc = 1;
 			continue;
 		}
-		rc |= fn(f, ctx);
+		if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "%s: %s: is a directory (give the files in it)\n", who, argv[i]);
+			fclose(f);
+			rc = 1;
+			continue;
+		}
+		if (fn(f, ctx) != 0) {
+			if (ferror(f))
+				fprintf(stderr, "%s: %s: read error\n", who, argv[i]);
+			rc = 1;
+		}
 		if (f != stdin)
 			fclose(f);
 	}

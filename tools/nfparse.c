@@ -195,6 +195,10 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (ecs_out && fields_sel != NULL) { /* as the module's fields= with schema="ecs" */
+		fputs("nfparse: --fields selects fields of the native schema; -e writes whole ECS documents\n", stderr);
+		return 2;
+	}
 	struct run_args ra = { mode, all, quiet, &st, &rec };
 	rc = nfparse_each_input(argc, argv, optind, "nfparse", run_input, &ra);
 	if (fflush(stdout) != 0)

@@ -6,10 +6,8 @@
 #include <stdio.h>
 #include "rules/nfp_resolve.h"
 
-#ifndef NFPARSE_VERSION
-#define NFPARSE_VERSION "0.2.0"
-/* explain.c: the `explain` mode */
-int nfparse_explain(int argc, char **argv);
+#ifndef NFPARSE_VERSION /* the build passes configure's (debian/changelog's) */
+#define NFPARSE_VERSION "(unversioned build)"
 #endif
 
 /* offset of the message text in a syslog line (RFC 3164/3339 header and tag removed, as

@@ -1,0 +1,29 @@
+#!/bin/sh
+# nfparse's command line: one version everywhere (debian/changelog's), and a message and an exit
+# status for every bad argument (a directory, a missing file, a bad option, --fields with -e).
+s=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+b=${top_builddir:-$s}
+n=$b/nfparse
+bad=0 cases=0
+want=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$s/debian/changelog")
+check() { # check NAME EXIT STDERR-REGEX CMD...
+	name=$1 want_rc=$2 re=$3; shift 3
+	cases=$((cases + 1))
+	err=$("$@" 2>&1 >/dev/null); rc=$?
+	if [ "$rc" != "$want_rc" ] || ! printf '%s\n' "$err" | grep -Eq "$re"; then
+		echo "FAIL cli $name: exit $rc (want $want_rc), stderr: $err"; bad=$((bad + 1))
+	fi
+}
+[ "$("$n" --version)" = "nfparse $want" ] || { echo "FAIL cli: --version says '$("$n" --version)', debian/changelog $want"; bad=$((bad + 1)); }
+[ -f "$b/doc/nfparse.1" ] && ! grep -q "mmnetfilter $want" "$b/doc/nfparse.1" && { echo "FAIL cli: the man page's version is not $want"; bad=$((bad + 1)); }
+check directory 1 "nfparse: /: is a directory" "$n" /
+check missing 1 "nfparse: /nonexistent/x: No such file or directory" "$n" /nonexistent/x
+check bad-option 2 "usage" "$n" --no-such-option
+check ecs-fields 2 "nfparse: --fields selects fields of the native schema" "$n" -e --fields ip.src /dev/null
+check bad-fields 2 "nfparse: --fields: unknown field name" "$n" --fields no.such /dev/null
+check rules-missing 2 "nfparse: /nonexistent/r: cannot open" "$n" --iptables-rules /nonexistent/r /dev/null
+check rules-fifo 2 "not a regular file" "$n" --nft-rules /dev/zero /dev/null
+check explain-directory 1 "nfparse explain: /: is a directory" "$n" explain /
+echo "cli: $cases cases and the version ($want)"
+echo "$((cases + 1 - bad)) passed, $bad failed"
+[ "$bad" = 0 ]
