@@ -303,54 +303,127 @@ static void ecs_rule(struct ecs *c)
 	}
 }
 
-/* iptables.tcp, .udp, .icmp, .arp */
-static void ecs_protocols(const struct ecs *c)
+/* The iptables.* namespace as data: Elastic's names first, then ours; one row per member, in
+ * the order they are written, nested objects as runs of rows with their object's name. A row
+ * takes the first of its fields the record has (ALT: IPv6's name for the same thing); an object
+ * is written where its OPEN fields (a mask of NFP_F_*, at most 3) show the header was printed. */
+enum ecs_kind { E_NUM, E_STR, E_FLAGS, E_IP, E_MAC, E_ETHERTYPE, E_INNER };
+static const struct ecs_row {
+	const char *object;          /* NULL: iptables itself */
+	const char *name;
+	unsigned char kind;          /* enum ecs_kind */
+	unsigned short f, alt;       /* NFP_F_*; alt 0: none */
+} ipt_rows[] = {
+	{ NULL, "input_device", E_STR, NFP_F_IN, 0 },
+	{ NULL, "output_device", E_STR, NFP_F_OUT, 0 },
+	{ NULL, "physical_input_device", E_STR, NFP_F_PHYSIN, 0 },
+	{ NULL, "physical_output_device", E_STR, NFP_F_PHYSOUT, 0 },
+	{ NULL, "ether_type", E_ETHERTYPE, NFP_F_MACPROTO, 0 }, /* else the raw MAC='s */
+	{ NULL, "length", E_NUM, NFP_F_IP_LEN, 0 },
+	{ NULL, "tos", E_NUM, NFP_F_TOS, NFP_F_TC }, /* Elastic's names for IPv6's traffic class, hop limit */
+	{ NULL, "precedence_bits", E_NUM, NFP_F_PREC, 0 },
+	{ NULL, "ttl", E_NUM, NFP_F_TTL, NFP_F_HOPLIMIT },
+	{ NULL, "id", E_NUM, NFP_F_IP_ID, 0 },
+	{ NULL, "fragment_flags", E_FLAGS, NFP_F_IP_FLAGS, 0 },
+	{ NULL, "fragment_offset", E_NUM, NFP_F_FRAG, 0 },
+	{ NULL, "flow_label", E_NUM, NFP_F_FLOWLBL, 0 },
+	{ "tcp", "flags", E_FLAGS, NFP_F_TCP_FLAGS, 0 },
+	{ "tcp", "window", E_NUM, NFP_F_WINDOW, 0 },
+	{ "tcp", "reserved_bits", E_NUM, NFP_F_RES, 0 },
+	{ "tcp", "seq", E_NUM, NFP_F_TCP_SEQ, 0 },
+	{ "tcp", "ack", E_NUM, NFP_F_TCP_ACK, 0 },
+	{ "tcp", "urgent_pointer", E_NUM, NFP_F_URGP, 0 },
+	{ "tcp", "options", E_STR, NFP_F_TCP_OPT, 0 },
+	{ "udp", "length", E_NUM, NFP_F_UDP_LEN, 0 },
+	{ "icmp", "type", E_NUM, NFP_F_ICMP_TYPE, 0 },
+	{ "icmp", "code", E_NUM, NFP_F_ICMP_CODE, 0 },
+	{ "icmp", "id", E_NUM, NFP_F_ICMP_ID, 0 },
+	{ "icmp", "seq", E_NUM, NFP_F_ICMP_SEQ, 0 },
+	{ "icmp", "parameter", E_NUM, NFP_F_PARAMETER, NFP_F_POINTER },
+	{ "icmp", "redirect", E_IP, NFP_F_GATEWAY, 0 },
+	{ "icmp", "mtu", E_NUM, NFP_F_MTU, 0 },
+	{ "icmp", "inner", E_INNER, 0, 0 },       /* the quoted packet of an ICMP error */
+	{ "arp", "htype", E_NUM, NFP_F_HTYPE, 0 },
+	{ "arp", "ptype", E_NUM, NFP_F_PTYPE, 0 },
+	{ "arp", "opcode", E_NUM, NFP_F_OPCODE, 0 },
+	{ "arp", "sender_mac", E_MAC, NFP_F_ARP_MACSRC, 0 },
+	{ "arp", "target_mac", E_MAC, NFP_F_ARP_MACDST, 0 },
+	{ NULL, "incomplete_bytes", E_NUM, NFP_F_INCOMPLETE, 0 },
+	{ NULL, "spi", E_NUM, NFP_F_ESP_SPI, NFP_F_AH_SPI },
+	{ NULL, "uid", E_NUM, NFP_F_UID, 0 },
+	{ NULL, "gid", E_NUM, NFP_F_GID, 0 },
+	{ NULL, "mark", E_NUM, NFP_F_MARK, 0 },
+};
+
+/* the fields whose presence writes a nested object (what printed the header) */
+static const struct {
+	const char *object;
+	unsigned short open[3];
+} ipt_objects[] = {
+	{ "tcp", { NFP_F_WINDOW, NFP_F_TCP_FLAGS, NFP_F_RES } },
+	{ "udp", { NFP_F_UDP_LEN, NFP_F_UDP_LEN, NFP_F_UDP_LEN } },
+	{ "icmp", { NFP_F_ICMP_TYPE, NFP_F_ICMP_TYPE, NFP_F_ICMP_TYPE } },
+	{ "arp", { NFP_F_HTYPE, NFP_F_HTYPE, NFP_F_HTYPE } },
+};
+
+static int object_shown(const struct nfp_pkt *p, const char *object)
+{
+	for (size_t i = 0; i < sizeof(ipt_objects) / sizeof(ipt_objects[0]); i++)
+		if (strcmp(ipt_objects[i].object, object) == 0)
+			return nfp_has(p, ipt_objects[i].open[0]) || nfp_has(p, ipt_objects[i].open[1]) ||
+			       nfp_has(p, ipt_objects[i].open[2]);
+	return 0;
+}
+
+/* one row of ipt_rows, if the record has what it names */
+static void ipt_row(const struct ecs *c, const struct ecs_row *r)
 {
 	const struct nfp_pkt *p = c->p;
 	struct nfp_sink *k = c->k;
-	if (nfp_has(p, NFP_F_WINDOW) || nfp_has(p, NFP_F_TCP_FLAGS) || nfp_has(p, NFP_F_RES)) {
-		nfp_sink_open(k, "tcp");
-		if (nfp_has(p, NFP_F_TCP_FLAGS))
-			flag_list(k, "flags", NFP_F_TCP_FLAGS, p->v[NFP_F_TCP_FLAGS].u);
-		num(k, "window", p, NFP_F_WINDOW);
-		num(k, "reserved_bits", p, NFP_F_RES);
-		num(k, "seq", p, NFP_F_TCP_SEQ);
-		num(k, "ack", p, NFP_F_TCP_ACK);
-		num(k, "urgent_pointer", p, NFP_F_URGP);
-		if (nfp_has(p, NFP_F_TCP_OPT))
-			sl(k, "options", c->line, p->v[NFP_F_TCP_OPT].s);
-		nfp_sink_close(k);
-	}
-	if (nfp_has(p, NFP_F_UDP_LEN)) {
-		nfp_sink_open(k, "udp");
-		num(k, "length", p, NFP_F_UDP_LEN);
-		nfp_sink_close(k);
-	}
-	if (nfp_has(p, NFP_F_ICMP_TYPE)) {
-		nfp_sink_open(k, "icmp");
-		num(k, "type", p, NFP_F_ICMP_TYPE);
-		num(k, "code", p, NFP_F_ICMP_CODE);
-		num(k, "id", p, NFP_F_ICMP_ID);
-		num(k, "seq", p, NFP_F_ICMP_SEQ);
-		num(k, "parameter", p, nfp_has(p, NFP_F_PARAMETER) ? NFP_F_PARAMETER : NFP_F_POINTER);
-		if (nfp_has(p, NFP_F_GATEWAY))
-			ip(k, "redirect", &p->v[NFP_F_GATEWAY]);
-		num(k, "mtu", p, NFP_F_MTU);
+	enum nfp_field f = (enum nfp_field)(r->alt != 0 && !nfp_has(p, (enum nfp_field)r->f) ? r->alt : r->f);
+	if (r->kind == E_INNER) {
 		if (c->rec->depth_seen)
 			inner_doc(k, &c->rec->pkt[1]);
-		nfp_sink_close(k);
+		return;
 	}
-	if (nfp_has(p, NFP_F_HTYPE)) {
-		nfp_sink_open(k, "arp");
-		num(k, "htype", p, NFP_F_HTYPE);
-		num(k, "ptype", p, NFP_F_PTYPE);
-		num(k, "opcode", p, NFP_F_OPCODE);
-		if (nfp_has(p, NFP_F_ARP_MACSRC))
-			mac(k, "sender_mac", p->v[NFP_F_ARP_MACSRC].mac);
-		if (nfp_has(p, NFP_F_ARP_MACDST))
-			mac(k, "target_mac", p->v[NFP_F_ARP_MACDST].mac);
-		nfp_sink_close(k);
+	if (r->kind == E_ETHERTYPE && !nfp_has(p, f)) {
+		if (c->have_eth)
+			nfp_sink_num(k, r->name, c->eth[12] << 8 | c->eth[13]);
+		return;
 	}
+	if (!nfp_has(p, f))
+		return;
+	switch ((enum ecs_kind)r->kind) {
+	case E_NUM:
+	case E_ETHERTYPE: nfp_sink_num(k, r->name, (int64_t)p->v[f].u); break;
+	case E_STR: sl(k, r->name, c->line, p->v[f].s); break;
+	case E_FLAGS: flag_list(k, r->name, f, p->v[f].u); break;
+	case E_IP: ip(k, r->name, &p->v[f]); break;
+	case E_MAC: mac(k, r->name, p->v[f].mac); break;
+	case E_INNER: break;
+	}
+}
+
+/* the rows of ipt_rows, nested objects opened where the record shows their header */
+static void ipt_table(const struct ecs *c)
+{
+	const char *open = NULL;
+	int shown = 0;
+	for (size_t i = 0; i < sizeof(ipt_rows) / sizeof(ipt_rows[0]); i++) {
+		const struct ecs_row *r = &ipt_rows[i];
+		if (r->object != open && (r->object == NULL || open == NULL || strcmp(r->object, open) != 0)) {
+			if (open != NULL && shown)
+				nfp_sink_close(c->k);
+			open = r->object;
+			shown = open != NULL && object_shown(c->p, open);
+			if (shown)
+				nfp_sink_open(c->k, open);
+		}
+		if (open == NULL || shown)
+			ipt_row(c, r);
+	}
+	if (open != NULL && shown)
+		nfp_sink_close(c->k);
 }
 
 /* iptables.trace: a trace step and its walk's trace.packet */
@@ -408,34 +481,7 @@ static void ecs_iptables(const struct ecs *c)
 		if (ps.len > 0)
 			sl(k, "prefix", line, ps);
 	}
-	if (nfp_has(p, NFP_F_IN))
-		sl(k, "input_device", line, p->v[NFP_F_IN].s);
-	if (nfp_has(p, NFP_F_OUT))
-		sl(k, "output_device", line, p->v[NFP_F_OUT].s);
-	if (nfp_has(p, NFP_F_PHYSIN))
-		sl(k, "physical_input_device", line, p->v[NFP_F_PHYSIN].s);
-	if (nfp_has(p, NFP_F_PHYSOUT))
-		sl(k, "physical_output_device", line, p->v[NFP_F_PHYSOUT].s);
-	if (nfp_has(p, NFP_F_MACPROTO))
-		num(k, "ether_type", p, NFP_F_MACPROTO);
-	else if (c->have_eth)
-		nfp_sink_num(k, "ether_type", c->eth[12] << 8 | c->eth[13]);
-	num(k, "length", p, NFP_F_IP_LEN);
-	/* Elastic's names for the IPv6 traffic class and hop limit too */
-	num(k, "tos", p, nfp_has(p, NFP_F_TOS) ? NFP_F_TOS : NFP_F_TC);
-	num(k, "precedence_bits", p, NFP_F_PREC);
-	num(k, "ttl", p, nfp_has(p, NFP_F_TTL) ? NFP_F_TTL : NFP_F_HOPLIMIT);
-	num(k, "id", p, NFP_F_IP_ID);
-	if (nfp_has(p, NFP_F_IP_FLAGS))
-		flag_list(k, "fragment_flags", NFP_F_IP_FLAGS, p->v[NFP_F_IP_FLAGS].u);
-	num(k, "fragment_offset", p, NFP_F_FRAG);
-	num(k, "flow_label", p, NFP_F_FLOWLBL);
-	ecs_protocols(c);
-	num(k, "incomplete_bytes", p, NFP_F_INCOMPLETE);
-	num(k, "spi", p, nfp_has(p, NFP_F_ESP_SPI) ? NFP_F_ESP_SPI : NFP_F_AH_SPI);
-	num(k, "uid", p, NFP_F_UID);
-	num(k, "gid", p, NFP_F_GID);
-	num(k, "mark", p, NFP_F_MARK);
+	ipt_table(c);
 	if (c->rec->type == NFP_TRACE)
 		ecs_trace(c);
 	if (c->res != NULL) {
