@@ -332,7 +332,10 @@ static int read_input(FILE *in, void *ctx)
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
 		if (!msg_mode)
-			off = nfparse_syslog_msg(line, n, &host, &hostlen);
+			off = nfparse_input(line, &n, &host, &hostlen);
+		else
+			while (n > 0 && line[n - 1] == '\r')
+				n--;
 		const char *h = line + host;
 		if (hostlen == 0 && fixed_host != NULL)
 			h = fixed_host, hostlen = strlen(fixed_host);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <json.h>
 #include "nfparse.h"
 
 static int is_digit(char c)
@@ -16,11 +17,17 @@ static int is_digit(char c)
 static size_t rfc3164_ts(const char *s, size_t n)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	if (n < 16 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':' || s[15] != ' ')
+	size_t e = 15;
+	if (n < 16 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':')
+		return 0;
+	if (s[e] == '.') /* journalctl -o short-precise: "Dec 04 20:00:00.123456 " */
+		for (e++; e < n && is_digit(s[e]); e++)
+			;
+	if (e >= n || s[e] != ' ')
 		return 0;
 	for (int m = 0; m < 12; m++)
 		if (memcmp(s, months + 3 * m, 3) == 0)
-			return (s[4] == ' ' || is_digit(s[4])) && is_digit(s[5]) && is_digit(s[7]) && is_digit(s[8]) ? 16 : 0;
+			return (s[4] == ' ' || is_digit(s[4])) && is_digit(s[5]) && is_digit(s[7]) && is_digit(s[8]) ? e + 1 : 0;
 	return 0;
 }
 
@@ -127,4 +134,49 @@ void nfparse_free_rules(struct nfp_snapshots *ss)
 	nfp_ruleset_free((struct nfp_ruleset *)ss->ipt6);
 	nfp_ruleset_free((struct nfp_ruleset *)ss->nft);
 	memset(ss, 0, sizeof(*ss));
+}
+
+/* a journal field's value as text: a JSON string, or (journalctl -o json's form for a value
+ * that is not UTF-8) an array of byte values; at most cap bytes into out, its length */
+static size_t journal_value(struct fjson_object *v, char *out, size_t cap)
+{
+	size_t n = 0;
+	if (fjson_object_is_type(v, fjson_type_string)) {
+		n = (size_t)fjson_object_get_string_len(v);
+		if (n > cap)
+			n = cap;
+		memcpy(out, fjson_object_get_string(v), n);
+	} else if (fjson_object_is_type(v, fjson_type_array)) {
+		for (int i = 0; i < fjson_object_array_length(v) && n < cap; i++)
+			out[n++] = (char)fjson_object_get_int(fjson_object_array_get_idx(v, i));
+	}
+	return n;
+}
+
+size_t nfparse_input(char *line, size_t *n, size_t *host, size_t *hostlen)
+{
+	*hostlen = 0;
+	while (*n > 0 && (line[*n - 1] == '\r' || line[*n - 1] == '\n')) /* CRLF files */
+		(*n)--;
+	if (*n > 1 && line[0] == '{' && line[*n - 1] == '}') { /* journalctl -o json */
+		char save = line[*n];
+		struct fjson_object *o, *m, *h = NULL;
+		line[*n] = 0;
+		o = fjson_tokener_parse(line);
+		line[*n] = save;
+		if (o != NULL && fjson_object_object_get_ex(o, "MESSAGE", &m)) {
+			size_t hl = 0, ml;
+			/* the decoded values are no longer than their JSON forms: the line holds both */
+			if (fjson_object_object_get_ex(o, "_HOSTNAME", &h))
+				hl = journal_value(h, line, *n);
+			ml = journal_value(m, line + hl, *n - hl);
+			fjson_object_put(o);
+			*host = 0;
+			*hostlen = hl;
+			*n = hl + ml;
+			return hl;
+		}
+		fjson_object_put(o);
+	}
+	return nfparse_syslog_msg(line, *n, host, hostlen);
 }

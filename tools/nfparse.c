@@ -94,7 +94,10 @@ static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats 
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
 		if (mode == IN_AUTO)
-			off = nfparse_syslog_msg(line, n, &host, &hostlen);
+			off = nfparse_input(line, &n, &host, &hostlen);
+		else
+			while (n > 0 && line[n - 1] == '\r')
+				n--;
 		st->lines++;
 		nfp_parse(line + off, n - off, rec);
 		struct nfp_resolution res;

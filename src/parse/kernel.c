@@ -126,6 +126,34 @@ size_t nfp_skip_carrier(const char *line, size_t len)
 	size_t i = 0, j;
 	while (i < len && line[i] == ' ')
 		i++;
+	/* a /dev/kmsg record as read raw: "<prio>,<seq>,<usec>,<flags>[,...];" */
+	if (i < len && NFP_ISDIGIT(line[i])) {
+		int commas = 0;
+		j = i;
+		while (j < len && j < i + 64 && (NFP_ISDIGIT(line[j]) || line[j] == ',' || line[j] == '-' || line[j] == '+' ||
+						 line[j] == 'c' || (commas >= 3 && line[j] != ';' && line[j] != ' ')))
+			commas += line[j++] == ',';
+		if (commas >= 3 && j < len && line[j] == ';')
+			i = j + 1;
+	}
+	/* dmesg -x: "kern  :warn  : " (facility and level, padded) */
+	if (i + 4 < len && memcmp(line + i, "kern ", 5) == 0) {
+		j = i + 4;
+		while (j < len && line[j] == ' ')
+			j++;
+		if (j < len && line[j] == ':') {
+			size_t k = j + 1;
+			while (k < len && line[k] >= 'a' && line[k] <= 'z')
+				k++;
+			while (k < len && line[k] == ' ')
+				k++;
+			if (k > j + 1 && k < len && line[k] == ':') {
+				i = k + 1;
+				while (i < len && line[i] == ' ')
+					i++;
+			}
+		}
+	}
 	/* printk level as /proc/kmsg shows it: <N> */
 	if (i + 2 < len && line[i] == '<' && NFP_ISDIGIT(line[i + 1])) {
 		j = i + 1;

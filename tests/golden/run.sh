@@ -59,6 +59,13 @@ for log in files + extra + [cut]:
                 print(f"FAIL {os.path.relpath(log, src)}:{i} ({' '.join(mode)}): {e}")
 os.unlink(cut)
 print(f"golden: {dupdocs} documents checked for keys written twice")
+# every input form admins feed nfparse (kern.log, RFC 3339, dmesg, dmesg -x, raw /dev/kmsg,
+# journalctl -o short / short-precise / short-iso / json, CRLF): one and the same record
+forms = [json.loads(l) for l in subprocess.run([tool, "-a", os.path.join(root, "forms", "input-forms.log")], capture_output=True,
+                                               text=True).stdout.splitlines()]
+if len(forms) != 10 or any(d != forms[0] for d in forms) or forms[0] is None:
+    bad += 1
+    print(f"FAIL forms: {len(forms)} documents, not one record in every form")
 print(f"golden: {len(files)} files, {docs} lines, {records} records")
 print(f"{docs - bad} passed, {bad} failed")
 sys.exit(1 if bad else 0)
