@@ -5,6 +5,10 @@
  * POSTROUTING). Text for people, --json for programs (one object per packet).
  */
 #include <errno.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,16 +312,130 @@ static void print_json(const struct nfp_walk *w)
 }
 
 static int msg_mode; /* -m: lines are message texts */
+static int json_out;
 
-/* a trace record joins its packet's walk (identified by trace.packet, the enrich stage's) */
+/* live: each walk is told as soon as it is settled (a drop or reject) or has had no new step
+ * for `idle` seconds, while the input stays open (a pipe from a monitor, tail -f) */
+static int live;
+static double idle = 2.0;
+static double *touched; /* per walk: when it last got a step (monotonic seconds) */
+static size_t told;     /* walks told so far: their numbers */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void tell(struct nfp_walk *w)
+{
+	if (json_out)
+		print_json(w);
+	else
+		print_text(w, ++told);
+	fflush(stdout);
+	nfp_walk_done(w);
+}
+
+/* the walks no step came for in `idle` seconds (all of them at the end of the input) */
+static void tell_quiet(double now, int all)
+{
+	for (size_t i = 0; i < walks.n; i++)
+		if (!walks.w[i].done && (all || now - touched[i] >= idle))
+			tell(&walks.w[i]);
+}
+
+/* a trace record joins its packet's walk (identified by trace.packet, the enrich stage's):
+ * the walk's index, -1 out of memory, -2 not a trace step */
 static int add_step(const char *text, size_t n, const char *host, size_t hostn, struct nfp_record *rec)
 {
 	struct nfp_step st;
 	char id[NFP_PKTID_MAX];
 	nfp_parse(text, n, rec);
 	if (!nfp_step_of(rec, &st))
-		return 0;
-	return nfp_walks_add(&walks, text, n, host, hostn, id, nfp_packet_id(rec, text, host, hostn, id), rec);
+		return -2;
+	int i = nfp_walks_add(&walks, text, n, host, hostn, id, nfp_packet_id(rec, text, host, hostn, id), rec);
+	if (i >= 0 && live) {
+		static size_t cap;
+		if ((size_t)i >= cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			while (nc <= (size_t)i)
+				nc *= 2;
+			double *t = realloc(touched, nc * sizeof(*t));
+			if (t == NULL)
+				return -1;
+			touched = t;
+			cap = nc;
+		}
+		touched[i] = now_s();
+		if (nfp_walk_settled(&walks.w[i]))
+			tell(&walks.w[i]);
+	}
+	return i;
+}
+
+static int one_line(char *line, size_t n, struct nfp_record *rec)
+{
+	size_t off = 0, host = 0, hostlen = 0;
+	if (!msg_mode)
+		off = nfparse_input(line, &n, &host, &hostlen);
+	else
+		while (n > 0 && line[n - 1] == '\r')
+			n--;
+	const char *h = line + host;
+	if (hostlen == 0 && fixed_host != NULL)
+		h = fixed_host, hostlen = strlen(fixed_host);
+	if (add_step(line + off, n - off, h, hostlen, rec) == -1) {
+		fputs("nfparse explain: out of memory\n", stderr);
+		return 1;
+	}
+	return 0;
+}
+
+/* live input: lines as they come (read(2), not stdio's buffer, so that a quiet second can be
+ * seen), and the walks told as they settle or go quiet */
+static int read_live(FILE *in, struct nfp_record *rec)
+{
+	int fd = fileno(in);
+	char *buf = NULL;
+	size_t have = 0, cap = 0;
+	for (;;) {
+		char *nl;
+		while ((nl = have ? memchr(buf, '\n', have) : NULL) != NULL) {
+			size_t n = (size_t)(nl - buf);
+			if (one_line(buf, n, rec) != 0) {
+				free(buf);
+				return 1;
+			}
+			memmove(buf, nl + 1, have - n - 1);
+			have -= n + 1;
+		}
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		int r = poll(&pfd, 1, (int)(idle * 1000 / 4));
+		if (r == 0) {
+			tell_quiet(now_s(), 0);
+			continue;
+		}
+		if (have + 65536 > cap) {
+			char *nb = realloc(buf, cap = have + 65536);
+			if (nb == NULL) {
+				free(buf);
+				return 1;
+			}
+			buf = nb;
+		}
+		ssize_t got = read(fd, buf + have, cap - have - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) { /* the end: a last line without '\n' too */
+			int rc = have > 0 ? one_line(buf, have, rec) : 0;
+			free(buf);
+			return rc || got < 0;
+		}
+		have += (size_t)got;
+		tell_quiet(now_s(), 0);
+	}
 }
 
 static int read_input(FILE *in, void *ctx)
@@ -327,23 +445,14 @@ static int read_input(FILE *in, void *ctx)
 	size_t cap = 0;
 	ssize_t got;
 	int rc = 0;
+	if (live)
+		return read_live(in, rec);
 	while ((got = getline(&line, &cap, in)) >= 0) {
-		size_t n = (size_t)got, off = 0, host = 0, hostlen = 0;
+		size_t n = (size_t)got;
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
-		if (!msg_mode)
-			off = nfparse_input(line, &n, &host, &hostlen);
-		else
-			while (n > 0 && line[n - 1] == '\r')
-				n--;
-		const char *h = line + host;
-		if (hostlen == 0 && fixed_host != NULL)
-			h = fixed_host, hostlen = strlen(fixed_host);
-		if (add_step(line + off, n - off, h, hostlen, rec) != 0) {
-			fputs("nfparse explain: out of memory\n", stderr);
-			rc = 1;
+		if ((rc = one_line(line, n, rec)) != 0)
 			break;
-		}
 	}
 	free(line);
 	return rc || ferror(in) ? 1 : 0;
@@ -354,9 +463,11 @@ int nfparse_explain(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' }, { "msg", no_argument, NULL, 'm' }, { "help", no_argument, NULL, 'h' },
 		{ "iptables-rules", required_argument, NULL, '4' }, { "ip6tables-rules", required_argument, NULL, '6' },
-		{ "nft-rules", required_argument, NULL, 'N' }, { "host", required_argument, NULL, 'H' }, { NULL, 0, NULL, 0 }
+		{ "nft-rules", required_argument, NULL, 'N' }, { "host", required_argument, NULL, 'H' },
+		{ "live", no_argument, NULL, 'L' }, { "batch", no_argument, NULL, 'B' }, { "idle", required_argument, NULL, 'I' },
+		{ NULL, 0, NULL, 0 }
 	};
-	int json = 0, msg = 0, c, rc = 0;
+	int json = 0, msg = 0, c, rc = 0, live_opt = -1;
 	static struct nfp_record rec;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jmh", opts, NULL)) != -1) {
@@ -364,9 +475,20 @@ int nfparse_explain(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'H': fixed_host = optarg; break;
 		case 'm': msg = 1; break;
+		case 'L': live_opt = 1; break;
+		case 'B': live_opt = 0; break;
+		case 'I': {
+			char *end;
+			idle = strtod(optarg, &end);
+			if (*end != 0 || !(idle >= 0.1 && idle <= 3600)) {
+				fprintf(stderr, "nfparse explain: --idle: '%s' is not a number of seconds (0.1 to 3600)\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'h':
 			puts("usage: nfparse explain [--json] [-m] [--iptables-rules FILE] [--ip6tables-rules FILE] "
-			     "[--nft-rules FILE] [--host NAME] [FILE...]");
+			     "[--nft-rules FILE] [--host NAME] [--live|--batch] [--idle SECONDS] [FILE...]");
 			return 0;
 		case '4':
 		case '6':
@@ -378,16 +500,30 @@ int nfparse_explain(int argc, char **argv)
 		}
 	}
 	msg_mode = msg;
+	json_out = json;
 	walks.snaps = &snaps;
-	rc = nfparse_each_input(argc, argv, optind, "nfparse explain", read_input, &rec);
-	for (size_t i = 0; i < walks.n; i++) {
-		if (json)
-			print_json(&walks.w[i]);
-		else
-			print_text(&walks.w[i], i + 1);
+	/* live where the input is a stream that stays open (stdin a pipe or a terminal, one FIFO):
+	 * walks are told as they complete; a file is read whole and its walks told in order */
+	if (live_opt >= 0) {
+		live = live_opt;
+	} else {
+		struct stat sb;
+		const char *one = optind + 1 == argc ? argv[optind] : optind == argc ? "-" : NULL;
+		live = one != NULL && (strcmp(one, "-") == 0 ? fstat(0, &sb) == 0 : stat(one, &sb) == 0) && !S_ISREG(sb.st_mode);
 	}
+	rc = nfparse_each_input(argc, argv, optind, "nfparse explain", read_input, &rec);
+	if (live)
+		tell_quiet(0, 1);
+	else
+		for (size_t i = 0; i < walks.n; i++) {
+			if (json)
+				print_json(&walks.w[i]);
+			else
+				print_text(&walks.w[i], i + 1);
+		}
 	if (walks.n == 0 && !json)
 		puts("no trace records in the input");
+	free(touched);
 	nfp_walks_free(&walks);
 	nfparse_free_rules(&snaps);
 	return rc;

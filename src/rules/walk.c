@@ -101,7 +101,7 @@ static struct nfp_walk *walk_for(struct nfp_walks *ws, const char *id, size_t id
 	struct nfp_walk *w;
 	for (size_t i = ws->n; i-- > 0 && ws->n - i <= 4096;) {
 		w = &ws->w[i];
-		if (strlen(w->id) == idn && memcmp(w->id, id, idn) == 0 && strlen(w->host) == hostn &&
+		if (!w->done && strlen(w->id) == idn && memcmp(w->id, id, idn) == 0 && strlen(w->host) == hostn &&
 		    memcmp(w->host, host, hostn) == 0) {
 			/* the same invariant fields a second later: another packet (see README) */
 			if (has_ts && w->has_ts && ts - w->last_ts > 1.0)
@@ -162,6 +162,26 @@ int nfp_walks_add(struct nfp_walks *ws, const char *text, size_t n, const char *
 	else
 		e->v = NFP_V_UNKNOWN;
 	w->n++;
+	return (int)(w - ws->w);
+}
+
+void nfp_walk_done(struct nfp_walk *w)
+{
+	for (size_t k = 0; k < w->n; k++)
+		free(w->steps[k].line);
+	free(w->steps);
+	w->steps = NULL;
+	w->n = w->cap = 0;
+	w->done = 1;
+}
+
+int nfp_walk_settled(const struct nfp_walk *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		const struct nfp_wstep *e = &w->steps[i];
+		if ((e->st.type == NFP_ST_RULE || e->st.type == NFP_ST_POLICY) && nfp_verdict_final(e->v))
+			return 1;
+	}
 	return 0;
 }
 

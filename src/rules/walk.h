@@ -29,6 +29,7 @@ struct nfp_walk {
 	int has_ts;
 	struct nfp_wstep *steps;
 	size_t n, cap;
+	int done;                  /* told (live explain): its steps are freed, a later step starts a new walk */
 };
 
 struct nfp_walks {
@@ -38,10 +39,16 @@ struct nfp_walks {
 };
 
 /* Add a step: text (n bytes) is a trace record already parsed into rec, id its walk
- * identifier. rec is scratch afterwards. 0, or -1 when out of memory. */
+ * identifier. rec is scratch afterwards. The index of the walk it joined (ws->w[i]), or -1
+ * when out of memory. */
 int nfp_walks_add(struct nfp_walks *ws, const char *text, size_t n, const char *host, size_t hostn, const char *id,
 		  size_t idn, struct nfp_record *rec);
 void nfp_walks_free(struct nfp_walks *ws);
+/* a walk that is told: its steps freed; a step that comes for it later starts another */
+void nfp_walk_done(struct nfp_walk *w);
+/* the walk's packet is settled for sure: a step dropped or rejected it (an accepted packet may
+ * still meet a later table: only time says it is over) */
+int nfp_walk_settled(const struct nfp_walk *w);
 
 struct nfp_segment {
 	size_t first, last;        /* step indexes */
