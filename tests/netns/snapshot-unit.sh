@@ -31,8 +31,8 @@ cmd=$(sed -n 's/^ExecStart=//p' "$s/contrib/systemd/mmnetfilter-snapshot.service
 cmd=${cmd//\/var\/lib\/mmnetfilter/$WORK\/lib}
 mkdir -p "$WORK/lib"
 # the unit's command as systemd would run it (its quoting: one bash -c '...'), in its own
-# process group so that the monitor pipeline ends with it
-eval "setsid ip netns exec $NS $cmd" > "$WORK/unit.log" 2>&1 &
+# process group (exec: $! is its leader) so that the monitor pipeline ends with it
+eval "exec setsid ip netns exec $NS $cmd" > "$WORK/unit.log" 2>&1 &
 pid=$!
 for i in $(seq 1 100); do [ -s "$WORK/lib/ruleset.nft" ] && [ -e "$WORK/lib/rules.v6" ] && break; sleep 0.1; done
 [ -s "$WORK/lib/ruleset.nft" ] || fail "no snapshot written: $(cat "$WORK/unit.log")"
