@@ -35,7 +35,7 @@ struct nfp_sink {
 	char *b;
 	size_t n, cap;
 	unsigned char first[NFP_SINK_DEPTH + 1];
-	unsigned char array[NFP_SINK_DEPTH + 1];
+	unsigned char array[NFP_SINK_DEPTH + 1]; /* both sinks: the open container is an array */
 };
 
 static inline void nfp_sink_open(struct nfp_sink *k, const char *name) { k->ops->open(k, name, 0); }

@@ -36,7 +36,7 @@ static void add(struct nfp_sink *k, const char *name, struct fjson_object *v)
 		fjson_object_put(v);
 		return;
 	}
-	if (fjson_object_get_type(at) == fjson_type_array)
+	if (k->array[k->depth])
 		fjson_object_array_add(at, v);
 	else
 		nfp_json_add(at, name, v);
@@ -56,6 +56,7 @@ static void tr_open(struct nfp_sink *k, const char *name, int array)
 	if (k->depth < NFP_SINK_DEPTH)
 		k->depth++;
 	k->node[k->depth] = o;
+	k->array[k->depth] = (unsigned char)array;
 }
 
 static void tr_close(struct nfp_sink *k)
