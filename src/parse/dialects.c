@@ -39,6 +39,8 @@ enum nfp_type nfp_parse(const char *line, size_t len, struct nfp_record *rec)
 	nfp_record_reset(rec);
 	if (line == NULL || len == 0 || len > NFP_MAX_LINE)
 		return NFP_NONE;
+	while (len > 0 && line[len - 1] == '\r') /* a CRLF file's line end: never data */
+		len--;
 	start = nfp_skip_carrier(line, len);
 	for (size_t d = 0; d < sizeof(dialects) / sizeof(dialects[0]); d++) {
 		if (!dialects[d].probe(line, len, start))

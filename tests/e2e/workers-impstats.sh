@@ -35,7 +35,7 @@ stop_rsyslogd
 python3 - "$WORK/input.log" "$WORK/expected.jsonl" "$WORK/out.jsonl" "$WORK/stats.log" "$WORK/nfparse.stats" <<'PY' || fail "mismatch"
 import collections, json, sys
 enc = dict(encoding="utf-8", errors="surrogateescape")
-inp = open(sys.argv[1], **enc).read().splitlines()
+inp = open(sys.argv[1], **enc, newline="").read().split("\n")[:-1]  # lines as rsyslog reads them (a CR stays)
 exp = dict(zip(inp, (json.loads(l) for l in open(sys.argv[2], **enc))))
 out = [json.loads(l) for l in open(sys.argv[3], **enc)]
 bad = 0
