@@ -74,14 +74,7 @@ typedef struct wrkrInstanceData {
 } wrkrInstanceData_t;
 
 #ifdef NFP_BENCH_FLOOR
-/* Benchmark-only build (bench/mmnetfilter_floor.so, never installed): every message gets the
- * document of one fixed, typical record, built from a record parsed once; what is left is
- * the cost of building and carrying a document of the native shape: the floor the module's
- * own cost is compared with (bench/run.py). */
-static const char floor_line[] = "[UFW BLOCK] IN=eth0 OUT= MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:08:00 "
-	"SRC=198.51.100.7 DST=192.0.2.10 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=54321 DF PROTO=TCP SPT=40000 DPT=22 "
-	"WINDOW=64240 RES=0x00 SYN URGP=0 ";
-static struct nfp_record floor_rec;
+#include "../../bench/floor.h" /* the benchmark-only build: one fixed record for every message */
 #endif
 
 struct modConfData_s {
@@ -231,31 +224,25 @@ static void count(instanceData *pData, const struct nfp_record *rec)
 	}
 }
 
-/* The record's identity (nfp_dedup.h): imkmsg's boot id + sequence number, or host, time and
- * text. TIME and TEXT are what the ECS document carries. */
+/* The record's identity (src/enrich/nfp_enrich.h): imkmsg's boot id + sequence number, or
+ * host, time and text. TIME and TEXT are what the ECS document carries. */
 static void identity(smsg_t *pMsg, const char *time, const char *text, size_t len, uint8_t out[20])
 {
 	uchar *in = NULL;
-	int inlen = 0;
-	const char *host = (const char *)getHOSTNAME(pMsg);
+	int inlen = 0, found = 0;
+	uint64_t seq = 0;
 	getInputName(pMsg, &in, &inlen);
 	if (in != NULL && inlen == 6 && memcmp(in, "imkmsg", 6) == 0) {
 		msgPropDescr_t prop;
-		struct json_object *seq = NULL;
-		int found = 0;
+		struct json_object *j = NULL;
 		if (msgPropDescrFill(&prop, (uchar *)"!sequnum", 8) == RS_RET_OK) {
-			if (msgGetJSONPropJSON(pMsg, &prop, &seq) == RS_RET_OK && seq != NULL) {
-				nfp_kmsg_digest(boot_id, strlen(boot_id), (uint64_t)json_object_get_int64(seq), out);
-				found = 1;
-			}
-			if (seq != NULL)
-				json_object_put(seq);
+			if (msgGetJSONPropJSON(pMsg, &prop, &j) == RS_RET_OK && j != NULL)
+				seq = (uint64_t)json_object_get_int64(j), found = 1;
+			json_object_put(j);
 			msgPropDescrDestruct(&prop);
 		}
-		if (found)
-			return;
 	}
-	nfp_event_digest(host, host ? strlen(host) : 0, time, strlen(time), text, len, out);
+	nfp_identity(boot_id, found ? &seq : NULL, (const char *)getHOSTNAME(pMsg), time, text, len, out);
 }
 
 
@@ -353,13 +340,7 @@ CODESTARTdoAction
 	while (m.message_len > 0 && *m.message == ' ')
 		m.message++, m.message_len--;
 #ifdef NFP_BENCH_FLOOR
-	/* the fixed record (parsed once in modInit) instead of this message's */
-	if (text != NULL && len > 0) {
-		rec = &floor_rec;
-		text = (uchar *)floor_line;
-		len = (int)sizeof(floor_line) - 1;
-	}
-	if (text != NULL && len > 0 && rec->type != NFP_NONE) {
+	if (text != NULL && len > 0 && (rec = nfp_floor((const char **)&text, &len)) != NULL) {
 #else
 	if (text != NULL && len > 0 && nfp_parse((const char *)text, (size_t)len, rec) != NFP_NONE) {
 #endif
@@ -463,16 +444,10 @@ ENDqueryEtryPt
  * where it cannot be read, the module trusts the packaging (Depends: rsyslog (= the version)). */
 static rsRetVal check_rsyslog_version(void)
 {
-	char running[32];
+	char msg[512];
 	DEFiRet;
-	nfp_exe_version("/proc/self/exe", running, sizeof(running));
-	if (running[0] == '\0') {
-		DBGPRINTF("mmnetfilter: the running rsyslogd's version cannot be read; built for %s\n", NFP_BUILT_FOR);
-	} else if (strcmp(running, NFP_BUILT_FOR) != 0) {
-		LogError(0, RS_RET_MODULE_LOAD_ERR, "mmnetfilter: this module was built for rsyslog %s, but the running "
-			 "rsyslogd is %s; its internal structures may differ, so the module refuses to load. "
-			 "Install the mmnetfilter package built for rsyslog %s (or rebuild it against that "
-			 "version's source).", NFP_BUILT_FOR, running, running);
+	if (!nfp_rsyslog_version_ok(NFP_BUILT_FOR, msg, sizeof(msg))) {
+		LogError(0, RS_RET_MODULE_LOAD_ERR, "%s", msg);
 		iRet = RS_RET_MODULE_LOAD_ERR;
 	}
 	RETiRet;
@@ -493,16 +468,6 @@ CODEmodInit_QueryRegCFSLineHdlr
 		ABORT_FINALIZE(RS_RET_NO_MSG_PASSING);
 	}
 	CHKiRet(check_rsyslog_version());
-	{
-		FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
-		if (f != NULL) {
-			if (fgets(boot_id, sizeof(boot_id), f) != NULL)
-				boot_id[strcspn(boot_id, "\n")] = '\0';
-			fclose(f);
-		}
-	}
+	nfp_boot_id(boot_id);
 	CHKiRet(objUse(statsobj, CORE_COMPONENT));
-#ifdef NFP_BENCH_FLOOR
-	nfp_parse(floor_line, sizeof(floor_line) - 1, &floor_rec);
-#endif
 ENDmodInit

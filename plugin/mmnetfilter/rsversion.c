@@ -1,6 +1,7 @@
 /* See rsversion.h. */
 #define _GNU_SOURCE /* memmem */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -42,4 +43,15 @@ size_t nfp_exe_version(const char *path, char *out, size_t cap)
 	}
 	munmap(map, (size_t)st.st_size);
 	return got;
+}
+
+int nfp_rsyslog_version_ok(const char *built, char *msg, size_t cap)
+{
+	char running[32];
+	if (nfp_exe_version("/proc/self/exe", running, sizeof(running)) == 0 || strcmp(running, built) == 0)
+		return 1; /* unreadable: the packaging's Depends: rsyslog (= the version) is trusted */
+	snprintf(msg, cap, "mmnetfilter: this module was built for rsyslog %s, but the running rsyslogd is %s; its "
+		 "internal structures may differ, so the module refuses to load. Install the mmnetfilter package "
+		 "built for rsyslog %s (or rebuild it against that version's source).", built, running, running);
+	return 0;
 }

@@ -6,4 +6,7 @@
  * it: its length (the text into out, NUL-terminated), or 0 where the file cannot be read or
  * holds none that fits in cap */
 size_t nfp_exe_version(const char *path, char *out, size_t cap);
+/* 1 when the running rsyslogd (/proc/self/exe) is the release built for, or cannot be read;
+ * else 0 and the message that says so */
+int nfp_rsyslog_version_ok(const char *built, char *msg, size_t cap);
 #endif

@@ -44,3 +44,25 @@ void nfp_kmsg_digest(const char *boot_id, size_t boot_id_len, uint64_t seq, uint
 	digest_parts(p, n, 3, out);
 }
 
+
+size_t nfp_boot_id(char out[40])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	size_t n = 0;
+	out[0] = '\0';
+	if (f != NULL) {
+		if (fgets(out, 40, f) != NULL)
+			out[n = strcspn(out, "\n")] = '\0';
+		fclose(f);
+	}
+	return n;
+}
+
+void nfp_identity(const char *boot_id, const uint64_t *kmsg_seq, const char *host, const char *time, const char *text,
+		  size_t len, uint8_t out[20])
+{
+	if (kmsg_seq != NULL && boot_id != NULL && boot_id[0] != '\0')
+		nfp_kmsg_digest(boot_id, strlen(boot_id), *kmsg_seq, out);
+	else
+		nfp_event_digest(host, host ? strlen(host) : 0, time, time ? strlen(time) : 0, text, len, out);
+}

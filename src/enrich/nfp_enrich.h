@@ -28,6 +28,12 @@ size_t nfp_packet_id(const struct nfp_record *rec, const char *line, const char 
 void nfp_event_digest(const char *host, size_t host_len, const char *time, size_t time_len, const char *msg,
 		      size_t msg_len, uint8_t out[20]);
 void nfp_kmsg_digest(const char *boot_id, size_t boot_id_len, uint64_t seq, uint8_t out[20]);
+/* the record's identity by the rule above: the kernel's sequence number where the message
+ * came from /dev/kmsg (kmsg_seq not NULL) and the boot is known, else host, time and text */
+void nfp_identity(const char *boot_id, const uint64_t *kmsg_seq, const char *host, const char *time, const char *text,
+		  size_t len, uint8_t out[20]);
+/* this boot's id (/proc/sys/kernel/random/boot_id) into out, its length; 0 where unknown */
+size_t nfp_boot_id(char out[40]);
 /* The prefix (n bytes, as printed: a trailing space is the rule's own) read by the known
  * conventions; an empty action and type 0 when none applies. */
 struct nfp_prefix_verdict {
