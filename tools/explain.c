@@ -378,8 +378,9 @@ static int add_step(const char *text, size_t n, const char *host, size_t hostn, 
 static int one_line(char *line, size_t n, struct nfp_record *rec)
 {
 	size_t off = 0, host = 0, hostlen = 0;
+	char time[NFPARSE_TIME_MAX];
 	if (!msg_mode)
-		off = nfparse_input(line, &n, &host, &hostlen);
+		off = nfparse_input(line, &n, &host, &hostlen, time);
 	else
 		while (n > 0 && line[n - 1] == '\r')
 			n--;

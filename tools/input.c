@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <json.h>
 #include "nfparse.h"
 
@@ -153,9 +154,63 @@ static size_t journal_value(struct fjson_object *v, char *out, size_t cap)
 	return n;
 }
 
-size_t nfparse_input(char *line, size_t *n, size_t *host, size_t *hostlen)
+/* now, or NFPARSE_NOW (seconds since the epoch) where set: tests pin the year a header without
+ * one is read in */
+static long long time_now(void)
+{
+	const char *e = getenv("NFPARSE_NOW");
+	return e != NULL ? atoll(e) : (long long)time(NULL);
+}
+
+/* the syslog header's time as RFC 3339 into time (NFPARSE_TIME_MAX): an RFC 3339 stamp as
+ * written; an RFC 3164 one ("Dec  4 20:00:00[.frac]", local time without a year) in this
+ * year, or the last one where that would be more than a day ahead, with the local offset */
+static void header_time(const char *s, size_t n, char *time)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	size_t i = 0, t;
+	time[0] = 0;
+	if (n > 2 && s[0] == '<')
+		for (i = 1; i < n && i < 5 && s[i] != '>'; i++)
+			;
+	if (i > 0 && i < n && s[i] == '>')
+		i++;
+	else
+		i = 0;
+	if ((t = rfc3339_ts(s + i, n - i)) != 0) {
+		snprintf(time, NFPARSE_TIME_MAX, "%.*s", (int)(t - 1), s + i);
+		return;
+	}
+	if ((t = rfc3164_ts(s + i, n - i)) == 0)
+		return;
+	const char *p = s + i;
+	struct tm tm = { 0 };
+	time_t now = (time_t)time_now(), when;
+	struct tm lt;
+	localtime_r(&now, &lt);
+	tm.tm_mon = (int)((strstr(months, (char[]){ p[0], p[1], p[2], 0 }) - months) / 3);
+	tm.tm_mday = (p[4] == ' ' ? 0 : (p[4] - '0') * 10) + (p[5] - '0');
+	tm.tm_hour = (p[7] - '0') * 10 + (p[8] - '0');
+	tm.tm_min = (p[10] - '0') * 10 + (p[11] - '0');
+	tm.tm_sec = (p[13] - '0') * 10 + (p[14] - '0');
+	tm.tm_year = lt.tm_year;
+	tm.tm_isdst = -1;
+	if ((when = mktime(&tm)) > now + 86400) { /* December's lines read in January */
+		tm.tm_year--;
+		tm.tm_isdst = -1;
+		when = mktime(&tm);
+	}
+	localtime_r(&when, &tm);
+	int off = (int)(tm.tm_gmtoff / 60), frac = (int)(t - 16) > 10 ? 10 : (int)(t - 16); /* ".123456789" at most */
+	snprintf(time, NFPARSE_TIME_MAX, "%04d-%02d-%02dT%02d:%02d:%02d%.*s%c%02d:%02d", (tm.tm_year + 1900) % 10000,
+		 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100, frac, p + 15,
+		 off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60 % 100, (off < 0 ? -off : off) % 60);
+}
+
+size_t nfparse_input(char *line, size_t *n, size_t *host, size_t *hostlen, char *time)
 {
 	*hostlen = 0;
+	time[0] = 0;
 	while (*n > 0 && (line[*n - 1] == '\r' || line[*n - 1] == '\n')) /* CRLF files */
 		(*n)--;
 	if (*n > 1 && line[0] == '{' && line[*n - 1] == '}') { /* journalctl -o json */
@@ -166,6 +221,15 @@ size_t nfparse_input(char *line, size_t *n, size_t *host, size_t *hostlen)
 		line[*n] = save;
 		if (o != NULL && fjson_object_object_get_ex(o, "MESSAGE", &m)) {
 			size_t hl = 0, ml;
+			struct fjson_object *rt;
+			if (fjson_object_object_get_ex(o, "__REALTIME_TIMESTAMP", &rt)) { /* microseconds, UTC */
+				long long us = fjson_object_get_int64(rt);
+				time_t sec = (time_t)(us / 1000000);
+				struct tm tm;
+				if (us > 0 && gmtime_r(&sec, &tm) != NULL)
+					snprintf(time, NFPARSE_TIME_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+						 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us % 1000000);
+			}
 			/* the decoded values are no longer than their JSON forms: the line holds both */
 			if (fjson_object_object_get_ex(o, "_HOSTNAME", &h))
 				hl = journal_value(h, line, *n);
@@ -178,5 +242,6 @@ size_t nfparse_input(char *line, size_t *n, size_t *host, size_t *hostlen)
 		}
 		fjson_object_put(o);
 	}
+	header_time(line, *n, time);
 	return nfparse_syslog_msg(line, *n, host, hostlen);
 }

@@ -47,10 +47,11 @@ static void usage(FILE *f)
  * libfastjson object prints as), into one buffer that grows as lines need */
 /* the ECS document, through libfastjson (the module's object, printed) */
 static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, size_t off, size_t host, size_t hostlen,
-		      const struct nfp_extra *x)
+		      const char *time, const struct nfp_extra *x)
 {
 	char hn[256];
-	struct nfp_ecs_meta m = { NULL, NULL, line + off, n - off, NULL };
+	/* @timestamp: the line's own time (syslog header, journal), where it has one */
+	struct nfp_ecs_meta m = { time[0] ? time : NULL, NULL, line + off, n - off, NULL };
 	static char *out;
 	static size_t cap;
 	size_t len;
@@ -91,10 +92,11 @@ static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats 
 	int rc = 0;
 	while ((got = getline(&line, &cap, in)) >= 0) {
 		size_t n = (size_t)got, off = 0, jl = 0, host = 0, hostlen = 0;
+		char time[NFPARSE_TIME_MAX] = "";
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
 		if (mode == IN_AUTO)
-			off = nfparse_input(line, &n, &host, &hostlen);
+			off = nfparse_input(line, &n, &host, &hostlen, time);
 		else
 			while (n > 0 && line[n - 1] == '\r')
 				n--;
@@ -110,7 +112,7 @@ static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats 
 			st->truncated++;
 		if (rec->type != NFP_NONE && ecs_out) {
 			if (!quiet)
-				write_ecs(rec, line, n, off, host, hostlen, &x);
+				write_ecs(rec, line, n, off, host, hostlen, time, &x);
 			continue;
 		}
 		if (rec->type != NFP_NONE) {

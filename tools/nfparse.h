@@ -17,8 +17,10 @@ size_t nfparse_syslog_msg(const char *s, size_t n, size_t *host, size_t *hostlen
 /* One input line (without its '\n') in any form admins feed nfparse: kern.log/syslog lines,
  * dmesg and dmesg -x, raw /dev/kmsg records, journalctl -o short-* and -o json (its MESSAGE
  * and _HOSTNAME, decoded into the line itself), CRLF line ends (*n shortened): the offset of
- * the message text, and the host as nfparse_syslog_msg says */
-size_t nfparse_input(char *line, size_t *n, size_t *host, size_t *hostlen);
+ * the message text, and the host as nfparse_syslog_msg says; time (NFPARSE_TIME_MAX bytes)
+ * gets the line's own time as RFC 3339, or "" where it has none */
+#define NFPARSE_TIME_MAX 80
+size_t nfparse_input(char *line, size_t *n, size_t *host, size_t *hostlen, char *time);
 /* which: 0 iptables (IPv4), 1 ip6tables, 2 nft; prints the error; -1 on failure */
 int nfparse_load_rules(struct nfp_snapshots *ss, int which, const char *path);
 void nfparse_free_rules(struct nfp_snapshots *ss);

@@ -24,6 +24,15 @@ check bad-fields 2 "nfparse: --fields: unknown field name" "$n" --fields no.such
 check rules-missing 2 "nfparse: /nonexistent/r: cannot open" "$n" --iptables-rules /nonexistent/r /dev/null
 check rules-fifo 2 "not a regular file" "$n" --nft-rules /dev/zero /dev/null
 check explain-directory 1 "nfparse explain: /: is a directory" "$n" explain /
+# @timestamp from the line's own time: RFC 3339 as written, RFC 3164 in the year it was read in
+# (the last one for a line dated ahead: December's lines read in January), the journal's
+# microseconds; none for a line without a time (dmesg)
+cases=$((cases + 1))
+got=$(NFPARSE_NOW=1767225600 TZ=UTC0 "$n" -a -e "$s/tests/golden/forms/input-forms.log" | python3 -c '
+import json, sys
+print(" ".join(str((json.loads(l) or {}).get("@timestamp")) for l in sys.stdin))')
+exp="2025-12-04T20:00:00+00:00 2026-12-04T20:00:00.123456+00:00 None None None 2025-12-04T20:00:00+00:00 2025-12-04T20:00:00.123456+00:00 2026-12-04T20:00:00+0000 2025-12-04T20:00:00.123456Z 2025-12-04T20:00:00+00:00"
+[ "$got" = "$exp" ] || { echo "FAIL cli timestamps: $got"; bad=$((bad + 1)); }
 echo "cli: $cases cases and the version ($want)"
 echo "$((cases + 1 - bad)) passed, $bad failed"
 [ "$bad" = 0 ]
