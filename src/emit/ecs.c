@@ -107,6 +107,22 @@ struct ecs {
 	int have_eth;
 };
 
+/* source or destination of packet p: address, port, MAC (mac_or_null: the decoded one, or the
+ * raw MAC= split, or none) */
+static void endpoint(struct nfp_sink *k, const struct nfp_pkt *p, const char *name, enum nfp_field a, enum nfp_field port,
+		     const uint8_t *mac_or_null)
+{
+	if (!nfp_has(p, a) && !nfp_has(p, port) && mac_or_null == NULL)
+		return;
+	nfp_sink_open(k, name);
+	if (nfp_has(p, a))
+		ip(k, "ip", &p->v[a]);
+	num(k, "port", p, port);
+	if (mac_or_null != NULL)
+		mac(k, "mac", mac_or_null);
+	nfp_sink_close(k);
+}
+
 /* the quoted packet of an ICMP error, in ECS terms (no Community ID: it is not the flow) */
 static void inner_doc(struct nfp_sink *k, const struct nfp_pkt *q)
 {
@@ -114,20 +130,8 @@ static void inner_doc(struct nfp_sink *k, const struct nfp_pkt *q)
 	enum nfp_field sp = nfp_has(q, NFP_F_TCP_SPT) ? NFP_F_TCP_SPT : NFP_F_UDP_SPT;
 	enum nfp_field dp = nfp_has(q, NFP_F_TCP_DPT) ? NFP_F_TCP_DPT : NFP_F_UDP_DPT;
 	nfp_sink_open(k, "inner");
-	if (nfp_has(q, NFP_F_SRC) || nfp_has(q, sp)) {
-		nfp_sink_open(k, "source");
-		if (nfp_has(q, NFP_F_SRC))
-			ip(k, "ip", &q->v[NFP_F_SRC]);
-		num(k, "port", q, sp);
-		nfp_sink_close(k);
-	}
-	if (nfp_has(q, NFP_F_DST) || nfp_has(q, dp)) {
-		nfp_sink_open(k, "destination");
-		if (nfp_has(q, NFP_F_DST))
-			ip(k, "ip", &q->v[NFP_F_DST]);
-		num(k, "port", q, dp);
-		nfp_sink_close(k);
-	}
+	endpoint(k, q, "source", NFP_F_SRC, sp, NULL);
+	endpoint(k, q, "destination", NFP_F_DST, dp, NULL);
 	if (transport_name(proto) != NULL || proto < 256) {
 		nfp_sink_open(k, "network");
 		if (transport_name(proto) != NULL)
@@ -170,33 +174,16 @@ static void ecs_event(struct ecs *c)
 	nfp_sink_close(k);
 }
 
-/* source or destination: address, port, MAC (the decoded Ethernet header, else the raw MAC=
- * split) */
-static void endpoint(struct ecs *c, const char *name, enum nfp_field a, enum nfp_field port, enum nfp_field macf,
-		     const uint8_t *raw_mac)
-{
-	const struct nfp_pkt *p = c->p;
-	struct nfp_sink *k = c->k;
-	if (!nfp_has(p, a) && !nfp_has(p, port) && !nfp_has(p, macf) && raw_mac == NULL)
-		return;
-	nfp_sink_open(k, name);
-	if (nfp_has(p, a))
-		ip(k, "ip", &p->v[a]);
-	num(k, "port", p, port);
-	if (nfp_has(p, macf))
-		mac(k, "mac", p->v[macf].mac);
-	else if (raw_mac != NULL)
-		mac(k, "mac", raw_mac);
-	nfp_sink_close(k);
-}
-
 /* source, destination, related */
 static void ecs_endpoints(struct ecs *c)
 {
 	const struct nfp_pkt *p = c->p;
 	struct nfp_sink *k = c->k;
-	endpoint(c, "source", c->fs, c->sp, NFP_F_MACSRC, c->have_eth ? c->eth + 6 : NULL);
-	endpoint(c, "destination", c->fdst, c->dp, NFP_F_MACDST, c->have_eth ? c->eth : NULL);
+	/* the decoded Ethernet header (MACSRC=/MACDST=), else the raw MAC= split */
+	endpoint(k, p, "source", c->fs, c->sp,
+		 nfp_has(p, NFP_F_MACSRC) ? p->v[NFP_F_MACSRC].mac : c->have_eth ? c->eth + 6 : NULL);
+	endpoint(k, p, "destination", c->fdst, c->dp,
+		 nfp_has(p, NFP_F_MACDST) ? p->v[NFP_F_MACDST].mac : c->have_eth ? c->eth : NULL);
 	if (nfp_has(p, c->fs) || nfp_has(p, c->fdst)) {
 		nfp_sink_open(k, "related");
 		nfp_sink_array(k, "ip");
