@@ -380,10 +380,7 @@ static int one_line(char *line, size_t n, struct nfp_record *rec)
 	size_t off = 0, host = 0, hostlen = 0;
 	char time[NFPARSE_TIME_MAX];
 	if (!msg_mode)
-		off = nfparse_input(line, &n, &host, &hostlen, time);
-	else
-		while (n > 0 && line[n - 1] == '\r')
-			n--;
+		off = nfparse_input(line, &n, &host, &hostlen, time); /* -m: the parser drops a CRLF's CR itself */
 	const char *h = line + host;
 	if (hostlen == 0 && fixed_host != NULL)
 		h = fixed_host, hostlen = strlen(fixed_host);

@@ -96,10 +96,7 @@ static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats 
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
 		if (mode == IN_AUTO)
-			off = nfparse_input(line, &n, &host, &hostlen, time);
-		else
-			while (n > 0 && line[n - 1] == '\r')
-				n--;
+			off = nfparse_input(line, &n, &host, &hostlen, time); /* -m: the parser drops a CRLF's CR itself */
 		st->lines++;
 		nfp_parse(line + off, n - off, rec);
 		struct nfp_resolution res;
