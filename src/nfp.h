@@ -187,6 +187,9 @@ size_t nfp_trace_hdr(const char *s, size_t n, uint32_t base, struct nfp_pkt *p);
 int nfp_ebt_body(const char *line, size_t len, size_t pos, struct nfp_record *rec);
 /* protocol name as printed ("TCP", "ICMPv6", ...) -> number, or -1 */
 int nfp_proto_by_name(const char *s, size_t n);
+/* a raw /dev/kmsg record's header "<prio>,<seq>,<usec>,<flags>[,...];": its length (0: none)
+ * and its microseconds since boot into *usec (may be NULL) */
+size_t nfp_kmsg_header(const char *s, size_t n, uint64_t *usec);
 /* skip carrier marks at the start of a kernel message; returns offset of the text */
 size_t nfp_skip_carrier(const char *line, size_t len);
 

@@ -121,21 +121,33 @@ static inline int key_find(const struct key_ent tab[KEY_SLOTS], const char *k, s
 
 #define tok_is(t, tl, lit) ((tl) == sizeof(lit) - 1 && memcmp((t), (lit), sizeof(lit) - 1) == 0)
 
+size_t nfp_kmsg_header(const char *s, size_t n, uint64_t *usec)
+{
+	size_t j = 0;
+	int commas = 0;
+	uint64_t us = 0;
+	if (n == 0 || !NFP_ISDIGIT(s[0]))
+		return 0;
+	while (j < n && j < 64 && (NFP_ISDIGIT(s[j]) || s[j] == ',' || s[j] == '-' || s[j] == '+' || s[j] == 'c' ||
+				   (commas >= 3 && s[j] != ';' && s[j] != ' '))) {
+		if (commas == 2 && NFP_ISDIGIT(s[j]))
+			us = us * 10 + (uint64_t)(s[j] - '0');
+		commas += s[j++] == ',';
+	}
+	if (commas < 3 || j >= n || s[j] != ';')
+		return 0;
+	if (usec != NULL)
+		*usec = us;
+	return j + 1;
+}
+
 size_t nfp_skip_carrier(const char *line, size_t len)
 {
 	size_t i = 0, j;
 	while (i < len && line[i] == ' ')
 		i++;
 	/* a /dev/kmsg record as read raw: "<prio>,<seq>,<usec>,<flags>[,...];" */
-	if (i < len && NFP_ISDIGIT(line[i])) {
-		int commas = 0;
-		j = i;
-		while (j < len && j < i + 64 && (NFP_ISDIGIT(line[j]) || line[j] == ',' || line[j] == '-' || line[j] == '+' ||
-						 line[j] == 'c' || (commas >= 3 && line[j] != ';' && line[j] != ' ')))
-			commas += line[j++] == ',';
-		if (commas >= 3 && j < len && line[j] == ';')
-			i = j + 1;
-	}
+	i += nfp_kmsg_header(line + i, len - i, NULL);
 	/* dmesg -x: "kern  :warn  : " (facility and level, padded) */
 	if (i + 4 < len && memcmp(line + i, "kern ", 5) == 0) {
 		j = i + 4;

@@ -19,20 +19,10 @@ static int kernel_ts(const char *s, size_t n, double *ts)
 	size_t i = 0;
 	double v = 0, f = 0.1;
 	int d = 0;
-	if (n > 0 && s[0] >= '0' && s[0] <= '9') {
-		size_t c = 0, k = 0;
-		uint64_t us = 0;
-		while (k < n && k < 64 && s[k] != ';' && s[k] != ' ') {
-			if (s[k] == ',')
-				c++;
-			else if (c == 2 && s[k] >= '0' && s[k] <= '9')
-				us = us * 10 + (uint64_t)(s[k] - '0');
-			k++;
-		}
-		if (c >= 3 && k < n && s[k] == ';') {
-			*ts = (double)us / 1e6;
-			return 1;
-		}
+	uint64_t us;
+	if (nfp_kmsg_header(s, n, &us) > 0) {
+		*ts = (double)us / 1e6;
+		return 1;
 	}
 	if (i < n && s[i] == '<')
 		while (i < n && s[i++] != '>')
