@@ -140,16 +140,24 @@ void nfp_snapset_free(struct nfp_snapset *set)
 	free(set);
 }
 
-int nfp_snapset_reload(struct nfp_snapset *set, int force, char *err, size_t errlen)
+/* the files' states now, and whether one differs from the state last loaded; under load */
+static int look(struct nfp_snapset *set, struct fstate now[NFP_SNAP__COUNT])
 {
-	struct fstate now[NFP_SNAP__COUNT];
-	struct nfp_snap *s, *old;
-	int changed = 0, rc;
-	pthread_mutex_lock(&set->load);
+	int changed = 0;
 	for (int i = 0; i < NFP_SNAP__COUNT; i++) {
 		state_of(set->paths[i], &now[i]);
 		changed |= !same_state(&now[i], &set->seen[i]);
 	}
+	return changed;
+}
+
+int nfp_snapset_reload(struct nfp_snapset *set, int force, char *err, size_t errlen)
+{
+	struct fstate now[NFP_SNAP__COUNT];
+	struct nfp_snap *s, *old;
+	int changed, rc;
+	pthread_mutex_lock(&set->load);
+	changed = look(set, now);
 	if (!changed && !force) {
 		pthread_mutex_unlock(&set->load);
 		return 0;
@@ -175,14 +183,11 @@ int nfp_snapset_reload(struct nfp_snapset *set, int force, char *err, size_t err
 /* a file's state differs from the one last loaded; 0 while a reload runs (it looks itself) */
 static int changed(struct nfp_snapset *set)
 {
-	struct fstate now;
-	int c = 0;
+	struct fstate now[NFP_SNAP__COUNT];
+	int c;
 	if (pthread_mutex_trylock(&set->load) != 0)
 		return 0;
-	for (int i = 0; i < NFP_SNAP__COUNT && !c; i++) {
-		state_of(set->paths[i], &now);
-		c = !same_state(&now, &set->seen[i]);
-	}
+	c = look(set, now);
 	pthread_mutex_unlock(&set->load);
 	return c;
 }
