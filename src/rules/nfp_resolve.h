@@ -44,25 +44,6 @@ struct nfp_rs_str {
 	uint32_t len;
 };
 
-/* what an iptables rule matches on, as far as the TRACE line shows it: a kernel TRACE step
- * resolved by number is checked against it, so a stale snapshot whose numbers shifted does
- * not name a rule that cannot have matched the packet */
-#define NFP_M_PROTO 0x01u
-#define NFP_M_SRC   0x02u
-#define NFP_M_DST   0x04u
-#define NFP_M_IN    0x08u
-#define NFP_M_OUT   0x10u
-#define NFP_M_SPORT 0x20u
-#define NFP_M_DPORT 0x40u
-struct nfp_rs_match {
-	uint8_t has, neg;           /* NFP_M_* present / negated with '!' */
-	uint8_t proto, family;      /* family of src/dst: 4 or 6 */
-	uint8_t src[16], dst[16];
-	uint8_t src_len, dst_len;   /* prefix lengths */
-	uint16_t sport[2], dport[2];
-	struct nfp_rs_str in, out;  /* interface names; a trailing '+' is a wildcard */
-};
-
 struct nfp_rs_rule {
 	struct nfp_rs_str text;     /* the rule as the file prints it (nft: without "# handle N") */
 	struct nfp_rs_str target;   /* "-j"/"-g" target word; nft: the verdict statement ("jump svc") */
@@ -72,8 +53,8 @@ struct nfp_rs_rule {
 	uint32_t line, handle;      /* line in the file; nft handle (0 = not printed) */
 	uint32_t chain, number;     /* chain index; position in the chain, from 1 */
 	uint8_t verdict;            /* enum nfp_verdict */
-	struct nfp_rs_match m;      /* iptables rules only */
 	uint32_t prefix_next;       /* the next rule logging with the same prefix (index + 1), 0 at the end */
+	uint32_t jump;              /* jump/goto: the chain it names (index + 1), 0 = none */
 };
 
 struct nfp_rs_chain {
@@ -84,6 +65,9 @@ struct nfp_rs_chain {
 	uint32_t line, handle;
 	uint8_t policy_verdict;     /* enum nfp_verdict of the policy */
 	uint8_t hooks;              /* NFP_HOOK_*: the hooks whose packets can reach the chain (0: none) */
+	uint8_t base;               /* NFP_HOOK_* bit of a base chain's own hook, 0 for a chain only jumped to */
+	int32_t prio;               /* base chains: the hook priority (iptables: of its table) */
+	uint32_t ncallers, callers; /* the rules that jump or go here: rs->callers[callers, +ncallers) */
 };
 
 /* netfilter hooks, as bits: what a chain can see (its own hook, or those of the chains that
@@ -101,6 +85,12 @@ struct nfp_rs_table {
 	uint32_t line;
 };
 
+/* a named nft set or map: its whole block, elements read when a rule refers to it */
+struct nfp_rs_set {
+	uint32_t table;
+	struct nfp_rs_str name, body;
+};
+
 struct nfp_ruleset {
 	enum nfp_rs_format fmt;
 	char *path;
@@ -113,7 +103,12 @@ struct nfp_ruleset {
 	uint32_t *key_idx, key_mask;      /* (chain, normalized text) -> rule + 1 */
 	uint32_t *handle_idx, handle_mask;/* (table, handle) -> rule + 1 (nft) */
 	uint32_t *prefix_idx, prefix_mask;/* log prefix -> rule + 1 */
+	uint32_t *callers;                /* rule indexes, grouped by the chain they jump or go to */
+	struct nfp_rs_set *sets;
+	uint32_t nsets;
 };
+/* a named set or map of a table, NULL if none */
+const struct nfp_rs_set *nfp_rs_set(const struct nfp_ruleset *rs, uint32_t table, const char *name, size_t len);
 
 /* Load a snapshot file. NULL on error, with "path:line: what" in err. */
 struct nfp_ruleset *nfp_ruleset_load(const char *path, enum nfp_rs_format fmt, char *err, size_t errlen);
@@ -158,8 +153,16 @@ struct nfp_resolution {
 	uint32_t number;                  /* position in the chain (policy/return: rules + 1) */
 	uint32_t line;
 	enum nfp_verdict verdict;
-	const struct nfp_rs_rule *action; /* LOG records: the terminal rule that follows (or itself) */
+	const struct nfp_rs_rule *action; /* LOG records: the rule that decides the packet after it (or itself) */
 	const char *reason;               /* UNRESOLVED: why (a constant string); NULL otherwise */
+	/* LOG records: the packet's fate after the LOG rule, where the rules decide it (NFP_V_NONE:
+	 * they do not), made by action or by the policy of outcome_policy; set also when several
+	 * rules could have logged the record but all lead to the same fate */
+	enum nfp_verdict outcome;
+	const struct nfp_rs_chain *outcome_policy;
+	const struct nfp_ruleset *outcome_rs;
+	unsigned candidates;              /* LOG records: rules left that could have logged it */
+	const char *assumed;              /* what the resolution had to infer (a constant string), NULL: nothing */
 };
 
 /* One step of a walk, in the same terms for kernel TRACE and both monitors. */

@@ -12,6 +12,7 @@
  */
 #include <string.h>
 #include "rules/nfp_resolve.h"
+#include "rules/nfp_match.h"
 #include "parse/parse_int.h"
 
 #define NORM_MAX 8192 /* longest monitor rule text matched (longer: unresolved, said so) */
@@ -154,63 +155,6 @@ static enum nfp_res_status by_text(struct nfp_resolution *res, const struct nfp_
 	return res->status;
 }
 
-/* does the rule's match part agree with the packet the TRACE line shows? */
-static int prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned full = bits / 8, rest = bits % 8;
-	if (memcmp(a, b, full) != 0)
-		return 0;
-	return rest == 0 || ((a[full] ^ b[full]) & (uint8_t)(0xff00u >> rest)) == 0;
-}
-
-static int iface_eq(struct nfp_rs_str pat, const char *v, size_t n)
-{
-	if (pat.len > 0 && pat.p[pat.len - 1] == '+')
-		return n >= pat.len - 1 && memcmp(v, pat.p, pat.len - 1) == 0;
-	return n == pat.len && memcmp(v, pat.p, n) == 0;
-}
-
-static int fits(const struct nfp_rs_match *m, const struct nfp_pkt *p, const char *line)
-{
-	for (uint8_t bit = 1; bit != 0 && bit <= NFP_M_DPORT; bit = (uint8_t)(bit << 1)) {
-		int known = 1, eq = 1;
-		if (!(m->has & bit))
-			continue;
-		switch (bit) {
-		case NFP_M_PROTO:
-			known = has(p, NFP_F_PROTO);
-			eq = known && p->v[NFP_F_PROTO].u == m->proto;
-			break;
-		case NFP_M_SRC:
-		case NFP_M_DST: {
-			enum nfp_field f = bit == NFP_M_SRC ? NFP_F_SRC : NFP_F_DST;
-			known = has(p, f) && p->v[f].ip.family == m->family;
-			eq = known && prefix_eq(p->v[f].ip.a, bit == NFP_M_SRC ? m->src : m->dst,
-						bit == NFP_M_SRC ? m->src_len : m->dst_len);
-			break;
-		}
-		case NFP_M_IN:
-		case NFP_M_OUT: {
-			enum nfp_field f = bit == NFP_M_IN ? NFP_F_IN : NFP_F_OUT;
-			known = has(p, f);
-			eq = known && iface_eq(bit == NFP_M_IN ? m->in : m->out, line + p->v[f].s.off, p->v[f].s.len);
-			break;
-		}
-		default: { /* ports: TCP or UDP, whichever the line has */
-			int dst = bit == NFP_M_DPORT;
-			enum nfp_field f = has(p, dst ? NFP_F_TCP_DPT : NFP_F_TCP_SPT) ? (dst ? NFP_F_TCP_DPT : NFP_F_TCP_SPT)
-											: (dst ? NFP_F_UDP_DPT : NFP_F_UDP_SPT);
-			const uint16_t *r = dst ? m->dport : m->sport;
-			known = has(p, f);
-			eq = known && p->v[f].u >= r[0] && p->v[f].u <= r[1];
-		}
-		}
-		if (known && eq == ((m->neg & bit) != 0))
-			return 0;
-	}
-	return 1;
-}
-
 static enum nfp_res_status resolve_step(const struct nfp_snapshots *ss, const struct nfp_step *st, const char *line,
 					const struct nfp_record *rec, struct nfp_resolution *res)
 {
@@ -265,25 +209,17 @@ static enum nfp_res_status resolve_step(const struct nfp_snapshots *ss, const st
 	}
 	if (st->number == 0 || st->number > c->n)
 		return unresolved(res, "rule number past the chain's end: stale snapshot");
-	if (!fits(&rs->rules[c->first + st->number - 1].m, &rec->pkt[0], line))
-		return unresolved(res, "the rule at this number does not match the traced packet: stale snapshot");
+	{
+		struct nfp_pview pv;
+		nfp_pview_of(rec, line, &pv);
+		pv.hook = c->hooks;
+		if (pv.hook & (pv.hook - 1))
+			pv.hook = 0;
+		if (nfp_rule_match(rs, &rs->rules[c->first + st->number - 1], &pv, 0, NULL) == NFP_NO)
+			return unresolved(res, "the rule at this number does not match the traced packet: stale snapshot");
+	}
 	use_rule(res, rs, &rs->rules[c->first + st->number - 1]);
 	return res->status;
-}
-
-/* LOG-then-X: the terminal verdict that goes with a logging rule */
-static const struct nfp_rs_rule *log_action(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r)
-{
-	const struct nfp_rs_chain *c = &rs->chains[r->chain];
-	if (nfp_verdict_terminal((enum nfp_verdict)r->verdict))
-		return r; /* nft: "log prefix \"x\" drop" */
-	if (r->number < c->n) {
-		const struct nfp_rs_rule *nx = &rs->rules[c->first + r->number];
-		if (nx->match.len == r->match.len && memcmp(nx->match.p, r->match.p, r->match.len) == 0 &&
-		    nfp_verdict_terminal((enum nfp_verdict)nx->verdict))
-			return nx;
-	}
-	return NULL;
 }
 
 /* the hooks a LOG record can come from, by its interfaces: IN= alone before routing or for
@@ -296,19 +232,26 @@ static uint8_t record_hooks(const struct nfp_pkt *p)
 	return (uint8_t)(h | NFP_HOOK_OTHER);
 }
 
+static uint8_t one_hook(uint8_t h)
+{
+	h &= 0x1f;
+	return (h & (h - 1)) ? 0 : h;
+}
+
 /* a rule logging with the record's prefix that could have logged this packet: its chain is
  * reached from one of the record's hooks, its table is of the record's family (nft), and its
- * matches (iptables: protocol, addresses, ports, interfaces) do not refuse the packet */
-static int could_log(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r, const struct nfp_pkt *p, const char *line,
-		     uint8_t hooks, int fam)
+ * matches (up to the log statement) do not refuse the packet */
+static int could_log(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r, struct nfp_pview *pv, uint8_t hooks,
+		     int fam)
 {
 	const struct nfp_rs_chain *c = &rs->chains[r->chain];
 	int tf = rs->tables[c->table].family; /* NFPROTO: 2 ip, 10 ip6, 1 inet */
 	if ((c->hooks & hooks) == 0)
 		return 0;
-	if (rs->fmt == NFP_RS_NFT && ((tf == 2 && fam == 6) || (tf == 10 && fam == 4)))
+	if (rs->fmt == NFP_RS_NFT && ((tf == 2 && fam == 6) || (tf == 10 && fam == 4) || tf == 3 || tf == 7))
 		return 0;
-	return rs->fmt != NFP_RS_IPTABLES || fits(&r->m, p, line);
+	pv->hook = one_hook(c->hooks & hooks);
+	return nfp_rule_match(rs, r, pv, NFP_MATCH_UPTO_LOG, NULL) != NFP_NO;
 }
 
 /* an nft rule that is an iptables rule seen again: on an iptables-nft host the nft snapshot
@@ -323,6 +266,77 @@ static int same_rule(const struct nfp_ruleset *ipt, const struct nfp_rs_rule *a,
 	       memcmp(ca->name.p, cb->name.p, ca->name.len) == 0 && a->number == b->number;
 }
 
+#define MAX_CAND 16
+struct cand {
+	const struct nfp_ruleset *rs;
+	const struct nfp_rs_rule *r;
+};
+
+/* the rules that could have logged the record: prefix, hook, family, matches, then (when
+ * more than one is left) whether the packet can reach them at all. Returns how many rules
+ * log with the prefix; *n gets those left (at most MAX_CAND kept, the count goes on). */
+static unsigned candidates(const struct nfp_ruleset *const rsv[2], const char *pp, size_t pn, struct nfp_pview *pv,
+			   uint8_t hooks, int fam, struct cand *out, unsigned *n)
+{
+	unsigned logging = 0, kept = 0;
+	*n = 0;
+	for (int i = 0; i < 2; i++) {
+		if (rsv[i] == NULL)
+			continue;
+		for (const struct nfp_rs_rule *r = nfp_rs_prefix_first(rsv[i], pp, pn); r != NULL;
+		     r = nfp_rs_prefix_next(rsv[i], r)) {
+			int dup = 0;
+			logging++;
+			if (!could_log(rsv[i], r, pv, hooks, fam))
+				continue;
+			for (unsigned k = 0; i == 1 && k < kept && !dup; k++)
+				dup = out[k].rs == rsv[0] && same_rule(rsv[0], out[k].r, rsv[1], r);
+			if (dup)
+				continue; /* the iptables rule, as nft lists it */
+			if (kept < MAX_CAND) {
+				out[kept].rs = rsv[i];
+				out[kept].r = r;
+				kept++;
+			}
+			(*n)++;
+		}
+	}
+	if (*n > 1 && *n <= MAX_CAND) {
+		unsigned left = 0;
+		for (unsigned k = 0; k < kept; k++)
+			if (nfp_rule_reachable(out[k].rs, out[k].r, pv, hooks) != NFP_NO)
+				out[left++] = out[k];
+		*n = left;
+	}
+	return logging;
+}
+
+/* where the packet goes after the LOG rule(s): set when every candidate leads to one fate */
+static void outcome(struct nfp_resolution *res, const struct cand *c, unsigned n, struct nfp_pview *pv)
+{
+	for (unsigned k = 0; k < n; k++) {
+		enum nfp_verdict v;
+		const struct nfp_rs_rule *rule;
+		const struct nfp_rs_chain *pol;
+		struct nfp_pview copy = *pv;
+		if (!nfp_after_log(c[k].rs, c[k].r, &copy, &v, &rule, &pol) || (k > 0 && v != res->outcome)) {
+			res->outcome = NFP_V_NONE;
+			res->action = NULL;
+			res->outcome_policy = NULL;
+			return;
+		}
+		if (k == 0 || (rule == res->action && pol == res->outcome_policy)) {
+			res->action = rule;
+			res->outcome_policy = pol;
+		} else { /* the same fate by different rules: the fate is known, the rule is not */
+			res->action = NULL;
+			res->outcome_policy = NULL;
+		}
+		res->outcome = v;
+		res->outcome_rs = c[k].rs;
+	}
+}
+
 /* A LOG record: among the rules that log with its prefix (iptables snapshot of its family,
  * and the nft snapshot), those that could have logged this packet; one left is its rule. */
 static enum nfp_res_status resolve_log(const struct nfp_snapshots *ss, const struct nfp_record *rec, const char *line,
@@ -332,11 +346,12 @@ static enum nfp_res_status resolve_log(const struct nfp_snapshots *ss, const str
 	struct nfp_slice ps = p->v[NFP_F_PREFIX].s;
 	const char *pp = line + ps.off;
 	size_t pn = ps.len;
-	const struct nfp_ruleset *cand[2];
-	const struct nfp_rs_rule *found[2] = { NULL, NULL };
-	unsigned nfound[2] = { 0, 0 }, logging = 0;
+	const struct nfp_ruleset *rsv[2];
+	struct cand cand[MAX_CAND];
+	unsigned n, logging;
 	int fam = has(p, NFP_F_SRC) ? p->v[NFP_F_SRC].ip.family : 0;
 	uint8_t hooks = record_hooks(p);
+	struct nfp_pview pv;
 
 	if (!ss->ipt4 && !ss->ipt6 && !ss->nft)
 		return NFP_RES_NONE;
@@ -346,33 +361,42 @@ static enum nfp_res_status resolve_log(const struct nfp_snapshots *ss, const str
 		pp++, pn--;
 	if (pn == 0)
 		return unresolved(res, "the record has no log prefix to find its rule by");
-	cand[0] = fam == 6 ? ss->ipt6 : fam == 4 ? ss->ipt4 : NULL;
-	cand[1] = ss->nft;
-	for (int i = 0; i < 2; i++) {
-		if (cand[i] == NULL)
-			continue;
-		for (const struct nfp_rs_rule *r = nfp_rs_prefix_first(cand[i], pp, pn); r != NULL;
-		     r = nfp_rs_prefix_next(cand[i], r)) {
-			logging++;
-			if (!could_log(cand[i], r, p, line, hooks, fam))
-				continue;
-			if (i == 1 && nfound[0] == 1 && same_rule(cand[0], found[0], cand[1], r))
-				continue; /* the iptables rule, as nft lists it */
-			if (found[i] == NULL || r < found[i]) /* the first in file order, for the message */
-				found[i] = r;
-			nfound[i]++;
-		}
-	}
-	res->rs = cand[0] ? cand[0] : cand[1];
+	rsv[0] = fam == 6 ? ss->ipt6 : fam == 4 ? ss->ipt4 : NULL;
+	rsv[1] = ss->nft;
+	nfp_pview_of(rec, line, &pv);
+	logging = candidates(rsv, pp, pn, &pv, hooks, fam, cand, &n);
+	res->rs = rsv[0] ? rsv[0] : rsv[1];
+	res->candidates = n;
 	if (logging == 0)
 		return unresolved(res, "no rule of the snapshot logs with this prefix");
-	if (nfound[0] + nfound[1] == 0)
-		return unresolved(res, "no rule logging with this prefix can see this packet (hook, family or matches)");
-	if (nfound[0] + nfound[1] > 1)
+	if (n == 0)
+		return unresolved(res, "no rule logging with this prefix can see this packet (hook, family, matches, or a rule before it that ends the walk)");
+	if (n <= MAX_CAND)
+		outcome(res, cand, n, &pv);
+	if (pv.ct_from != NULL) { /* did the inferred conntrack state decide anything? */
+		struct nfp_pview blind = pv;
+		struct cand other[MAX_CAND];
+		unsigned m;
+		blind.known &= ~NFP_PV_CT;
+		blind.ct_from = NULL;
+		candidates(rsv, pp, pn, &blind, hooks, fam, other, &m);
+		if (m != n)
+			res->assumed = pv.ct_from;
+	}
+	if (n > 1)
 		return unresolved(res, "several rules log with this prefix and could have logged this packet");
-	res->rs = nfound[0] ? cand[0] : cand[1];
-	use_rule(res, res->rs, nfound[0] ? found[0] : found[1]);
-	res->action = log_action(res->rs, nfound[0] ? found[0] : found[1]);
+	res->rs = cand[0].rs;
+	{
+		const struct nfp_rs_rule *a = res->action;
+		enum nfp_verdict o = res->outcome;
+		use_rule(res, res->rs, cand[0].r);
+		res->action = a;
+		res->outcome = o;
+		if (a == NULL && o == NFP_V_NONE && nfp_verdict_terminal((enum nfp_verdict)cand[0].r->verdict)) {
+			res->action = cand[0].r; /* nft: "log prefix "x" drop" */
+			res->outcome = (enum nfp_verdict)cand[0].r->verdict;
+		}
+	}
 	return res->status;
 }
 

@@ -145,7 +145,7 @@ struct loader {
 	char *arena;         /* decoded strings go here (inside rs->mem): 2 * len + 16 bytes, since a
 			      * rule's normalized text and its decoded prefix are each at most its length */
 	size_t used;
-	uint32_t tcap, ccap, rcap;
+	uint32_t tcap, ccap, rcap, scap;
 	char *err;
 	size_t errlen;
 	unsigned line;
@@ -358,83 +358,6 @@ static uint32_t find_chain(const struct loader *ld, uint32_t table, const char *
 	return v - 1; /* UINT32_MAX when there is none */
 }
 
-static const struct {
-	const char *name;
-	unsigned char num;
-} ipt_protos[] = { { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "ipv6-icmp", 58 }, { "icmpv6", 58 },
-		   { "udplite", 136 }, { "esp", 50 }, { "ah", 51 }, { "sctp", 132 }, { "gre", 47 } };
-
-static int ipt_match_addr(const char *v, size_t n, uint8_t a[16], uint8_t *plen, uint8_t *fam)
-{
-	size_t slash = 0, c;
-	uint64_t bits;
-	while (slash < n && v[slash] != '/')
-		slash++;
-	memset(a, 0, 16);
-	if ((c = nfp_ipv4(v, slash, a)) == slash && slash > 0) {
-		*fam = 4;
-		bits = 32;
-	} else if ((c = nfp_ipv6(v, slash, a)) == slash && slash > 0) {
-		*fam = 6;
-		bits = 128;
-	} else {
-		return 0; /* a host name or something else: not checked */
-	}
-	if (slash < n && (nfp_dec(v + slash + 1, n - slash - 1, bits, &bits) != n - slash - 1 || slash + 1 == n))
-		return 0; /* a dotted netmask: not checked */
-	*plen = (uint8_t)bits;
-	return 1;
-}
-
-static int ipt_match_ports(const char *v, size_t n, uint16_t r[2])
-{
-	size_t colon = 0;
-	uint64_t lo, hi;
-	while (colon < n && v[colon] != ':')
-		colon++;
-	if (colon == 0 || nfp_dec(v, colon, 65535, &lo) != colon)
-		return 0; /* a service name: not checked */
-	hi = lo;
-	if (colon < n && nfp_dec(v + colon + 1, n - colon - 1, 65535, &hi) != n - colon - 1)
-		return 0;
-	r[0] = (uint16_t)lo;
-	r[1] = (uint16_t)hi;
-	return 1;
-}
-
-/* one option of a rule's match part: record what the TRACE line can be checked against */
-static void ipt_match_opt(struct nfp_rs_match *m, int neg, const char *o, size_t on, const char *v, size_t vn)
-{
-	uint8_t bit = 0;
-	if (nfp_word_is(o, on, "-p") || nfp_word_is(o, on, "--protocol")) {
-		uint64_t num;
-		for (size_t i = 0; i < sizeof(ipt_protos) / sizeof(ipt_protos[0]); i++)
-			if (nfp_word_is(v, vn, ipt_protos[i].name))
-				m->proto = ipt_protos[i].num, bit = NFP_M_PROTO;
-		if (!bit && vn > 0 && nfp_dec(v, vn, 255, &num) == vn && num != 0)
-			m->proto = (uint8_t)num, bit = NFP_M_PROTO;
-	} else if (nfp_word_is(o, on, "-s") || nfp_word_is(o, on, "--source")) {
-		if (memchr(v, ',', vn) == NULL && ipt_match_addr(v, vn, m->src, &m->src_len, &m->family))
-			bit = NFP_M_SRC;
-	} else if (nfp_word_is(o, on, "-d") || nfp_word_is(o, on, "--destination")) {
-		if (memchr(v, ',', vn) == NULL && ipt_match_addr(v, vn, m->dst, &m->dst_len, &m->family))
-			bit = NFP_M_DST;
-	} else if (nfp_word_is(o, on, "-i") || nfp_word_is(o, on, "--in-interface")) {
-		m->in = S(v, vn), bit = NFP_M_IN;
-	} else if (nfp_word_is(o, on, "-o") || nfp_word_is(o, on, "--out-interface")) {
-		m->out = S(v, vn), bit = NFP_M_OUT;
-	} else if (nfp_word_is(o, on, "--dport") || nfp_word_is(o, on, "--destination-port")) {
-		if (ipt_match_ports(v, vn, m->dport))
-			bit = NFP_M_DPORT;
-	} else if (nfp_word_is(o, on, "--sport") || nfp_word_is(o, on, "--source-port")) {
-		if (ipt_match_ports(v, vn, m->sport))
-			bit = NFP_M_SPORT;
-	}
-	m->has |= bit;
-	if (neg)
-		m->neg |= bit;
-}
-
 static int ipt_rule(struct loader *ld, const char *s, size_t n)
 {
 	struct nfp_ruleset *rs = ld->rs;
@@ -476,13 +399,6 @@ static int ipt_rule(struct loader *ld, const char *s, size_t n)
 		} else if (nfp_word_is(s + i, e - i, "--log-prefix") && ve > vi) {
 			r->prefix = decode(ld, s + vi, ve - vi);
 			e = ve;
-		} else if (r->target.len == 0 && nfp_word_is(s + i, e - i, "!") && ve > vi) {
-			/* "! -i x": the option after the '!' */
-			size_t wi = skip_ws(s, ve, n), we = tok_end(s, wi, n);
-			ipt_match_opt(&r->m, 1, s + vi, ve - vi, s + wi, we - wi);
-			e = we;
-		} else if (r->target.len == 0 && ve > vi && s[vi] != '-' && s[vi] != '!') {
-			ipt_match_opt(&r->m, 0, s + i, e - i, s + vi, ve - vi);
 		}
 	}
 	return 0;
@@ -689,6 +605,45 @@ static void nft_rule_fields(struct loader *ld, struct nfp_rs_rule *r)
 	}
 }
 
+/* a base chain's "priority filter + 10;" as a number (nft's named priorities) */
+static int32_t nft_prio(const char *s, size_t n, int family)
+{
+	static const struct {
+		const char *w;
+		int32_t ip, bridge;
+	} names[] = { { "raw", -300, -300 }, { "mangle", -150, -150 }, { "dstnat", -100, -300 },
+		      { "filter", 0, -200 },  { "security", 50, 50 },     { "srcnat", 100, 300 },
+		      { "out", 100, 100 } };
+	for (size_t i = 0; i < n; i = skip_ws(s, tok_end(s, i, n), n)) {
+		size_t ie = tok_end(s, i, n), v, ve;
+		int32_t p = 0, sign = 1;
+		uint64_t num;
+		if (!nfp_word_is(s + i, ie - i, "priority"))
+			continue;
+		v = skip_ws(s, ie, n);
+		ve = tok_end(s, v, n);
+		while (ve > v && s[ve - 1] == ';')
+			ve--;
+		if (ve > v && s[v] == '-')
+			sign = -1, v++;
+		if (ve > v && nfp_dec(s + v, ve - v, 1u << 30, &num) == ve - v)
+			return sign * (int32_t)num;
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (nfp_word_is(s + v, ve - v, names[k].w))
+				p = family == 7 ? names[k].bridge : names[k].ip;
+		v = skip_ws(s, tok_end(s, v, n), n); /* "+ 10" / "- 10" */
+		if (v + 1 < n && (s[v] == '+' || s[v] == '-')) {
+			size_t d = skip_ws(s, v + 1, n), de = tok_end(s, d, n);
+			while (de > d && s[de - 1] == ';')
+				de--;
+			if (nfp_dec(s + d, de - d, 1u << 30, &num) == de - d)
+				p += (s[v] == '-' ? -1 : 1) * (int32_t)num;
+		}
+		return p;
+	}
+	return 0;
+}
+
 static const char kw_accept[] = "accept";
 
 static int parse_nft(struct loader *ld)
@@ -697,7 +652,7 @@ static int parse_nft(struct loader *ld)
 	enum { TOP, TABLE, CHAIN } st = TOP;
 	int skip = 0; /* brace depth of a block we do not read (set, map, flowtable, ...) */
 	size_t pos = 0;
-	uint32_t cur_chain = 0;
+	uint32_t cur_chain = 0, cur_set = 0;
 	while (pos < ld->len) {
 		char *nl = memchr(ld->text + pos, '\n', ld->len - pos);
 		size_t end = nl ? (size_t)(nl - ld->text) : ld->len, b = pos, e = end;
@@ -713,6 +668,11 @@ static int parse_nft(struct loader *ld)
 			return fail(ld, "NUL byte in the line");
 		if (skip > 0) {
 			skip += braces(s, n);
+			if (skip == 0 && cur_set != 0) { /* the set's block ends here */
+				struct nfp_rs_set *set = &rs->sets[cur_set - 1];
+				set->body.len = (uint32_t)(s + n - set->body.p);
+				cur_set = 0;
+			}
 			continue;
 		}
 		if (n == 0 || s[0] == '#')
@@ -767,6 +727,15 @@ static int parse_nft(struct loader *ld)
 				continue;
 			if (braces(s, n) > 0) { /* set, map, flowtable, counter, quota, ct helper, ... */
 				skip = braces(s, n);
+				if ((nfp_word_is(s, t0e, "set") || nfp_word_is(s, t0e, "map")) && t1e > t1) {
+					if (grow((void **)&rs->sets, &ld->scap, rs->nsets + 1, sizeof(*rs->sets)) != 0)
+						return fail(ld, "out of memory");
+					struct nfp_rs_set *set = &rs->sets[rs->nsets++];
+					set->table = rs->ntables - 1;
+					set->name = S(s + t1, t1e - t1);
+					set->body = S(s, ld->len - (size_t)(s - ld->text));
+					cur_set = rs->nsets;
+				}
 				continue;
 			}
 			if (braces(s, n) == 0 && memchr(s, '{', n) != NULL)
@@ -781,6 +750,8 @@ static int parse_nft(struct loader *ld)
 			if (nfp_word_is(s, t0e, "type") && has_word(s, n, "hook")) {
 				c->decl = S(s, n);
 				c->hooks = nft_hook(s, n);
+				c->base = c->hooks;
+				c->prio = nft_prio(s, n, rs->tables[c->table].family);
 				c->policy = S(kw_accept, 6);
 				c->policy_verdict = NFP_V_ACCEPT;
 				for (size_t i = 0; i < n; i = skip_ws(s, tok_end(s, i, n), n)) {
@@ -863,6 +834,61 @@ const struct nfp_rs_chain *nfp_rs_jump_chain(const struct nfp_ruleset *rs, const
 	return n ? nfp_rs_chain(rs, t, p, n) : NULL;
 }
 
+/* the priority of an iptables table at a hook (as iptables-nft registers them) */
+static int32_t ipt_prio(const struct nfp_rs_str *table, uint8_t hook)
+{
+	if (nfp_word_is(table->p, table->len, "raw"))
+		return -300;
+	if (nfp_word_is(table->p, table->len, "mangle"))
+		return -150;
+	if (nfp_word_is(table->p, table->len, "nat"))
+		return hook == NFP_HOOK_PRE || hook == NFP_HOOK_OUT ? -100 : 100;
+	if (nfp_word_is(table->p, table->len, "security"))
+		return 50;
+	return 0;
+}
+
+/* the rules that jump or go to each chain, grouped by that chain (counting sort) */
+static int build_callers(struct loader *ld)
+{
+	struct nfp_ruleset *rs = ld->rs;
+	uint32_t total = 0;
+	for (uint32_t i = 0; i < rs->nrules; i++) {
+		struct nfp_rs_rule *r = &rs->rules[i];
+		const struct nfp_rs_chain *j;
+		if ((r->verdict == NFP_V_JUMP || r->verdict == NFP_V_GOTO) && (j = nfp_rs_jump_chain(rs, r)) != NULL) {
+			r->jump = (uint32_t)(j - rs->chains) + 1;
+			rs->chains[r->jump - 1].ncallers++;
+			total++;
+		}
+	}
+	rs->callers = malloc(((size_t)total + 1) * sizeof(uint32_t));
+	if (rs->callers == NULL)
+		return fail(ld, "out of memory");
+	total = 0;
+	for (uint32_t c = 0; c < rs->nchains; c++) {
+		rs->chains[c].callers = total;
+		total += rs->chains[c].ncallers;
+		rs->chains[c].ncallers = 0;
+	}
+	for (uint32_t i = 0; i < rs->nrules; i++) {
+		struct nfp_rs_chain *c;
+		if (rs->rules[i].jump == 0)
+			continue;
+		c = &rs->chains[rs->rules[i].jump - 1];
+		rs->callers[c->callers + c->ncallers++] = i;
+	}
+	return 0;
+}
+
+const struct nfp_rs_set *nfp_rs_set(const struct nfp_ruleset *rs, uint32_t table, const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < rs->nsets; i++)
+		if (rs->sets[i].table == table && rs->sets[i].name.len == len && memcmp(rs->sets[i].name.p, name, len) == 0)
+			return &rs->sets[i];
+	return NULL;
+}
+
 /* which hooks reach each chain: the base chains' own (iptables: by name; nft: their "hook"),
  * carried along every jump and goto until nothing changes (each chain is queued again only
  * when it gains a hook: at most six times) */
@@ -881,8 +907,10 @@ static int chain_hooks(struct loader *ld)
 		struct nfp_rs_chain *ch = &rs->chains[c];
 		if (rs->fmt == NFP_RS_IPTABLES)
 			for (size_t k = 0; k < sizeof(base) / sizeof(base[0]); k++)
-				if (nfp_word_is(ch->name.p, ch->name.len, base[k].name))
-					ch->hooks = base[k].bit;
+				if (nfp_word_is(ch->name.p, ch->name.len, base[k].name)) {
+					ch->hooks = ch->base = base[k].bit;
+					ch->prio = ipt_prio(&rs->tables[ch->table].name, base[k].bit);
+				}
 		if (ch->hooks != 0)
 			queue[qt++] = c;
 	}
@@ -891,8 +919,10 @@ static int chain_hooks(struct loader *ld)
 		for (uint32_t i = 0; i < c->n; i++) {
 			const struct nfp_rs_rule *r = &rs->rules[c->first + i];
 			const struct nfp_rs_chain *j;
-			if ((r->verdict == NFP_V_JUMP || r->verdict == NFP_V_GOTO) && (j = nfp_rs_jump_chain(rs, r)) != NULL &&
-			    (j->hooks | c->hooks) != j->hooks) {
+			if (r->jump == 0)
+				continue;
+			j = &rs->chains[r->jump - 1];
+			if ((j->hooks | c->hooks) != j->hooks) {
 				rs->chains[j - rs->chains].hooks |= c->hooks;
 				queue[qt++] = (uint32_t)(j - rs->chains);
 			}
@@ -984,6 +1014,8 @@ static int build_indexes(struct loader *ld)
 			}
 		}
 	}
+	if (build_callers(ld) != 0)
+		return -1;
 	return chain_hooks(ld);
 }
 
@@ -1064,6 +1096,8 @@ void nfp_ruleset_free(struct nfp_ruleset *rs)
 	free(rs->key_idx);
 	free(rs->handle_idx);
 	free(rs->prefix_idx);
+	free(rs->callers);
+	free(rs->sets);
 	free(rs);
 }
 

@@ -259,6 +259,8 @@ END_TEST
 #define TR "IN= OUT=br-ex SRC=10.0.0.4 DST=192.168.0.19 LEN=84 TOS=0x00 PREC=0x00 TTL=63 ID=0 DF PROTO=ICMP TYPE=8 CODE=0 ID=28976 SEQ=1 "
 #define UDP9 "IN=vb OUT= MAC=d2:8d:30:2b:ec:10:62:56:5a:9f:1f:b4:08:00 SRC=10.99.0.1 DST=10.99.0.2 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=UDP SPT=4 DPT=9 LEN=40 "
 #define OUT9 "IN= OUT=vb SRC=10.99.0.2 DST=10.99.0.1 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP SPT=9 DPT=4 WINDOW=1 RES=0x00 SYN URGP=0 "
+#define TCP10 "IN=vb OUT= SRC=10.99.0.1 DST=10.99.0.2 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP SPT=4 DPT=10 WINDOW=1 RES=0x00 SYN URGP=0 "
+#define TCP22 "IN=vb OUT= SRC=10.99.0.1 DST=10.99.0.2 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP SPT=4 DPT=22 WINDOW=1 RES=0x00 SYN URGP=0 "
 #define TCP9 "IN=vb OUT= MAC=d2:8d:30:2b:ec:10:62:56:5a:9f:1f:b4:08:00 SRC=10.99.0.1 DST=10.99.0.2 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP SPT=4 DPT=9 WINDOW=1 RES=0x00 SYN URGP=0 "
 
 /* record -> resolution: status, and the rule text's start / target / reason */
@@ -287,14 +289,19 @@ static const struct {
 	 * OUT=), the family, the matches; the same rule in both snapshots (iptables-nft) is one */
 	{ "twice " TCP9, NFP_RES_UNRESOLVED, "no rule logging with this prefix can see this packet" },
 	{ "twice " UDP9, NFP_RES_RESOLVED, "-A INPUT -p udp -j LOG|LOG|4" },
-	{ "both " TCP9, NFP_RES_UNRESOLVED, "several rules log with this prefix and could have logged this packet" },
+	{ "both " TCP10, NFP_RES_UNRESOLVED, "several rules log with this prefix and could have logged this packet" },
+	/* rule 2 drops TCP to port 9 before either "both" rule could see it */
+	{ "both " TCP9, NFP_RES_UNRESOLVED, "no rule logging with this prefix can see this packet" },
+	{ "both " UDP9, NFP_RES_RESOLVED, "-A INPUT -j LOG --log-prefix \"both\"|LOG|7" },
 	{ "dup: " TCP9, NFP_RES_RESOLVED, "-A dupchain -p tcp -j LOG|LOG|1" },
 	{ "hooked " TCP9, NFP_RES_RESOLVED, "-A INPUT -j LOG --log-prefix \"hooked\"|LOG|9" },
 	{ "hooked " OUT9, NFP_RES_RESOLVED, "-A OUTPUT -j LOG --log-prefix \"hooked\"|LOG|1" },
 	{ "nowhere " TCP9, NFP_RES_UNRESOLVED, "no rule logging with this prefix can see this packet" },
 	{ "nobody: " TCP9, NFP_RES_UNRESOLVED, "no rule of the snapshot logs with this prefix" },
 	{ TCP9, NFP_RES_UNRESOLVED, "the record has no log prefix" },
-	{ "ssh-in: " TCP9, NFP_RES_RESOLVED, "tcp dport 22 log prefix|accept|1" },
+	{ "ssh-in: " TCP22, NFP_RES_RESOLVED, "tcp dport 22 log prefix|accept|1" },
+	{ "ssh-in: " TCP9, NFP_RES_UNRESOLVED, "no rule logging with this prefix can see this packet" },
+	{ "port9nft: " TCP9, NFP_RES_RESOLVED, "tcp dport 9 counter packets 0 bytes 0 log prefix|drop|3" },
 	/* xtables-monitor: the echoed rule text against iptables-save */
 	{ " TRACE: 2 0427ffe5 nat:quantum-l3-agent-snat:rule:0x4aa4:ACCEPT  -4 -t nat -A quantum-l3-agent-snat -s 10.0.0.0/24 -j SNAT --to-source 192.168.0.15",
 	  NFP_RES_RESOLVED, "-A quantum-l3-agent-snat -s|SNAT|1" },
