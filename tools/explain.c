@@ -348,13 +348,43 @@ static void tell_quiet(double now, int all)
 
 /* a trace record joins its packet's walk (identified by trace.packet, the enrich stage's):
  * the walk's index, -1 out of memory, -2 not a trace step */
+/* LOG records: walked from their packet fields; told at once when live, after the walks
+ * otherwise (their lines kept until then) */
+static char **logs;
+static size_t nlogs, logs_cap;
+
+static int log_record(const char *text, size_t n, struct nfp_record *rec)
+{
+	if (live) {
+		nfparse_whatif_log(&snaps, rec, text, json_out);
+		fflush(stdout);
+		return -2;
+	}
+	if (nlogs == logs_cap) {
+		size_t nc = logs_cap ? logs_cap * 2 : 64;
+		char **nl = realloc(logs, nc * sizeof(*nl));
+		if (nl == NULL)
+			return -1;
+		logs = nl;
+		logs_cap = nc;
+	}
+	if ((logs[nlogs] = malloc(n + 1)) == NULL)
+		return -1;
+	memcpy(logs[nlogs], text, n);
+	logs[nlogs++][n] = 0;
+	return -2;
+}
+
 static int add_step(const char *text, size_t n, const char *host, size_t hostn, struct nfp_record *rec)
 {
 	struct nfp_step st;
 	char id[NFP_PKTID_MAX];
 	nfp_parse(text, n, rec);
-	if (!nfp_step_of(rec, &st))
+	if (!nfp_step_of(rec, &st)) {
+		if (rec->type == NFP_LOG)
+			return log_record(text, n, rec);
 		return -2;
+	}
 	int i = nfp_walks_add(&walks, text, n, host, hostn, id, nfp_packet_id(rec, text, host, hostn, id), rec);
 	if (i >= 0 && live) {
 		static size_t cap;
@@ -463,9 +493,11 @@ int nfparse_explain(int argc, char **argv)
 		{ "iptables-rules", required_argument, NULL, '4' }, { "ip6tables-rules", required_argument, NULL, '6' },
 		{ "nft-rules", required_argument, NULL, 'N' }, { "host", required_argument, NULL, 'H' },
 		{ "live", no_argument, NULL, 'L' }, { "batch", no_argument, NULL, 'B' }, { "idle", required_argument, NULL, 'I' },
-		{ NULL, 0, NULL, 0 }
+		{ "packet", required_argument, NULL, 'P' }, { NULL, 0, NULL, 0 }
 	};
 	int json = 0, msg = 0, c, rc = 0, live_opt = -1;
+	const char *packets[16];
+	size_t npackets = 0;
 	static struct nfp_record rec;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jmh", opts, NULL)) != -1) {
@@ -474,6 +506,13 @@ int nfparse_explain(int argc, char **argv)
 		case 'H': fixed_host = optarg; break;
 		case 'm': msg = 1; break;
 		case 'L': live_opt = 1; break;
+		case 'P':
+			if (npackets == sizeof(packets) / sizeof(packets[0])) {
+				fputs("nfparse explain: at most 16 --packet\n", stderr);
+				return 2;
+			}
+			packets[npackets++] = optarg;
+			break;
 		case 'B': live_opt = 0; break;
 		case 'I': {
 			char *end;
@@ -486,7 +525,9 @@ int nfparse_explain(int argc, char **argv)
 		}
 		case 'h':
 			puts("usage: nfparse explain [--json] [-m] [--iptables-rules FILE] [--ip6tables-rules FILE] "
-			     "[--nft-rules FILE] [--host NAME] [--live|--batch] [--idle SECONDS] [FILE...]");
+			     "[--nft-rules FILE] [--host NAME] [--live|--batch] [--idle SECONDS] [FILE...]\n"
+			     "       nfparse explain [--json] --packet 'tcp 10.0.0.4:40000 > 192.168.0.19:80 in eth0 [out eth1] "
+			     "[flags S] [ct new] [mark N]' RULES...");
 			return 0;
 		case '4':
 		case '6':
@@ -499,6 +540,16 @@ int nfparse_explain(int argc, char **argv)
 	}
 	msg_mode = msg;
 	json_out = json;
+	if (npackets > 0) { /* what if: no input read */
+		if (!snaps.ipt4 && !snaps.ipt6 && !snaps.nft) {
+			fputs("nfparse explain: --packet needs a snapshot (--iptables-rules, --ip6tables-rules, --nft-rules)\n", stderr);
+			return 2;
+		}
+		for (size_t i = 0; i < npackets && rc == 0; i++)
+			rc = nfparse_whatif(&snaps, packets[i], json);
+		nfparse_free_rules(&snaps);
+		return rc;
+	}
 	walks.snaps = &snaps;
 	/* live where the input is a stream that stays open (stdin a pipe or a terminal, one FIFO):
 	 * walks are told as they complete; a file is read whole and its walks told in order */
@@ -519,8 +570,15 @@ int nfparse_explain(int argc, char **argv)
 			else
 				print_text(&walks.w[i], i + 1);
 		}
-	if (walks.n == 0 && !json)
-		puts("no trace records in the input");
+	for (size_t i = 0; i < nlogs; i++) {
+		static struct nfp_record lrec;
+		nfp_parse(logs[i], strlen(logs[i]), &lrec);
+		nfparse_whatif_log(&snaps, &lrec, logs[i], json);
+		free(logs[i]);
+	}
+	free(logs);
+	if (walks.n == 0 && nlogs == 0 && !json)
+		puts("no trace or LOG records in the input");
 	free(touched);
 	nfp_walks_free(&walks);
 	nfparse_free_rules(&snaps);

@@ -29,4 +29,9 @@ void nfparse_free_rules(struct nfp_snapshots *ss);
 int nfparse_each_input(int argc, char **argv, int first, const char *who, int (*fn)(FILE *in, void *ctx), void *ctx);
 /* explain.c: the `explain` mode */
 int nfparse_explain(int argc, char **argv);
+/* whatif.c: a what-if packet ("tcp 10.0.0.4:40000 > 10.0.0.1:80 in eth0") walked through the
+ * snapshots (2: the packet does not parse), and a LOG record walked from its packet fields */
+int nfparse_whatif(const struct nfp_snapshots *ss, const char *spec, int json);
+struct nfp_record;
+void nfparse_whatif_log(const struct nfp_snapshots *ss, const struct nfp_record *rec, const char *line, int json);
 #endif

@@ -161,6 +161,10 @@ static void ecs_event(struct ecs *c)
 	nfp_sink_close(k);
 	if (c->vd.action[0]) {
 		word(k, "action", c->vd.action);
+	} else if (c->res != NULL && c->res->outcome != NFP_V_NONE) {
+		/* a LOG record: the fate the rules after it decide (also when several rules could
+		 * have logged it and all lead there) */
+		word(k, "action", nfp_verdict_name(c->res->outcome));
 	} else if (c->ok != NULL) {
 		/* the verdict the rule (or, for a LOG rule, the rule after it) gives */
 		enum nfp_verdict v = c->ok->action != NULL ? (enum nfp_verdict)c->ok->action->verdict : c->ok->verdict;

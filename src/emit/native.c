@@ -154,12 +154,39 @@ static void pkt(struct nfp_sink *k, const struct nfp_record *rec, int depth, con
 		inner(k, rec, line);
 }
 
+/* a LOG record's fate after its rule, where the rules decide it: "outcome" (the verdict) and
+ * "outcome_by" (table:chain:number of the rule, or table:chain:policy); what was inferred */
+static void outcome_members(const struct nfp_resolution *res, struct nfp_sink *k)
+{
+	if (res->outcome != NFP_V_NONE) {
+		const char *v = nfp_verdict_name(res->outcome);
+		const struct nfp_ruleset *ors = res->outcome_rs;
+		const struct nfp_rs_chain *c = res->action != NULL ? &ors->chains[res->action->chain] : res->outcome_policy;
+		nfp_sink_str(k, "outcome", v, strlen(v));
+		if (c != NULL) {
+			char by[512];
+			const struct nfp_rs_table *t = &ors->tables[c->table];
+			int n = res->action != NULL ? snprintf(by, sizeof(by), "%.*s:%.*s:%u", (int)t->name.len, t->name.p,
+							       (int)c->name.len, c->name.p, res->action->number)
+						    : snprintf(by, sizeof(by), "%.*s:%.*s:policy", (int)t->name.len, t->name.p,
+							       (int)c->name.len, c->name.p);
+			if (n > 0 && (size_t)n < sizeof(by))
+				nfp_sink_str(k, "outcome_by", by, (size_t)n);
+		}
+	}
+	if (res->assumed != NULL)
+		nfp_sink_str(k, "assumed", res->assumed, strlen(res->assumed));
+}
+
 /* the members of the "rule" object, in order (native, ECS and explain alike) */
 void nfp_rule_members(const struct nfp_resolution *res, struct nfp_sink *k)
 {
 	const struct nfp_ruleset *rs = res->rs;
 	if (res->status == NFP_RES_UNRESOLVED) {
 		nfp_sink_str(k, "unresolved", res->reason, strlen(res->reason));
+		if (res->candidates > 1)
+			nfp_sink_num(k, "candidates", res->candidates);
+		outcome_members(res, k);
 		if (rs != NULL)
 			nfp_sink_str(k, "file", rs->path, strlen(rs->path));
 		return;
@@ -179,6 +206,9 @@ void nfp_rule_members(const struct nfp_resolution *res, struct nfp_sink *k)
 		nfp_sink_num(k, "handle", res->rule->handle);
 	if (res->action != NULL)
 		nfp_sink_str(k, "action", res->action->target.p, res->action->target.len);
+	else if (res->outcome_policy != NULL)
+		nfp_sink_str(k, "action", res->outcome_policy->policy.p, res->outcome_policy->policy.len);
+	outcome_members(res, k);
 	nfp_sink_str(k, "file", rs->path, strlen(rs->path));
 	nfp_sink_num(k, "line", res->line);
 }

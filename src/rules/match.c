@@ -701,6 +701,13 @@ static enum nfp_tri nft_match(const struct nfp_ruleset *rs, const struct nfp_rs_
 		}
 		j = ws(s, e, n);
 		e2 = word_end(s, j, n);
+		if (is(s + i, e - i, "meta") || is(s + i, e - i, "ct")) { /* "meta nftrace set 1", "ct mark set 0x1" */
+			size_t a = ws(s, e2, n), ae = word_end(s, a, n);
+			if (is(s + a, ae - a, "set")) {
+				i = value_end(s, ws(s, ae, n), n);
+				continue;
+			}
+		}
 		for (size_t k = 0; k < sizeof(nft_sels) / sizeof(nft_sels[0]); k++) {
 			if (!is(s + i, e - i, nft_sels[k].a))
 				continue;

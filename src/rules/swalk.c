@@ -358,6 +358,85 @@ static void forget_mark(const struct nfp_ruleset *rs, const struct nfp_rs_rule *
 		pv->known &= ~NFP_PV_MARK;
 }
 
+/* a NAT rule's rewrite, applied to the view so that later rules see the packet as the kernel
+ * does ("-j DNAT --to-destination 10.0.0.2:80", "dnat to 10.0.0.2:80", "snat ip to 1.2.3.4");
+ * what cannot be read (ranges, maps, masquerade's address) makes that part unknown */
+static void nat_rewrite(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r, struct nfp_pview *pv)
+{
+	const char *t = r->text.p, *v = NULL;
+	size_t n = r->text.len, vn = 0;
+	int dst = -1;
+	for (size_t i = 0; i < n; i++) {
+		static const struct {
+			const char *w;
+			int dst;
+		} keys[] = { { "--to-destination ", 1 }, { "--to-source ", 0 }, { "dnat to ", 1 }, { "snat to ", 0 },
+			     { "dnat ip to ", 1 }, { "snat ip to ", 0 }, { "dnat ip6 to ", 1 }, { "snat ip6 to ", 0 },
+			     { "--to-ports ", 2 }, { "redirect to :", 2 }, { "MASQUERADE", 3 }, { "masquerade", 3 } };
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]) && v == NULL; k++) {
+			size_t kl = strlen(keys[k].w);
+			if (n - i >= kl && memcmp(t + i, keys[k].w, kl) == 0) {
+				v = t + i + kl;
+				vn = 0;
+				while (i + kl + vn < n && t[i + kl + vn] != ' ')
+					vn++;
+				dst = keys[k].dst;
+			}
+		}
+		if (v != NULL)
+			break;
+	}
+	(void)rs;
+	if (v == NULL)
+		return;
+	if (dst == 3) { /* masquerade: the outgoing interface's address */
+		pv->known &= ~NFP_PV_SRC;
+		return;
+	}
+	if (dst == 2) { /* redirect: to this host, the port given */
+		uint64_t port;
+		pv->known &= ~NFP_PV_DST;
+		if (nfp_dec(v, vn, 65535, &port) == vn && vn > 0)
+			pv->dport = (uint16_t)port;
+		else
+			pv->known &= ~NFP_PV_PORTS;
+		return;
+	}
+	uint8_t a[16] = { 0 };
+	size_t an = vn, po = 0, ao = 0;
+	uint64_t port = 0;
+	int has_port = 0;
+	if (vn > 0 && v[0] == '[') { /* [v6]:port */
+		const char *rb = memchr(v, ']', vn);
+		if (rb != NULL) {
+			ao = 1;
+			an = (size_t)(rb - v) - 1;
+			po = (size_t)(rb - v) + 1;
+		}
+	} else if (pv->family == 4) {
+		const char *c = memchr(v, ':', vn);
+		if (c != NULL)
+			an = (size_t)(c - v), po = an;
+	}
+	if (po > 0 && po < vn && v[po] == ':') {
+		has_port = nfp_dec(v + po + 1, vn - po - 1, 65535, &port) == vn - po - 1 && vn > po + 1;
+		if (!has_port)
+			pv->known &= ~NFP_PV_PORTS;
+	}
+	int ok = an > 0 && (pv->family == 4 ? nfp_ipv4(v + ao, an, a) == an : nfp_ipv6(v + ao, an, a) == an);
+	uint8_t *addr = dst ? pv->dst : pv->src;
+	if (ok)
+		memcpy(addr, a, 16);
+	else
+		pv->known &= ~(uint32_t)(dst ? NFP_PV_DST : NFP_PV_SRC);
+	if (has_port) {
+		if (dst)
+			pv->dport = (uint16_t)port;
+		else
+			pv->sport = (uint16_t)port;
+	}
+}
+
 struct runner {
 	const struct nfp_ruleset *rs;
 	struct nfp_pview *pv;
@@ -444,8 +523,11 @@ static enum nfp_verdict run(struct runner *ru, struct frame *stack, unsigned dep
 		case NFP_V_CONTINUE:
 			forget_mark(rs, r, ru->pv);
 			continue;
-		case NFP_V_ACCEPT:
 		case NFP_V_NAT:
+			nat_rewrite(rs, r, ru->pv);
+			ru->decided = r;
+			return v;
+		case NFP_V_ACCEPT:
 		case NFP_V_DROP:
 		case NFP_V_REJECT:
 		case NFP_V_QUEUE:
@@ -610,7 +692,8 @@ int nfp_after_log(const struct nfp_ruleset *rs, const struct nfp_rs_rule *log, s
 	struct frame up[MAX_DEPTH], stack[MAX_DEPTH];
 	unsigned n = 0;
 	const struct nfp_rs_chain *c = &rs->chains[log->chain];
-	uint32_t next = log->number;
+	/* "log prefix "x" drop": the rule's own verdict first (it matches: it logged) */
+	uint32_t next = log->verdict == NFP_V_NONE || log->verdict == NFP_V_CONTINUE ? log->number : log->number - 1;
 	*rule = NULL;
 	*policy = NULL;
 	*verdict = NFP_V_UNKNOWN;
