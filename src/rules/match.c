@@ -273,7 +273,7 @@ static int value_of(const struct nfp_pview *pv, enum sel s, uint32_t *v)
 	case SEL_ICMPTYPE: *v = pv->icmp_type; return (pv->known & NFP_PV_ICMP) != 0;
 	case SEL_ICMPCODE: *v = pv->icmp_code; return (pv->known & NFP_PV_ICMP) != 0;
 	case SEL_TCPFLAGS: *v = pv->tcp_flags; return (pv->known & NFP_PV_FLAGS) != 0;
-	case SEL_CT: *v = pv->ct; return (pv->known & NFP_PV_CT) != 0;
+	case SEL_CT: *v = pv->ct; return (pv->known & NFP_PV_CT) && !(pv->ct & (pv->ct - 1)); /* one state */
 	case SEL_MARK: *v = pv->mark; return (pv->known & NFP_PV_MARK) != 0;
 	case SEL_LEN: *v = pv->len; return (pv->known & NFP_PV_LEN) != 0;
 	case SEL_TTL: *v = pv->ttl; return (pv->known & NFP_PV_TTL) != 0;
@@ -317,6 +317,16 @@ static enum nfp_tri implied(const struct nfp_pview *pv, const struct selector *s
 	return t;
 }
 
+/* the packet's conntrack state among these states: pv->ct holds the states it can be in */
+static enum nfp_tri ct_in(const struct nfp_pview *pv, long states)
+{
+	if (states < 0 || !(pv->known & NFP_PV_CT))
+		return NFP_UNKNOWN;
+	if ((pv->ct & (uint32_t)states) == pv->ct)
+		return NFP_YES;
+	return (pv->ct & (uint32_t)states) == 0 ? NFP_NO : NFP_UNKNOWN;
+}
+
 /* one element of a value: does the view's value for the selector equal / fall in it? */
 static enum nfp_tri elem_eq(const struct nfp_pview *pv, const struct selector *sl, const char *s, size_t n)
 {
@@ -347,12 +357,13 @@ static enum nfp_tri elem_eq(const struct nfp_pview *pv, const struct selector *s
 		return memcmp(m, sl->sel == SEL_MACSRC ? pv->mac_src : pv->mac_dst, 6) == 0 ? NFP_YES : NFP_NO;
 	}
 	case SEL_CT:
+		return ct_in(pv, name_bits(s, n, sl->names, sl->nnames));
 	case SEL_TCPFLAGS: {
 		long bits = name_bits(s, n, sl->names, sl->nnames);
 		if (bits < 0 || !value_of(pv, sl->sel, &v))
 			return NFP_UNKNOWN;
-		/* ct states: the packet's one state is among them; flags: exactly these */
-		return sl->sel == SEL_CT ? ((v & (uint32_t)bits) ? NFP_YES : NFP_NO) : (v == (uint32_t)bits ? NFP_YES : NFP_NO);
+		/* flags: exactly these */
+		return v == (uint32_t)bits ? NFP_YES : NFP_NO;
 	}
 	default:
 		if (!value_of(pv, sl->sel, &v))
@@ -848,8 +859,11 @@ static enum nfp_tri ipt_addrtype1(const char *s, size_t n, const void *ctx)
 	if (nfp_ieq(s, n, "LOCAL", 5)) {
 		if (mc || bc)
 			return NFP_NO;
-		/* delivered to this host and neither multicast nor broadcast: one of its own addresses */
+		/* delivered to this host and neither multicast nor broadcast: one of its own addresses
+		 * (IPv6 has no broadcast; an IPv4 frame sent to a unicast MAC was not a broadcast) */
 		if (pv->hook == NFP_HOOK_IN && pv->family == 6)
+			return NFP_YES;
+		if (pv->hook == NFP_HOOK_IN && (pv->known & NFP_PV_MACDST) && !(pv->mac_dst[0] & 1))
 			return NFP_YES;
 		if (pv->hook == NFP_HOOK_FWD)
 			return NFP_NO;
@@ -990,12 +1004,9 @@ static enum nfp_tri ipt_match(const struct nfp_rs_rule *r, const struct nfp_pvie
 									  : NFP_YES;
 			break;
 		}
-		case IK_CTSTATE: {
-			long bits = name_bits(v, vn, NN(ct_names));
-			if (bits >= 0 && (pv->known & NFP_PV_CT))
-				t = (pv->ct & bits) ? NFP_YES : NFP_NO;
+		case IK_CTSTATE:
+			t = ct_in(pv, name_bits(v, vn, NN(ct_names)));
 			break;
-		}
 		case IK_MARK: {
 			size_t sl = 0;
 			uint64_t want, m = UINT32_MAX;

@@ -70,7 +70,7 @@ struct nfp_pview {
 	uint8_t ttl;              /* TTL / hop limit */
 	uint16_t len;             /* IP total length (IPv6: payload + 40) */
 	uint32_t mark;
-	uint8_t ct;               /* NFP_CT_*: exactly one bit when NFP_PV_CT is known */
+	uint8_t ct;               /* NFP_CT_*: the states the packet can be in (NFP_PV_CT: fewer than all) */
 	uint8_t hook;             /* NFP_HOOK_* the rule is evaluated at (0: not known) */
 	uint8_t mac_src[6], mac_dst[6];
 	char in[NFP_IFNAMSIZ], out[NFP_IFNAMSIZ], physin[NFP_IFNAMSIZ], physout[NFP_IFNAMSIZ];
@@ -78,8 +78,9 @@ struct nfp_pview {
 };
 
 /* the packet view of a parsed record's outer packet. A LOG record's conntrack state is not
- * printed: it is known only where the TCP flags decide it (a SYN without ACK opens a
- * connection: new), and then ct_from says so. */
+ * printed: it is narrowed only where conntrack's own checks decide it (a TCP SYN without ACK
+ * opens a connection: new; a UDP datagram or ICMP echo whose lengths agree is not invalid),
+ * and then ct_from says so. */
 void nfp_pview_of(const struct nfp_record *rec, const char *line, struct nfp_pview *pv);
 
 /* a what-if packet, e.g. "tcp 10.0.0.4:40000 > 192.168.0.19:80 in tap0" (README: what if).

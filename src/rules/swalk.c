@@ -54,13 +54,22 @@ void nfp_pview_of(const struct nfp_record *rec, const char *line, struct nfp_pvi
 			if ((pv->tcp_flags & (NFP_TCP_SYN | NFP_TCP_ACK | NFP_TCP_RST | NFP_TCP_FIN)) == NFP_TCP_SYN) {
 				pv->ct = NFP_CT_NEW;
 				pv->known |= NFP_PV_CT;
-				pv->ct_from = "a TCP SYN without ACK opens a connection: ct state new";
+				pv->ct_from = "a TCP SYN without ACK opens a connection: ct state new (unless its checksum was bad)";
 			}
 		}
 	} else if (nfp_has(p, NFP_F_UDP_SPT) && nfp_has(p, NFP_F_UDP_DPT)) {
 		pv->sport = (uint16_t)p->v[NFP_F_UDP_SPT].u;
 		pv->dport = (uint16_t)p->v[NFP_F_UDP_DPT].u;
 		pv->known |= NFP_PV_PORTS;
+		/* conntrack marks a UDP datagram invalid for a length that disagrees with the IP
+		 * header's (or a bad checksum, which no log line shows) */
+		if (nfp_has(p, NFP_F_UDP_LEN) && nfp_has(p, NFP_F_IP_LEN) && !nfp_has(p, NFP_F_IP_OPT) &&
+		    !nfp_has(p, NFP_F_EXTHDR) &&
+		    p->v[NFP_F_UDP_LEN].u + (pv->family == 6 ? 40u : 20u) == p->v[NFP_F_IP_LEN].u) {
+			pv->ct = NFP_CT_NEW | NFP_CT_ESTABLISHED | NFP_CT_RELATED | NFP_CT_UNTRACKED;
+			pv->known |= NFP_PV_CT;
+			pv->ct_from = "a UDP datagram whose lengths agree is not ct state invalid (unless its checksum was bad)";
+		}
 	}
 	if (nfp_has(p, NFP_F_ICMP_TYPE)) {
 		pv->icmp_type = (uint8_t)p->v[NFP_F_ICMP_TYPE].u;
@@ -330,7 +339,7 @@ static int sees(const struct nfp_ruleset *rs, const struct nfp_rs_chain *c, cons
 {
 	if (!family_fits(rs, c, pv))
 		return 0;
-	if ((pv->known & NFP_PV_CT) && pv->ct != NFP_CT_NEW && nfp_rs_chain_is_nat(rs, c))
+	if ((pv->known & NFP_PV_CT) && !(pv->ct & NFP_CT_NEW) && nfp_rs_chain_is_nat(rs, c))
 		return 0;
 	return 1;
 }
@@ -445,7 +454,8 @@ struct runner {
 	unsigned budget;       /* rules looked at, at most */
 	const struct nfp_rs_rule *decided; /* strict runs: the rule that ended the chain */
 	const struct nfp_rs_chain *policy;
-	const struct nfp_rs_rule *given;   /* a LOG rule: a rule with its very match text matches too */
+	const struct nfp_rs_rule *const *given; /* rules known to have matched (a LOG rule, the jumps to it): */
+	unsigned ngiven;                        /* a rule with the very same match text matches too */
 };
 
 static void add_step(struct runner *ru, const struct nfp_rs_chain *c, const struct nfp_rs_rule *r, enum nfp_verdict v,
@@ -506,9 +516,12 @@ static enum nfp_verdict run(struct runner *ru, struct frame *stack, unsigned dep
 		struct nfp_rs_str why = { NULL, 0 }, vm = { NULL, 0 };
 		enum nfp_tri m = nfp_rule_match(rs, r, ru->pv, 0, &why);
 		enum nfp_verdict v = (enum nfp_verdict)r->verdict;
-		if (m == NFP_UNKNOWN && ru->given != NULL && r->match.len == ru->given->match.len &&
-		    memcmp(r->match.p, ru->given->match.p, r->match.len) == 0)
-			m = NFP_YES; /* LOG then DROP with the same matches: what let the LOG rule match lets this one */
+		for (unsigned g = 0; m == NFP_UNKNOWN && g < ru->ngiven; g++) {
+			/* LOG then DROP with the same matches: what let the LOG rule match lets this one */
+			const struct nfp_rs_rule *q = ru->given[g];
+			if (r->chain == q->chain && r->match.len == q->match.len && memcmp(r->match.p, q->match.p, r->match.len) == 0)
+				m = NFP_YES;
+		}
 		if (m == NFP_NO)
 			continue;
 		if (v == NFP_V_UNKNOWN && rs->fmt == NFP_RS_NFT && m == NFP_YES) { /* a verdict map */
@@ -599,7 +612,7 @@ void nfp_swalk(const struct nfp_ruleset *rs, struct nfp_pview *pv, struct nfp_sw
 {
 	uint8_t hooks[3];
 	unsigned nh = nfp_pview_hooks(pv, hooks);
-	struct runner ru = { rs, pv, w, 0, 100000, NULL, NULL, NULL };
+	struct runner ru = { rs, pv, w, 0, 100000, NULL, NULL, NULL, 0 };
 	struct frame stack[MAX_DEPTH];
 	int last_accept = -1, last_any_accept = -1;
 	w->n = w->assumed = 0;
@@ -632,6 +645,21 @@ void nfp_swalk(const struct nfp_ruleset *rs, struct nfp_pview *pv, struct nfp_sw
 }
 
 /* ---- reachability ---- */
+/* does a jump into chain c surely end the packet's walk there (a terminal verdict with every
+ * condition on the way decided), so that nothing after the jump runs? */
+static int surely_ends(const struct nfp_ruleset *rs, const struct nfp_rs_chain *c, struct nfp_pview *pv, unsigned *budget)
+{
+	struct frame stack[MAX_DEPTH];
+	struct nfp_pview copy = *pv;
+	unsigned give = *budget < 4096 ? *budget : 4096;
+	struct runner ru = { rs, &copy, NULL, 1, give, NULL, NULL, NULL, 0 };
+	stack[0].c = c;
+	stack[0].next = 0;
+	enum nfp_verdict v = run(&ru, stack, 1);
+	*budget -= give - ru.budget;
+	return v == NFP_V_ACCEPT || v == NFP_V_DROP || v == NFP_V_REJECT || v == NFP_V_NAT || v == NFP_V_QUEUE;
+}
+
 /* can the packet reach position k (0-based) of chain c, coming in at one of the hooks? */
 static enum nfp_tri reach(const struct nfp_ruleset *rs, const struct nfp_rs_chain *c, uint32_t k, struct nfp_pview *pv,
 			  uint8_t hooks, unsigned depth, unsigned *budget)
@@ -648,12 +676,15 @@ static enum nfp_tri reach(const struct nfp_ruleset *rs, const struct nfp_rs_chai
 		if (*budget == 0)
 			break;
 		(*budget)--;
-		if (v == NFP_V_NONE || v == NFP_V_CONTINUE || v == NFP_V_JUMP || v == NFP_V_UNKNOWN)
+		if (v == NFP_V_NONE || v == NFP_V_CONTINUE || v == NFP_V_UNKNOWN)
 			continue;
-		if (nfp_rule_match(rs, q, pv, 0, NULL) == NFP_YES) {
-			pv->hook = saved;
-			return NFP_NO;
-		}
+		if (nfp_rule_match(rs, q, pv, 0, NULL) != NFP_YES)
+			continue;
+		/* a jump closes the way only when the chain it enters surely ends the walk */
+		if (v == NFP_V_JUMP && !(q->jump != 0 && surely_ends(rs, &rs->chains[q->jump - 1], pv, budget)))
+			continue;
+		pv->hook = saved;
+		return NFP_NO;
 	}
 	if ((c->base & hooks) && sees(rs, c, pv)) {
 		pv->hook = saved;
@@ -690,13 +721,15 @@ int nfp_after_log(const struct nfp_ruleset *rs, const struct nfp_rs_rule *log, s
 		  enum nfp_verdict *verdict, const struct nfp_rs_rule **rule, const struct nfp_rs_chain **policy)
 {
 	struct frame up[MAX_DEPTH], stack[MAX_DEPTH];
-	unsigned n = 0;
+	const struct nfp_rs_rule *given[MAX_DEPTH + 1];
+	unsigned n = 0, ng = 1, budget = 20000;
 	const struct nfp_rs_chain *c = &rs->chains[log->chain];
 	/* "log prefix "x" drop": the rule's own verdict first (it matches: it logged) */
 	uint32_t next = log->verdict == NFP_V_NONE || log->verdict == NFP_V_CONTINUE ? log->number : log->number - 1;
 	*rule = NULL;
 	*policy = NULL;
 	*verdict = NFP_V_UNKNOWN;
+	given[0] = log;
 	/* the way back up: each chain entered from exactly one rule that can match */
 	for (;;) {
 		if (n >= MAX_DEPTH)
@@ -709,7 +742,8 @@ int nfp_after_log(const struct nfp_ruleset *rs, const struct nfp_rs_rule *log, s
 		const struct nfp_rs_rule *from = NULL;
 		for (uint32_t i = 0; i < c->ncallers; i++) {
 			const struct nfp_rs_rule *q = &rs->rules[rs->callers[c->callers + i]];
-			if (nfp_rule_match(rs, q, pv, 0, NULL) == NFP_NO)
+			if (nfp_rule_match(rs, q, pv, 0, NULL) == NFP_NO ||
+			    reach(rs, &rs->chains[q->chain], q->number - 1, pv, 0x1f, 0, &budget) == NFP_NO)
 				continue;
 			if (from != NULL)
 				return 0; /* called from several places: where it returns to is not known */
@@ -719,10 +753,11 @@ int nfp_after_log(const struct nfp_ruleset *rs, const struct nfp_rs_rule *log, s
 			return 0;
 		c = &rs->chains[from->chain];
 		next = from->number;
+		given[ng++] = from; /* it jumped here: its matches held */
 	}
 	for (unsigned i = 0; i < n; i++)
 		stack[i] = up[n - 1 - i];
-	struct runner ru = { rs, pv, NULL, 1, 100000, NULL, NULL, log };
+	struct runner ru = { rs, pv, NULL, 1, 100000, NULL, NULL, given, ng };
 	enum nfp_verdict v = run(&ru, stack, n);
 	if (v == NFP_V_UNKNOWN)
 		return 0;

@@ -354,9 +354,42 @@ def check(docs, source, fate, flags, work):
             errs.append(f"{name}: decided by {d.get('rule', {}).get('text')!r}, want the rule {want_c}")
         if not want_c and d.get("type") != "policy":
             errs.append(f"{name}: decided by {d}, want the chain policy")
+    # static walks (explain --packet, no TRACE): the same verdict as the traced walk, and every
+    # traced rule step, in order, among the static walk's steps
+    static_ok = 0
+    for name, fam, spec, _ in sent_pkts():
+        proto = {"tcp4": "tcp", "tcp6": "tcp", "icmp4": "icmp", "echo6": "icmpv6"}[spec["kind"]]
+        src, dst = (C4, spec["dst"]) if fam == 4 else (f"[{C6}]", f"[{spec['dst']}]")
+        if "sport" in spec:
+            src, dst = f"{src}:{spec['sport']}", f"{dst}:{spec['dport']}"
+        elif fam == 6:
+            src, dst = src[1:-1], dst[1:-1]
+        pkt = f"{proto} {src} > {dst} in {IRC} out {IRS}"
+        ex = subprocess.run([args.nfparse, "explain", "--json", "--packet", pkt] + flags, capture_output=True, text=True)
+        if ex.returncode != 0:
+            errs.append(f"{name}: explain --packet failed: {ex.stderr.strip()}"); continue
+        j = json.loads(ex.stdout)
+        traced = [explained.get(pid) for pid in pkt_walk[name]]
+        if len(traced) != 1 or traced[0] is None:
+            continue
+        t = traced[0]
+        # the snapshot of the packet's family (iptables) or the nft one
+        walks_ = [w for w in j["walks"] if w["snapshot"] in flags]
+        w = walks_[0] if walks_ else None
+        if w is None:
+            errs.append(f"{name}: the static walk has no snapshot"); continue
+        if w["verdict"] != t["verdict"]:
+            errs.append(f"{name}: static walk verdict {w['verdict']}, traced {t['verdict']}")
+        st = [(x["table"], x["chain"], x.get("number")) for x in w["steps"] if x["type"] == "rule"]
+        tr = [(x["table"], x["chain"], x.get("rulenum") or x.get("rule", {}).get("number")) for x in t["steps"] if x["type"] == "rule"]
+        it = iter(st)
+        if not all(step in it for step in tr):
+            errs.append(f"{name}: traced rule steps {tr} are not in the static walk {st} in order")
+        else:
+            static_ok += 1
+    stale_note = f"; static walks agreeing with the traced ones: {static_ok}/{len(sent_pkts())}"
     # a stale snapshot (the DROP rule of fwdchk deleted since): no step may name a rule other
     # than the one installed at its position; the ones that cannot be placed say so
-    stale_note = ""
     if args.stack == "legacy":
         v4 = flags[flags.index("--iptables-rules") + 1]
         stale = os.path.join(work, "stale.v4")
@@ -379,7 +412,7 @@ def check(docs, source, fate, flags, work):
                         errs.append(f"stale snapshot named a wrong rule: step {st['table']}:{st['chain']}:{st['rulenum']} -> {rule.get('text')}")
         if unres == 0:
             errs.append("stale snapshot: no step was reported unresolved")
-        stale_note = f"; stale snapshot: {ok} rule steps right, {unres} unresolved, {wrong} wrong"
+        stale_note += f"; stale snapshot: {ok} rule steps right, {unres} unresolved, {wrong} wrong"
     for e in errs:
         print("  " + e)
     print(f"rule-walks {args.stack}: {len(source)} lines, {steps} steps, {resolved} resolved, "

@@ -368,7 +368,7 @@ START_TEST(test_log_action)
 	ck_assert_ptr_nonnull(strstr(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN),
 				     "\"rule\":{\"text\":\"-A INPUT -p tcp -m tcp --dport 9 -j LOG --log-prefix \\\"port9: \\\"\","
 				     "\"target\":\"LOG\",\"verdict\":\"continue\",\"table\":\"filter\",\"chain\":\"INPUT\",\"number\":1,"
-				     "\"action\":\"DROP\",\"file\":\"t\",\"line\":25}"));
+				     "\"action\":\"DROP\",\"outcome\":\"drop\",\"outcome_by\":\"filter:INPUT:2\",\"file\":\"t\",\"line\":25}"));
 	fjson_object_put(j);
 }
 END_TEST
