@@ -10,6 +10,7 @@
 #include <string.h>
 #include "nfp.h"
 #include "emit/nfp_json.h"
+#include "rules/nfp_match.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -140,10 +141,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				struct fjson_object *j = nfp_to_json_ex(&pr, probes[i], &x);
 				fjson_object_put(j);
 			}
+		/* what-if packets walked through what was read: every rule matched against them */
+		static const char *const whatif[] = { "tcp 10.0.0.1:1 > 10.0.0.2:22 in eth0",
+						      "udp [fd00::1]:53 > [fd00::2]:53 in eth0 out eth1",
+						      "icmp 10.0.0.1 > 10.0.0.2 out eth0 mark 0x1 ct established" };
+		for (size_t i = 0; i < sizeof(whatif) / sizeof(whatif[0]); i++) {
+			static struct nfp_swalk w;
+			struct nfp_pview pv;
+			if (nfp_pview_parse(whatif[i], &pv, err, sizeof(err)) != 0)
+				__builtin_trap();
+			if (ipt != NULL) {
+				struct nfp_pview c = pv;
+				nfp_swalk(ipt, &c, &w);
+			}
+			if (nft != NULL) {
+				struct nfp_pview c = pv;
+				nfp_swalk(nft, &c, &w);
+			}
+		}
 		nfp_ruleset_free(ipt);
 		nfp_ruleset_free(nft);
 	}
 #endif
+	{ /* the bytes as a what-if packet description */
+		char spec[512], err[256];
+		struct nfp_pview pv;
+		size_t n = size < sizeof(spec) - 1 ? size : sizeof(spec) - 1;
+		memcpy(spec, data, n);
+		spec[n] = 0;
+		(void)nfp_pview_parse(spec, &pv, err, sizeof(err));
+	}
 	free(line);
 	return 0;
 }
