@@ -874,6 +874,156 @@ static enum nfp_tri ipt_addrtype1(const char *s, size_t n, const void *ctx)
 	return NFP_UNKNOWN;
 }
 
+/* one option of an iptables rule's match part against the packet; *ve: the end of its values
+ * (--tcp-flags has two) */
+static enum nfp_tri ipt_option(enum ipt_kind k, const char *s, size_t n, size_t vi, size_t *ve, const struct nfp_pview *pv)
+{
+	const char *v = s + vi;
+	size_t vn = *ve - vi;
+	enum nfp_tri t = NFP_UNKNOWN;
+	struct ipt_ctx cx = { pv, SEL_NONE };
+	switch (k) {
+	case IK_PROTO: {
+		long p = name_or_num(v, vn, NN(proto_names));
+		if (is(v, vn, "all") || p == 0)
+			t = NFP_YES;
+		else if (p > 0 && (pv->known & NFP_PV_PROTO))
+			t = pv->proto == (uint8_t)p ? NFP_YES : NFP_NO;
+		break;
+	}
+	case IK_SRC:
+	case IK_DST:
+		cx.sel = k == IK_SRC ? SEL_SRC : SEL_DST;
+		t = any_of(v, vn, ipt_addr1, &cx);
+		break;
+	case IK_IN:
+	case IK_OUT:
+		if (pv->known & (k == IK_IN ? NFP_PV_IN : NFP_PV_OUT))
+			t = iface_is(v, vn, k == IK_IN ? pv->in : pv->out);
+		break;
+	case IK_SPORT: case IK_DPORT: case IK_SPORTS: case IK_DPORTS:
+		cx.sel = (k == IK_SPORT || k == IK_SPORTS) ? SEL_SPORT : SEL_DPORT;
+		t = any_of(v, vn, ipt_port1, &cx);
+		break;
+	case IK_PORTS: {
+		enum nfp_tri a, b;
+		cx.sel = SEL_SPORT;
+		a = any_of(v, vn, ipt_port1, &cx);
+		cx.sel = SEL_DPORT;
+		b = any_of(v, vn, ipt_port1, &cx);
+		t = (a == NFP_YES || b == NFP_YES) ? NFP_YES : (a == NFP_NO && b == NFP_NO) ? NFP_NO : NFP_UNKNOWN;
+		break;
+	}
+	case IK_TCPFLAGS: {
+		size_t ci = ws(s, *ve, n), ce = word_end(s, ci, n);
+		long m = name_bits(v, vn, NN(flag_names)), cmp = name_bits(s + ci, ce - ci, NN(flag_names));
+		*ve = ce;
+		if (m >= 0 && cmp >= 0 && (pv->known & NFP_PV_FLAGS))
+			t = (pv->tcp_flags & m) == cmp ? NFP_YES : NFP_NO;
+		break;
+	}
+	case IK_SYN:
+		if (pv->known & NFP_PV_FLAGS)
+			t = (pv->tcp_flags & (NFP_TCP_SYN | NFP_TCP_RST | NFP_TCP_ACK | NFP_TCP_FIN)) == NFP_TCP_SYN ? NFP_YES
+														  : NFP_NO;
+		break;
+	case IK_ICMP4:
+	case IK_ICMP6: {
+		size_t sl = 0;
+		long ty, code = -1;
+		while (sl < vn && v[sl] != '/')
+			sl++;
+		ty = is(v, vn, "any") ? -2 : name_or_num(v, sl, k == IK_ICMP4 ? icmp4_names : icmp6_names,
+						     k == IK_ICMP4 ? sizeof(icmp4_names) / sizeof(icmp4_names[0])
+								   : sizeof(icmp6_names) / sizeof(icmp6_names[0]));
+		if (sl < vn)
+			code = name_or_num(v + sl + 1, vn - sl - 1, NULL, 0);
+		if (ty == -2)
+			t = NFP_YES;
+		else if (ty >= 0 && (pv->known & NFP_PV_ICMP) && (pv->known & NFP_PV_PROTO))
+			t = pv->proto != (k == IK_ICMP4 ? 1 : 58) ? NFP_NO
+			    : pv->icmp_type != ty		  ? NFP_NO
+			    : code >= 0 && pv->icmp_code != code ? NFP_NO
+								  : NFP_YES;
+		break;
+	}
+	case IK_CTSTATE:
+		t = ct_in(pv, name_bits(v, vn, NN(ct_names)));
+		break;
+	case IK_MARK: {
+		size_t sl = 0;
+		uint64_t want, m = UINT32_MAX;
+		while (sl < vn && v[sl] != '/')
+			sl++;
+		long w = name_or_num(v, sl, NULL, 0);
+		if (sl < vn) {
+			long mm = name_or_num(v + sl + 1, vn - sl - 1, NULL, 0);
+			m = mm < 0 ? 0 : (uint64_t)mm;
+			if (mm < 0)
+				w = -1;
+		}
+		want = (uint64_t)w;
+		if (w >= 0 && (pv->known & NFP_PV_MARK))
+			t = ((pv->mark & m) == want) ? NFP_YES : NFP_NO;
+		break;
+	}
+	case IK_COMMENT:
+		t = NFP_YES;
+		break;
+	case IK_PHYSIN:
+	case IK_PHYSOUT:
+		if (pv->known & NFP_PV_PHYS)
+			t = iface_is(v, vn, k == IK_PHYSIN ? pv->physin : pv->physout);
+		break;
+	case IK_PHYSBRIDGED:
+	case IK_PHYSISIN:
+	case IK_PHYSISOUT:
+		if (pv->known & NFP_PV_PHYS)
+			t = k == IK_PHYSISIN ? (pv->physin[0] ? NFP_YES : NFP_NO)
+			    : k == IK_PHYSISOUT ? (pv->physout[0] ? NFP_YES : NFP_NO)
+			    : (pv->physin[0] && pv->physout[0]) ? NFP_YES : NFP_NO;
+		break;
+	case IK_SRCRANGE:
+	case IK_DSTRANGE:
+		cx.sel = k == IK_SRCRANGE ? SEL_SRC : SEL_DST;
+		t = ipt_addr1(v, vn, &cx);
+		break;
+	case IK_LENGTH:
+		if (pv->known & NFP_PV_LEN)
+			t = num_in(v, vn, pv->len, NULL, 0);
+		break;
+	case IK_TTLEQ:
+	case IK_TTLLT:
+	case IK_TTLGT: {
+		long w = name_or_num(v, vn, NULL, 0);
+		if (w >= 0 && (pv->known & NFP_PV_TTL))
+			t = (k == IK_TTLEQ ? pv->ttl == w : k == IK_TTLLT ? pv->ttl < w : pv->ttl > w) ? NFP_YES : NFP_NO;
+		break;
+	}
+	case IK_MACSRC: {
+		uint8_t m[6];
+		if (nfp_mac(v, vn, m) == vn && vn > 0 && (pv->known & NFP_PV_MACSRC))
+			t = memcmp(m, pv->mac_src, 6) == 0 ? NFP_YES : NFP_NO;
+		break;
+	}
+	case IK_PKTTYPE: {
+		long w = name_or_num(v, vn, NN(pkttype_names));
+		int pt = pkttype_of(pv);
+		if (w >= 0 && pt >= 0)
+			t = pt == w ? NFP_YES : NFP_NO;
+		break;
+	}
+	case IK_ADDRTYPE_DST:
+	case IK_ADDRTYPE_SRC:
+		cx.sel = k == IK_ADDRTYPE_DST ? SEL_DST : SEL_SRC;
+		t = any_of(v, vn, ipt_addrtype1, &cx);
+		break;
+	default:
+		t = NFP_UNKNOWN;
+	}
+	return t;
+}
+
 static enum nfp_tri ipt_match(const struct nfp_rs_rule *r, const struct nfp_pview *pv, struct nfp_rs_str *why)
 {
 	const char *s = r->match.len ? r->match.p : r->text.p;
@@ -935,149 +1085,7 @@ static enum nfp_tri ipt_match(const struct nfp_rs_rule *r, const struct nfp_pvie
 			vi = e;
 			ve = q;
 		}
-		const char *v = s + vi;
-		size_t vn = ve - vi;
-		enum nfp_tri t = NFP_UNKNOWN;
-		struct ipt_ctx cx = { pv, SEL_NONE };
-		switch (k) {
-		case IK_PROTO: {
-			long p = name_or_num(v, vn, NN(proto_names));
-			if (is(v, vn, "all") || p == 0)
-				t = NFP_YES;
-			else if (p > 0 && (pv->known & NFP_PV_PROTO))
-				t = pv->proto == (uint8_t)p ? NFP_YES : NFP_NO;
-			break;
-		}
-		case IK_SRC:
-		case IK_DST:
-			cx.sel = k == IK_SRC ? SEL_SRC : SEL_DST;
-			t = any_of(v, vn, ipt_addr1, &cx);
-			break;
-		case IK_IN:
-		case IK_OUT:
-			if (pv->known & (k == IK_IN ? NFP_PV_IN : NFP_PV_OUT))
-				t = iface_is(v, vn, k == IK_IN ? pv->in : pv->out);
-			break;
-		case IK_SPORT: case IK_DPORT: case IK_SPORTS: case IK_DPORTS:
-			cx.sel = (k == IK_SPORT || k == IK_SPORTS) ? SEL_SPORT : SEL_DPORT;
-			t = any_of(v, vn, ipt_port1, &cx);
-			break;
-		case IK_PORTS: {
-			enum nfp_tri a, b;
-			cx.sel = SEL_SPORT;
-			a = any_of(v, vn, ipt_port1, &cx);
-			cx.sel = SEL_DPORT;
-			b = any_of(v, vn, ipt_port1, &cx);
-			t = (a == NFP_YES || b == NFP_YES) ? NFP_YES : (a == NFP_NO && b == NFP_NO) ? NFP_NO : NFP_UNKNOWN;
-			break;
-		}
-		case IK_TCPFLAGS: {
-			size_t ci = ws(s, ve, n), ce = word_end(s, ci, n);
-			long m = name_bits(v, vn, NN(flag_names)), cmp = name_bits(s + ci, ce - ci, NN(flag_names));
-			ve = ce;
-			if (m >= 0 && cmp >= 0 && (pv->known & NFP_PV_FLAGS))
-				t = (pv->tcp_flags & m) == cmp ? NFP_YES : NFP_NO;
-			break;
-		}
-		case IK_SYN:
-			if (pv->known & NFP_PV_FLAGS)
-				t = (pv->tcp_flags & (NFP_TCP_SYN | NFP_TCP_RST | NFP_TCP_ACK | NFP_TCP_FIN)) == NFP_TCP_SYN ? NFP_YES
-															  : NFP_NO;
-			break;
-		case IK_ICMP4:
-		case IK_ICMP6: {
-			size_t sl = 0;
-			long ty, code = -1;
-			while (sl < vn && v[sl] != '/')
-				sl++;
-			ty = is(v, vn, "any") ? -2 : name_or_num(v, sl, k == IK_ICMP4 ? icmp4_names : icmp6_names,
-							     k == IK_ICMP4 ? sizeof(icmp4_names) / sizeof(icmp4_names[0])
-									   : sizeof(icmp6_names) / sizeof(icmp6_names[0]));
-			if (sl < vn)
-				code = name_or_num(v + sl + 1, vn - sl - 1, NULL, 0);
-			if (ty == -2)
-				t = NFP_YES;
-			else if (ty >= 0 && (pv->known & NFP_PV_ICMP) && (pv->known & NFP_PV_PROTO))
-				t = pv->proto != (k == IK_ICMP4 ? 1 : 58) ? NFP_NO
-				    : pv->icmp_type != ty		  ? NFP_NO
-				    : code >= 0 && pv->icmp_code != code ? NFP_NO
-									  : NFP_YES;
-			break;
-		}
-		case IK_CTSTATE:
-			t = ct_in(pv, name_bits(v, vn, NN(ct_names)));
-			break;
-		case IK_MARK: {
-			size_t sl = 0;
-			uint64_t want, m = UINT32_MAX;
-			while (sl < vn && v[sl] != '/')
-				sl++;
-			long w = name_or_num(v, sl, NULL, 0);
-			if (sl < vn) {
-				long mm = name_or_num(v + sl + 1, vn - sl - 1, NULL, 0);
-				m = mm < 0 ? 0 : (uint64_t)mm;
-				if (mm < 0)
-					w = -1;
-			}
-			want = (uint64_t)w;
-			if (w >= 0 && (pv->known & NFP_PV_MARK))
-				t = ((pv->mark & m) == want) ? NFP_YES : NFP_NO;
-			break;
-		}
-		case IK_COMMENT:
-			t = NFP_YES;
-			break;
-		case IK_PHYSIN:
-		case IK_PHYSOUT:
-			if (pv->known & NFP_PV_PHYS)
-				t = iface_is(v, vn, k == IK_PHYSIN ? pv->physin : pv->physout);
-			break;
-		case IK_PHYSBRIDGED:
-		case IK_PHYSISIN:
-		case IK_PHYSISOUT:
-			if (pv->known & NFP_PV_PHYS)
-				t = k == IK_PHYSISIN ? (pv->physin[0] ? NFP_YES : NFP_NO)
-				    : k == IK_PHYSISOUT ? (pv->physout[0] ? NFP_YES : NFP_NO)
-				    : (pv->physin[0] && pv->physout[0]) ? NFP_YES : NFP_NO;
-			break;
-		case IK_SRCRANGE:
-		case IK_DSTRANGE:
-			cx.sel = k == IK_SRCRANGE ? SEL_SRC : SEL_DST;
-			t = ipt_addr1(v, vn, &cx);
-			break;
-		case IK_LENGTH:
-			if (pv->known & NFP_PV_LEN)
-				t = num_in(v, vn, pv->len, NULL, 0);
-			break;
-		case IK_TTLEQ:
-		case IK_TTLLT:
-		case IK_TTLGT: {
-			long w = name_or_num(v, vn, NULL, 0);
-			if (w >= 0 && (pv->known & NFP_PV_TTL))
-				t = (k == IK_TTLEQ ? pv->ttl == w : k == IK_TTLLT ? pv->ttl < w : pv->ttl > w) ? NFP_YES : NFP_NO;
-			break;
-		}
-		case IK_MACSRC: {
-			uint8_t m[6];
-			if (nfp_mac(v, vn, m) == vn && vn > 0 && (pv->known & NFP_PV_MACSRC))
-				t = memcmp(m, pv->mac_src, 6) == 0 ? NFP_YES : NFP_NO;
-			break;
-		}
-		case IK_PKTTYPE: {
-			long w = name_or_num(v, vn, NN(pkttype_names));
-			int pt = pkttype_of(pv);
-			if (w >= 0 && pt >= 0)
-				t = pt == w ? NFP_YES : NFP_NO;
-			break;
-		}
-		case IK_ADDRTYPE_DST:
-		case IK_ADDRTYPE_SRC:
-			cx.sel = k == IK_ADDRTYPE_DST ? SEL_DST : SEL_SRC;
-			t = any_of(v, vn, ipt_addrtype1, &cx);
-			break;
-		default:
-			t = NFP_UNKNOWN;
-		}
+		enum nfp_tri t = ipt_option(k, s, n, vi, &ve, pv);
 		if (neg)
 			t = tri_not(t);
 		if (t == NFP_UNKNOWN) /* name the module when there is one, else the option */
