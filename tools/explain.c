@@ -108,7 +108,7 @@ static void print_text(const struct nfp_walk *w, size_t idx)
 			printf("unknown (the walk ends without a verdict here)\n");
 		}
 	}
-	fin = nfp_walk_final(sg, ns); /* a drop or reject is always a decided segment */
+	fin = nfp_walk_final(w, sg, ns); /* a drop or reject is always a decided segment */
 	if (fin < 0 || sg[fin].decided < 0) {
 		printf("  verdict: unknown (the last step is not a verdict, or it could not be resolved)\n\n");
 		free(sg);
@@ -274,7 +274,7 @@ static void walk_json(struct nfp_sink *k, const struct nfp_walk *w, struct nfp_s
 		nfp_sink_close(k);
 	}
 	nfp_sink_close(k);
-	fin = nfp_walk_final(sg, ns);
+	fin = nfp_walk_final(w, sg, ns);
 	if (fin < 0 || sg[fin].decided < 0) {
 		STR(k, "verdict", "unknown");
 	} else {

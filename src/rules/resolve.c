@@ -81,10 +81,35 @@ static void use_rule(struct nfp_resolution *res, const struct nfp_ruleset *rs, c
 static const struct nfp_rs_str str_return = { "RETURN", 6 };
 static const struct nfp_rs_str str_return_nft = { "return", 6 };
 
-/* policy and return steps: the same checks whatever printed them */
-static enum nfp_res_status end_of_chain(struct nfp_resolution *res, const struct nfp_rs_chain *c,
-					const struct nfp_step *st, const char *line, int nft)
+/* the legacy kernel traces a rule without matches whose target is a standard verdict (ACCEPT,
+ * DROP, QUEUE, RETURN) like the chain's own tail: "return:N" in a user chain, "policy:N" in a
+ * built-in one, N the rule's own number (ufw's "-A ufw-user-limit-accept -j ACCEPT",
+ * Docker's "-A DOCKER-USER -j RETURN") */
+static const struct nfp_rs_rule *tail_rule(const struct nfp_ruleset *rs, const struct nfp_rs_chain *c, uint32_t number)
 {
+	const struct nfp_rs_rule *r;
+	if (rs->fmt != NFP_RS_IPTABLES || number == 0 || number > c->n)
+		return NULL;
+	r = &rs->rules[c->first + number - 1];
+	if (r->match.len != 3 + c->name.len || memcmp(r->match.p, "-A ", 3) != 0) /* "-A CHAIN": no match */
+		return NULL;
+	if (r->verdict != NFP_V_ACCEPT && r->verdict != NFP_V_DROP && r->verdict != NFP_V_QUEUE && r->verdict != NFP_V_RETURN)
+		return NULL;
+	if (r->verdict == NFP_V_QUEUE && !nfp_word_is(r->target.p, r->target.len, "QUEUE"))
+		return NULL; /* NFQUEUE is a target of its own, not a standard verdict */
+	return r;
+}
+
+/* policy and return steps: the same checks whatever printed them */
+static enum nfp_res_status end_of_chain(struct nfp_resolution *res, const struct nfp_ruleset *rs,
+					const struct nfp_rs_chain *c, const struct nfp_step *st, const char *line, int nft)
+{
+	const struct nfp_rs_rule *tail;
+	if (st->src == NFP_SRC_KERNEL && st->number != c->n + 1 && (tail = tail_rule(rs, c, st->number)) != NULL &&
+	    (st->type == NFP_ST_POLICY) == (c->policy.len != 0)) {
+		use_rule(res, rs, tail);
+		return res->status;
+	}
 	if (st->type == NFP_ST_POLICY) {
 		if (c->policy.len == 0)
 			return unresolved(res, "policy step on a chain the snapshot has as user-defined: stale snapshot");
@@ -190,7 +215,7 @@ static enum nfp_res_status resolve_step(const struct nfp_snapshots *ss, const st
 		return unresolved(res, "chain not in the snapshot: stale snapshot");
 	res->chain = c;
 	if (st->type != NFP_ST_RULE)
-		return end_of_chain(res, c, st, line, rs->fmt == NFP_RS_NFT);
+		return end_of_chain(res, rs, c, st, line, rs->fmt == NFP_RS_NFT);
 	if (st->src != NFP_SRC_KERNEL) {
 		/* xtables-monitor 1.8.9 echoes some rules wrongly (IPv6 matches dropped): where the
 		 * text is not in the iptables snapshot, the nft handle in the nft snapshot decides */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rules/walk.h"
+#include "rules/nfp_match.h"
 
 struct walk_frame {
 	const struct nfp_rs_chain *c;
@@ -143,7 +144,9 @@ int nfp_walks_add(struct nfp_walks *ws, const char *text, size_t n, const char *
 	nfp_parse(e->line, n, rec); /* slices now point into the copy */
 	nfp_step_of(rec, &e->st);
 	nfp_resolve(ws->snaps, rec, e->line, &e->res);
-	if (e->st.type == NFP_ST_RETURN)
+	if (e->st.type == NFP_ST_RETURN && e->res.rule != NULL) /* a tail rule: "-j ACCEPT" traced as return:N */
+		e->v = e->res.verdict;
+	else if (e->st.type == NFP_ST_RETURN)
 		e->v = NFP_V_RETURN;
 	else if (e->st.verdict.len > 0)
 		e->v = nfp_verdict_of_word(e->line + e->st.verdict.off, e->st.verdict.len);
@@ -151,6 +154,9 @@ int nfp_walks_add(struct nfp_walks *ws, const char *text, size_t n, const char *
 		e->v = e->res.verdict;
 	else
 		e->v = NFP_V_UNKNOWN;
+	/* xtables-monitor prints a REJECT rule's verdict as DROP: the rule says what it was */
+	if (e->v == NFP_V_DROP && e->res.status == NFP_RES_RESOLVED && e->res.verdict == NFP_V_REJECT)
+		e->v = NFP_V_REJECT;
 	w->n++;
 	return (int)(w - ws->w);
 }
@@ -165,11 +171,17 @@ void nfp_walk_done(struct nfp_walk *w)
 	w->done = 1;
 }
 
+/* a step that is a rule's verdict: a rule step, a policy, or a tail rule traced as return:N */
+static int verdict_step(const struct nfp_wstep *e)
+{
+	return e->st.type == NFP_ST_RULE || e->st.type == NFP_ST_POLICY || (e->st.type == NFP_ST_RETURN && e->res.rule != NULL);
+}
+
 int nfp_walk_settled(const struct nfp_walk *w)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		const struct nfp_wstep *e = &w->steps[i];
-		if ((e->st.type == NFP_ST_RULE || e->st.type == NFP_ST_POLICY) && nfp_verdict_final(e->v))
+		if (verdict_step(e) && nfp_verdict_final(e->v))
 			return 1;
 	}
 	return 0;
@@ -229,7 +241,7 @@ size_t nfp_walk_segments(const struct nfp_walk *w, struct nfp_segment *sg)
 	}
 	for (size_t k = 0; k < ns; k++) {
 		const struct nfp_wstep *e = &w->steps[sg[k].last];
-		if ((e->st.type == NFP_ST_RULE && nfp_verdict_terminal(e->v)) ||
+		if ((verdict_step(e) && e->st.type != NFP_ST_POLICY && nfp_verdict_terminal(e->v)) ||
 		    (e->st.type == NFP_ST_POLICY && e->v != NFP_V_UNKNOWN)) {
 			sg[k].decided = (int)sg[k].last;
 			sg[k].v = e->v;
@@ -241,14 +253,37 @@ size_t nfp_walk_segments(const struct nfp_walk *w, struct nfp_segment *sg)
 	return ns;
 }
 
-/* the segment that settled the packet: the first that dropped or rejected it, else the last;
- * -1 for a walk without segments */
-int nfp_walk_final(const struct nfp_segment *sg, size_t ns)
+/* a segment of a nat table (it sees a connection's first packet only, and never filters) */
+static int nat_segment(const struct nfp_walk *w, const struct nfp_segment *sg)
 {
+	const struct nfp_wstep *e = &w->steps[sg->first];
+	if (e->res.status == NFP_RES_RESOLVED && e->res.rs != NULL && e->res.chain != NULL)
+		return nfp_rs_chain_is_nat(e->res.rs, e->res.chain);
+	return e->st.table.len == 3 && memcmp(e->line + e->st.table.off, "nat", 3) == 0;
+}
+
+/* the segment that settled the packet: the first that dropped or rejected it; else, for a
+ * packet let through, the filter decision that did (the last segment a rule of a table other
+ * than nat decided, then the last such policy), a nat rule only where no other table decided,
+ * a nat policy never where anything else did; -1 for a walk without segments */
+int nfp_walk_final(const struct nfp_walk *w, const struct nfp_segment *sg, size_t ns)
+{
+	int best = -1, rank = -1;
 	for (size_t s = 0; s < ns; s++)
 		if (nfp_verdict_final(sg[s].v))
 			return (int)s;
-	return (int)ns - 1;
+	for (size_t s = 0; s < ns; s++) {
+		int r;
+		if (sg[s].decided < 0)
+			continue;
+		int policy = w->steps[sg[s].decided].st.type == NFP_ST_POLICY;
+		r = nat_segment(w, &sg[s]) ? (policy ? 0 : 1) : (policy ? 2 : 3);
+		if (r >= rank) {
+			rank = r;
+			best = (int)s;
+		}
+	}
+	return best >= 0 ? best : (int)ns - 1;
 }
 
 /* ---- rules a decision kept from running ---- */

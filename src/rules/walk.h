@@ -58,9 +58,10 @@ struct nfp_segment {
 };
 /* the segments of a walk into sg (room for w->n); returns how many */
 size_t nfp_walk_segments(const struct nfp_walk *w, struct nfp_segment *sg);
-/* the segment that settled the packet: the first that dropped or rejected it, else the last;
- * -1 for a walk without segments */
-int nfp_walk_final(const struct nfp_segment *sg, size_t ns);
+/* the segment that settled the packet: the first that dropped or rejected it; else the filter
+ * decision that let it through (a nat rule only where no other table decided, a nat policy
+ * never where anything else did); -1 for a walk without segments */
+int nfp_walk_final(const struct nfp_walk *w, const struct nfp_segment *sg, size_t ns);
 
 /* the rules below the deciding step of a segment, in its chain and in the chains that called
  * it, and the terminal rules inside the chains those jump to */

@@ -142,10 +142,11 @@ PKTS = [
     ("icmp6-policy-drop", 6, dict(kind="echo6", dst=S6, fl=0x3105, icmpid=0x3105, icmpseq=1), ("6", 1)),
 ]
 # the verdict each must get and the comment of the rule that decides it ("" = a policy)
-EXPECT = {"tcp4-dnat-accept": ("accept", {"legacy": "nat-POSTROUTING-1", "xtables": "nat-POSTROUTING-1", "nft": "nat4-post-1"}),
+# (a packet let through: the filter rule that did, never the SNAT rule or a nat policy)
+EXPECT = {"tcp4-dnat-accept": ("accept", {"legacy": "filter-FORWARD-2", "xtables": "filter-FORWARD-2", "nft": "filter-forward-2"}),
           "tcp4-dnat-drop": ("drop", {"legacy": "filter-fwdchk-1", "xtables": "filter-fwdchk-1", "nft": "filter-fwdchk-1"}),
           "icmp4-policy-drop": ("drop", {"legacy": "", "xtables": "", "nft": ""}),
-          "tcp6-dnat-accept": ("accept", {"legacy": "nat-POSTROUTING-1", "xtables": "nat-POSTROUTING-1", "nft": "nat6-post-1"}),
+          "tcp6-dnat-accept": ("accept", {"legacy": "filter-FORWARD-2", "xtables": "filter-FORWARD-2", "nft": "filter-forward-2"}),
           "icmp6-policy-drop": ("drop", {"legacy": "", "xtables": "", "nft": ""})}
 
 SENDER = r"""
@@ -382,6 +383,14 @@ def check(docs, source, fate, flags, work):
             errs.append(f"{name}: static walk verdict {w['verdict']}, traced {t['verdict']}")
         st = [(x["table"], x["chain"], x.get("number")) for x in w["steps"] if x["type"] == "rule"]
         tr = [(x["table"], x["chain"], x.get("rulenum") or x.get("rule", {}).get("number")) for x in t["steps"] if x["type"] == "rule"]
+        sd = w["steps"][w["decided_by_index"] - 1] if "decided_by_index" in w else {}
+        td = t.get("decided_by", {})
+        sdk = (sd.get("table"), sd.get("chain"), sd.get("number"), sd.get("type"))
+        tdk = (td.get("table"), td.get("chain"), td.get("rulenum") or td.get("rule", {}).get("number"), td.get("type"))
+        if sdk[3] == "policy":
+            tdk = tdk[:2] + (None, tdk[3])
+        if sdk != tdk:
+            errs.append(f"{name}: the static walk is decided by {sdk}, the traced one by {tdk}")
         it = iter(st)
         if not all(step in it for step in tr):
             errs.append(f"{name}: traced rule steps {tr} are not in the static walk {st} in order")

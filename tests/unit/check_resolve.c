@@ -45,6 +45,9 @@ static const char ipt[] =
 	"-A dupchain -p tcp -j LOG --log-prefix \"dup: \"\n"
 	"-A OUTPUT -j LOG --log-prefix \"hooked\"\n"
 	"-A unused -j LOG --log-prefix \"nowhere\"\n"
+	":tailacc - [0:0]\n"
+	"-A tailacc -s 10.0.0.9/32 -j DROP\n"
+	"-A tailacc -j ACCEPT\n"
 	"COMMIT\n";
 
 static const char nft[] =
@@ -98,7 +101,7 @@ START_TEST(test_iptables_reader)
 	const struct nfp_rs_rule *r;
 	int amb;
 	ck_assert_uint_eq(rs->ntables, 2);
-	ck_assert_uint_eq(rs->nrules, 22);
+	ck_assert_uint_eq(rs->nrules, 24);
 	ck_assert_ptr_nonnull(nat);
 	c = nfp_rs_chain(rs, nat, "POSTROUTING", 11);
 	ck_assert_ptr_nonnull(c);
@@ -279,6 +282,10 @@ static const struct {
 	{ "TRACE: nat:quantum-l3-agent-PREROUTING:return:3 " TR, NFP_RES_UNRESOLVED, "return number is not" },
 	{ "TRACE: nat:quantum-l3-agent-PREROUTING:policy:4 " TR, NFP_RES_UNRESOLVED, "policy step on a chain" },
 	{ "TRACE: nat:POSTROUTING:return:3 " TR, NFP_RES_UNRESOLVED, "return step on a built-in chain" },
+	/* the legacy kernel's trace of a rule without matches and a standard target: return:N */
+	{ "TRACE: filter:tailacc:return:2 " TR, NFP_RES_RESOLVED, "-A tailacc -j ACCEPT|ACCEPT|2" },
+	{ "TRACE: filter:tailacc:return:3 " TR, NFP_RES_RESOLVED, "|RETURN|3" },
+	{ "TRACE: filter:tailacc:return:1 " TR, NFP_RES_UNRESOLVED, "return number is not" },
 	{ "TRACE: nat:NOPE:rule:1 " TR, NFP_RES_UNRESOLVED, "chain not in the snapshot" },
 	{ "TRACE: raw:PREROUTING:policy:2 " TR, NFP_RES_UNRESOLVED, "table not in the snapshot" },
 	{ "TRACE: filter:INPUT:rule:1 IN=eth0 OUT= SRC=fd00::1 DST=fd00::2 LEN=80 TC=0 HOPLIMIT=64 FLOWLBL=1 PROTO=TCP SPT=1 DPT=2 WINDOW=1 RES=0x00 SYN URGP=0 ",
