@@ -160,6 +160,14 @@ static void xt_packet(struct mon *m, size_t pos)
 						nfp_put_u(m->p, NFP_F_IP_FLAGS, m->p->v[NFP_F_IP_FLAGS].u | 1u << b);
 					done = b != -1;
 				}
+			} else if (nfp_word_is(k, kl, "NFPROTO")) { /* the family again: typed when it agrees */
+				uint64_t u;
+				enum nfp_word fw;
+				if (vl > 0 && nfp_dec(v, vl, 255, &u) == vl && (fw = nfp_family_word((unsigned)u)) != NFP_W__COUNT) {
+					if (!nfp_has(m->p, NFP_F_TRACE_FAMILY))
+						nfp_put_u(m->p, NFP_F_TRACE_FAMILY, fw);
+					done = m->p->v[NFP_F_TRACE_FAMILY].u == fw;
+				}
 			} else if (nfp_word_is(k, kl, "LL")) { /* LL=0x<type> <hex>: the raw link-layer header */
 				size_t h = nfp_skip_sp(s, e, n);
 				unknown(m, pos, nfp_tok_end(s, h, n) - pos);

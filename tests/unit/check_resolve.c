@@ -396,6 +396,12 @@ START_TEST(test_monitor_fields)
 	ck_assert_uint_eq(p->v[NFP_F_MACSRC].mac[1], 0x0c);
 	ck_assert_uint_eq(p->v[NFP_F_MACPROTO].u, 0x800);
 	ck_assert_uint_eq(r->n_unknown, 0);
+	/* NFPROTO= repeats the family: typed when it agrees, unknown when it does not */
+	r = parse_str("PACKET: 2 0427ffe5 IN=eth0 NFPROTO=2 SRC=192.168.1.88 DST=10.0.0.1 LEN=60 SPORT=1 DPORT=2 SYN");
+	ck_assert_uint_eq(r->n_unknown, 0);
+	ck_assert_uint_eq(r->pkt[0].v[NFP_F_TRACE_FAMILY].u, NFP_W_IP);
+	r = parse_str("PACKET: 2 0427ffe5 IN=eth0 NFPROTO=10 SRC=192.168.1.88");
+	ck_assert_uint_eq(r->n_unknown, 1);
 	r = parse_str(" TRACE: 10 fc475095 filter:INPUT:rule:0x3:JUMP:mychain  -6 -t filter -A INPUT -j mychain");
 	p = &r->pkt[0];
 	ck_assert_uint_eq(p->v[NFP_F_TRACE_FAMILY].u, NFP_W_IP6);
