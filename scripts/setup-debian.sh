@@ -19,7 +19,7 @@ mkdir -p "$deps"
 build_pkgs="build-essential autoconf automake libtool pkg-config libestr-dev libfastjson-dev
  zlib1g-dev check rsyslog dpkg-dev python3 nettle-dev"
 test_pkgs="iproute2 procps valgrind binutils iptables nftables python3-scapy rsyslog-elasticsearch curl
- clang libclang-rt-14-dev rsyslog-relp rsyslog-gnutls openssl systemd iputils-ping ufw"
+ clang libclang-rt-14-dev rsyslog-relp rsyslog-gnutls openssl systemd iputils-ping ufw ferm"
 package_pkgs="debhelper lintian fakeroot"
 need_pkgs=$build_pkgs
 case ${SETUP_FOR:-test} in
@@ -49,6 +49,9 @@ if [ -n "$missing" ]; then
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && ours_policy=1
 	fi
+	# ferm (a test's rule generator, run only inside its namespaces) must not ask to load its
+	# rules at boot: answered before it is installed, and only when it is not installed yet
+	case " $missing " in *" ferm "*) echo "ferm ferm/enable boolean false" | debconf-set-selections ;; esac
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 	[ -n "$ours_policy" ] && rm -f /usr/sbin/policy-rc.d && ours_policy=""
 fi

@@ -450,7 +450,9 @@ struct runner {
 	const struct nfp_ruleset *rs;
 	struct nfp_pview *pv;
 	struct nfp_swalk *w;   /* steps go here (NULL: not kept) */
-	int strict;            /* an unknown condition that matters stops the run */
+	int strict;            /* an unknown condition that matters stops the run; 2: only whether the
+				* walk ends is asked, so an undecided terminal rule is passed over
+				* (matched or not, the walk ends either there or later) */
 	unsigned budget;       /* rules looked at, at most */
 	const struct nfp_rs_rule *decided; /* strict runs: the rule that ended the chain */
 	const struct nfp_rs_chain *policy;
@@ -528,6 +530,8 @@ static enum nfp_verdict run(struct runner *ru, struct frame *stack, unsigned dep
 			if (nfp_rule_vmap(rs, r, ru->pv, &vm))
 				v = vm.len == 0 ? NFP_V_CONTINUE : nfp_verdict_of_word(vm.p, vm.len);
 		}
+		if (ru->strict == 2 && m == NFP_UNKNOWN && nfp_verdict_terminal(v))
+			continue;
 		if (ru->strict && m == NFP_UNKNOWN && v != NFP_V_CONTINUE && v != NFP_V_NONE)
 			return NFP_V_UNKNOWN;
 		add_step(ru, c, r, v, m, why);
@@ -652,7 +656,7 @@ static int surely_ends(const struct nfp_ruleset *rs, const struct nfp_rs_chain *
 	struct frame stack[MAX_DEPTH];
 	struct nfp_pview copy = *pv;
 	unsigned give = *budget < 4096 ? *budget : 4096;
-	struct runner ru = { rs, &copy, NULL, 1, give, NULL, NULL, NULL, 0 };
+	struct runner ru = { rs, &copy, NULL, 2, give, NULL, NULL, NULL, 0 };
 	stack[0].c = c;
 	stack[0].next = 0;
 	enum nfp_verdict v = run(&ru, stack, 1);

@@ -4,7 +4,10 @@
   --generator ufw: Debian's ufw, run inside the router namespace R with a private copy of its
   configuration (a mount namespace binds it over /etc/ufw and /etc/default/ufw; the host's own
   files and firewall are never touched): `ufw enable`, `allow 22/tcp`, `deny log 2424/tcp`,
-  `allow log 8080/tcp`, `limit 2200/tcp`, logging low (ufw's default).
+  `allow log 8080/tcp`, `limit 2200/tcp`, logging low (ufw's default). iptables-nft.
+  --generator ferm: Debian's ferm loads a config of the test's own (ferm's documented idioms:
+  LOG-then-DROP blocks, one prefix for INPUT and FORWARD, IPv4 and IPv6 in one domain block)
+  into R. iptables-legacy.
 
 Three namespaces: client C -- router R -- server S, IPv4 and IPv6. C sends packets of the kinds
 ufw logs every day (SYNs to closed and denied ports, UDP, late ACKs, forwarded traffic, a
@@ -25,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netnslib import sh
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--generator", choices=["ufw"], default="ufw")
+ap.add_argument("--generator", choices=["ufw", "ferm"], default="ufw")
 ap.add_argument("--module", required=True)
 ap.add_argument("--rsyslogd", default="/usr/sbin/rsyslogd")
 ap.add_argument("--min-resolved", type=float, default=0.85)
@@ -74,6 +77,43 @@ def ufw_setup(work):
     sh("unshare", "-m", "sh", "-c", script, ns=NR)
 
 
+FERM_CONF = """
+domain (ip ip6) {
+  table filter {
+    chain INPUT {
+      policy DROP;
+      mod conntrack ctstate INVALID { LOG log-prefix "fw-invalid: "; DROP; }
+      mod conntrack ctstate (ESTABLISHED RELATED) ACCEPT;
+      interface lo ACCEPT;
+      proto (icmp ipv6-icmp) ACCEPT;
+      proto tcp dport ssh ACCEPT;
+      proto tcp dport 2424 { LOG log-prefix "fw-reject: "; REJECT reject-with tcp-reset; }
+      proto udp dport (5353 1900) DROP;
+      LOG log-prefix "fw-drop: " log-level warning;
+    }
+    chain FORWARD {
+      policy DROP;
+      mod conntrack ctstate (ESTABLISHED RELATED) ACCEPT;
+      LOG log-prefix "fw-drop: ";
+    }
+    chain OUTPUT policy ACCEPT;
+  }
+}
+"""
+
+def ferm_setup(work):
+    """ferm's own rules in R (Debian's ferm loads them with iptables-legacy-restore)"""
+    conf = os.path.join(work, "ferm.conf")
+    open(conf, "w").write(FERM_CONF)
+    sh("ferm", conf, ns=NR)
+
+# per generator: setup, the save commands of the stack it uses (iptables, ip6tables, nft or
+# None), the text every LOG prefix of it holds
+GENERATORS = {
+    "ufw": (ufw_setup, ("iptables-save", "ip6tables-save", "nft list ruleset"), "[UFW "),
+    "ferm": (ferm_setup, ("iptables-legacy-save", "ip6tables-legacy-save", None), "fw-"),
+}
+
 # what C sends: (kind, family, scapy spec); every packet has its own IP ID / flow label
 def packets():
     out, n = [], 0
@@ -88,7 +128,9 @@ def packets():
     add("udp to a closed port", 4, 3, proto="udp", dst=RC4, dport=5000)
     add("late tcp ack", 4, 2, proto="tcp", dst=RC4, dport=23, flags="A")
     add("forwarded tcp syn", 4, 2, proto="tcp", dst=S4, dport=80, flags="S")
-    add("tcp syn to a rate-limited port", 4, 8, proto="tcp", dst=RC4, dport=2200, flags="S", same_src=1)
+    if args.generator == "ufw":
+        add("tcp syn to a rate-limited port", 4, 8, proto="tcp", dst=RC4, dport=2200, flags="S", same_src=1)
+    add("udp to port 5353 (ferm: dropped without a log)", 4, 2, proto="udp", dst=RC4, dport=5353)
     add("tcp syn to a closed port", 6, 2, proto="tcp", dst=RC6, dport=23, flags="S")
     add("udp to a closed port", 6, 2, proto="udp", dst=RC6, dport=5000)
     add("tcp syn to a denied+logged port", 6, 1, proto="tcp", dst=RC6, dport=2424, flags="S")
@@ -141,11 +183,14 @@ def main():
     try:
         topology()
         open("/proc/sys/net/netfilter/nf_log_all_netns", "w").write("1")
-        ufw_setup(work)
-        snaps = {"iptablesRules": ("iptables-save", "rules.v4"), "ip6tablesRules": ("ip6tables-save", "rules.v6"),
-                 "nftRules": ("nft list ruleset", "ruleset.nft")}
+        setup, saves, marker = GENERATORS[args.generator]
+        setup(work)
+        snaps = {"iptablesRules": (saves[0], "rules.v4"), "ip6tablesRules": (saves[1], "rules.v6"),
+                 "nftRules": (saves[2], "ruleset.nft")}
         params = ""
         for p, (cmd, fn) in snaps.items():
+            if cmd is None:
+                continue
             path = os.path.join(work, fn)
             open(path, "w").write(sh(*cmd.split(), ns=NR))
             params += f' {p}="{path}"'
@@ -157,7 +202,7 @@ template(name="t" type="list") {{
   constant(value="{{\\"msg\\":\\"") property(name="msg" format="json")
   constant(value="\\",\\"all\\":") property(name="$!all-json") constant(value="}}\\n")
 }}
-if $msg contains "[UFW " and ($msg contains "SRC=10.74.1.2 " or $msg contains "SRC=fd74:0001:") then {{
+if $msg contains "{marker}" and ($msg contains "SRC=10.74.1.2 " or $msg contains "SRC=fd74:0001:") then {{
   action(type="mmnetfilter"{params})
   action(type="omfile" file="{out}" template="t")
 }}
@@ -172,11 +217,11 @@ if $msg contains "[UFW " and ($msg contains "SRC=10.74.1.2 " or $msg contains "S
             if os.path.exists(pidf): break
             time.sleep(0.1)
         time.sleep(1.0)
-        before = {4: counters("iptables-save"), 6: counters("ip6tables-save")}
+        before = {4: counters(saves[0]), 6: counters(saves[1])}
         pk = packets()
         sh("/usr/bin/python3", "-c", SENDER, json.dumps([(f, s) for _, f, s in pk]), ns=NC)
         time.sleep(1.0)
-        after = {4: counters("iptables-save"), 6: counters("ip6tables-save")}
+        after = {4: counters(saves[0]), 6: counters(saves[1])}
         delta = {f: {k: after[f][k] - before[f].get(k, 0) for k in after[f]} for f in (4, 6)}
         logged = sum(v for f in (4, 6) for k, v in delta[f].items() if k[2] != "policy" and is_log(f, k, work))
         deadline = time.time() + 30
