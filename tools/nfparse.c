@@ -45,6 +45,47 @@ static void usage(FILE *f)
 
 /* JSON text straight from the record (nfp_to_json_text: the same document the module's
  * libfastjson object prints as), into one buffer that grows as lines need */
+/* event.id of a line with a time: SHA-1 of host, time and text, and a line identical to one
+ * before it (within the last 65536 distinct lines) is another event: the Nth repeat gets N
+ * mixed in. Reading the same file again gives the same ids; no two lines of it share one. */
+static int line_id(const char *host, const char *time, const char *msg, size_t n, uint8_t d[20])
+{
+	enum { SLOTS = 1 << 17 };
+	static struct slot {
+		uint8_t d[20];
+		uint32_t n;
+	} *tab;
+	static size_t used;
+	size_t h = 0;
+	if (time == NULL)
+		return 0;
+	nfp_event_digest(host, host ? strlen(host) : 0, time, strlen(time), msg, n, d);
+	if (tab == NULL && (tab = calloc(SLOTS, sizeof(*tab))) == NULL)
+		return 1;
+	if (used >= SLOTS / 2) {
+		memset(tab, 0, SLOTS * sizeof(*tab));
+		used = 0;
+	}
+	memcpy(&h, d, sizeof(h));
+	for (h &= SLOTS - 1;; h = (h + 1) & (SLOTS - 1)) {
+		if (tab[h].n == 0) {
+			memcpy(tab[h].d, d, 20);
+			tab[h].n = 1;
+			used++;
+			return 1;
+		}
+		if (memcmp(tab[h].d, d, 20) == 0) {
+			uint8_t buf[32];
+			uint32_t k = tab[h].n++;
+			memcpy(buf, d, 20);
+			memcpy(buf + 20, "#", 1);
+			memcpy(buf + 21, &k, sizeof(k));
+			nfp_sha1(buf, 21 + sizeof(k), d);
+			return 1;
+		}
+	}
+}
+
 /* the ECS document, through libfastjson (the module's object, printed) */
 static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, size_t off, size_t host, size_t hostlen,
 		      const char *time, const struct nfp_extra *x)
@@ -62,6 +103,9 @@ static void write_ecs(const struct nfp_record *rec, const char *line, size_t n, 
 	}
 	while (m.message_len > 0 && *m.message == ' ') /* rsyslog's msg keeps it; Elastic's does not */
 		m.message++, m.message_len--;
+	uint8_t id[20];
+	if (line_id(m.hostname, m.timestamp, m.message, m.message_len, id))
+		m.digest = id;
 	/* the text sink, into a buffer grown to what the document needs */
 	while ((len = nfp_to_ecs_text(rec, line + off, &m, x, out, cap)) > cap) {
 		char *b = realloc(out, len + 4096);

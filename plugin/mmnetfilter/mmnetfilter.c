@@ -99,6 +99,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "format", eCmdHdlrGetWord, 0 },
 	{ "rulesdir", eCmdHdlrString, 0 },
 	{ "rulesdir.maxhosts", eCmdHdlrInt, 0 },
+	{ "identity.edge", eCmdHdlrBinary, 0 },
 };
 static struct cnfparamblk actpblk = {
 	CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr
@@ -224,25 +225,58 @@ static void count(instanceData *pData, const struct nfp_record *rec)
 	}
 }
 
-/* The record's identity (src/enrich/nfp_enrich.h): imkmsg's boot id + sequence number, or
- * host, time and text. TIME and TEXT are what the ECS document carries. */
-static void identity(smsg_t *pMsg, const char *time, const char *text, size_t len, uint8_t out[20])
+/* a string property of the message's $! tree ("!_BOOT_ID"), NULL if absent; *out to be put */
+static const char *json_prop(smsg_t *pMsg, const char *name, struct json_object **out)
 {
-	uchar *in = NULL;
-	int inlen = 0, found = 0;
-	uint64_t seq = 0;
-	getInputName(pMsg, &in, &inlen);
-	if (in != NULL && inlen == 6 && memcmp(in, "imkmsg", 6) == 0) {
-		msgPropDescr_t prop;
-		struct json_object *j = NULL;
-		if (msgPropDescrFill(&prop, (uchar *)"!sequnum", 8) == RS_RET_OK) {
-			if (msgGetJSONPropJSON(pMsg, &prop, &j) == RS_RET_OK && j != NULL)
-				seq = (uint64_t)json_object_get_int64(j), found = 1;
-			json_object_put(j);
-			msgPropDescrDestruct(&prop);
+	msgPropDescr_t prop;
+	*out = NULL;
+	if (msgPropDescrFill(&prop, (uchar *)name, (int)strlen(name)) != RS_RET_OK)
+		return NULL;
+	if (msgGetJSONPropJSON(pMsg, &prop, out) != RS_RET_OK)
+		*out = NULL;
+	msgPropDescrDestruct(&prop);
+	return *out != NULL ? json_object_get_string(*out) : NULL;
+}
+
+/* The record's identity (src/enrich/nfp_enrich.h): the edge's (identity.edge="on"), imkmsg's
+ * boot id + sequence number, a journal kernel record's boot id + kernel time + text; else a
+ * random one. TEXT is what the ECS document carries. */
+static enum nfp_id_kind identity(const instanceData *pData, smsg_t *pMsg, const char *text, size_t len, uint8_t out[20])
+{
+	uchar *in = NULL, *sd = NULL;
+	int inlen = 0;
+	rs_size_t sdlen = 0;
+	const char *host = (const char *)getHOSTNAME(pMsg), *id;
+	size_t idn;
+	struct json_object *j = NULL, *k = NULL;
+	enum nfp_id_kind kind = NFP_ID_RANDOM;
+	if (pData->edgeIdentity) {
+		MsgGetStructuredData(pMsg, &sd, &sdlen);
+		if (sd != NULL && nfp_edge_id((const char *)sd, (size_t)sdlen, &id, &idn)) {
+			nfp_edge_digest(host, host ? strlen(host) : 0, id, idn, out);
+			return NFP_ID_EDGE;
 		}
 	}
-	nfp_identity(boot_id, found ? &seq : NULL, (const char *)getHOSTNAME(pMsg), time, text, len, out);
+	getInputName(pMsg, &in, &inlen);
+	if (in != NULL && inlen == 6 && memcmp(in, "imkmsg", 6) == 0 && boot_id[0] != '\0' &&
+	    json_prop(pMsg, "!sequnum", &j) != NULL) {
+		nfp_kmsg_digest(boot_id, strlen(boot_id), (uint64_t)json_object_get_int64(j), out);
+		kind = NFP_ID_KMSG;
+	} else if (in != NULL && inlen == 9 && memcmp(in, "imjournal", 9) == 0) {
+		const char *t = json_prop(pMsg, "!_TRANSPORT", &j), *b, *m;
+		json_object_put(j);
+		j = NULL;
+		if (t != NULL && strcmp(t, "kernel") == 0 && (b = json_prop(pMsg, "!_BOOT_ID", &j)) != NULL &&
+		    (m = json_prop(pMsg, "!_SOURCE_MONOTONIC_TIMESTAMP", &k)) != NULL) {
+			nfp_journal_digest(b, strlen(b), m, strlen(m), text, len, out);
+			kind = NFP_ID_JOURNAL;
+		}
+	}
+	json_object_put(j);
+	json_object_put(k);
+	if (kind == NFP_ID_RANDOM && nfp_random_id(out) != 0)
+		memset(out, 0, 20); /* no randomness: never happens on Linux >= 3.17 */
+	return kind;
 }
 
 
@@ -348,14 +382,15 @@ CODESTARTdoAction
 		const char *host = (const char *)getHOSTNAME(pMsg);
 		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res, pData->sel };
 		res.status = NFP_RES_NONE;
+		enum nfp_id_kind kind = NFP_ID_RANDOM;
 		if (pData->schema == SCHEMA_ECS || pData->dedup != NULL) {
 			m.timestamp = getTimeReported(pMsg, tplFmtRFC3339Date);
-			identity(pMsg, m.timestamp, m.message, m.message_len, digest);
+			kind = identity(pData, pMsg, m.message, m.message_len, digest);
 			m.digest = digest;
 		}
-		/* only records enter the duplicate window: another line never takes a slot, nor is
-		 * it ever marked duplicate */
-		if (pData->dedup != NULL &&
+		/* only records with an identity of their own enter the duplicate window: another
+		 * line, or a record that carries none, is never marked duplicate */
+		if (pData->dedup != NULL && kind != NFP_ID_RANDOM &&
 		    nfp_dedup_guard_seen(pData->dedup, digest, time(NULL),
 					 runModConf != NULL ? (const char *)glblGetWorkDirRaw(runModConf->pConf) : NULL)) {
 			/* delivered before: marked, not written again ($parsesuccess FAIL: outputs of records skip it) */

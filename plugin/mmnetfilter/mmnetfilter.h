@@ -33,6 +33,7 @@ typedef struct _instanceData {
 	sbool fastOff;                  /* "fast" wanted but off: said once, at the first message */
 	sbool text;                     /* format="text": the container holds the document's JSON text */
 	sbool useRawMsg;
+	sbool edgeIdentity;             /* identity.edge="on": the sender's [mmnf@32473 id=] is the identity */
 	char *statsName;                /* the impstats object's name */
 	struct counters ctr;
 	char *rules[NFP_SNAP__COUNT];   /* snapshot files, NULL if not configured */

@@ -243,6 +243,8 @@ rsRetVal mmnf_configure(instanceData *pData, struct cnfparamvals *pvals, struct 
 			CHKiRet(set_schema(pData, pvals[i].val.d.estr));
 		} else if (!strcmp(name, "userawmsg")) {
 			pData->useRawMsg = (sbool)pvals[i].val.d.n;
+		} else if (!strcmp(name, "identity.edge")) {
+			pData->edgeIdentity = (sbool)pvals[i].val.d.n;
 		} else if (!strcmp(name, "fields")) {
 			CHKiRet(set_fields(pData, pvals[i].val.d.estr));
 		} else if (!strcmp(name, "serializer")) {

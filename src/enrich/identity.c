@@ -1,7 +1,9 @@
 /* A record's identity: what makes it one event (see nfp_enrich.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include "enrich/nfp_enrich.h"
 
 /* SHA-1 over the parts, each followed by '\n' but the last (the layout ECS event.id always had) */
@@ -58,11 +60,71 @@ size_t nfp_boot_id(char out[40])
 	return n;
 }
 
-void nfp_identity(const char *boot_id, const uint64_t *kmsg_seq, const char *host, const char *time, const char *text,
-		  size_t len, uint8_t out[20])
+void nfp_journal_digest(const char *boot_id, size_t boot_len, const char *mono, size_t mono_len, const char *text,
+			size_t text_len, uint8_t out[20])
 {
-	if (kmsg_seq != NULL && boot_id != NULL && boot_id[0] != '\0')
-		nfp_kmsg_digest(boot_id, strlen(boot_id), *kmsg_seq, out);
-	else
-		nfp_event_digest(host, host ? strlen(host) : 0, time, time ? strlen(time) : 0, text, len, out);
+	const char *p[4] = { "journal", boot_id, mono, text };
+	size_t n[4] = { 7, boot_len, mono_len, text_len };
+	digest_parts(p, n, 4, out);
+}
+
+void nfp_edge_digest(const char *host, size_t host_len, const char *id, size_t id_len, uint8_t out[20])
+{
+	const char *p[3] = { "edge", host ? host : "", id };
+	size_t n[3] = { 4, host ? host_len : 0, id_len };
+	digest_parts(p, n, 3, out);
+}
+
+int nfp_random_id(uint8_t out[20])
+{
+	size_t got = 0;
+	while (got < 20) {
+		ssize_t r = getrandom(out + got, 20 - got, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int nfp_edge_id(const char *sd, size_t n, const char **id, size_t *idn)
+{
+	static const char elem[] = "[mmnf@32473 ";
+	const size_t el = sizeof(elem) - 1;
+	for (size_t i = 0; sd != NULL && i + el <= n; i++) {
+		if (memcmp(sd + i, elem, el) != 0)
+			continue;
+		/* the element's parameters up to its ']' (values are quoted, with \" \] \\ escapes) */
+		for (size_t k = i + el; k + 4 <= n && sd[k] != ']';) {
+			size_t name = k, v, e;
+			while (k < n && sd[k] != '=' && sd[k] != ']')
+				k++;
+			if (k + 1 >= n || sd[k] != '=' || sd[k + 1] != '"')
+				return 0;
+			v = k + 2;
+			for (e = v; e < n && sd[e] != '"'; e++)
+				if (sd[e] == '\\')
+					e++;
+			if (e >= n)
+				return 0;
+			if (k - name == 2 && memcmp(sd + name, "id", 2) == 0) {
+				if (e - v < 8 || e - v > 64)
+					return 0;
+				for (size_t c = v; c < e; c++)
+					if (!((sd[c] >= '0' && sd[c] <= '9') || (sd[c] >= 'a' && sd[c] <= 'z') ||
+					      (sd[c] >= 'A' && sd[c] <= 'Z') || sd[c] == '-'))
+						return 0;
+				*id = sd + v;
+				*idn = e - v;
+				return 1;
+			}
+			k = e + 1;
+			while (k < n && sd[k] == ' ')
+				k++;
+		}
+		return 0;
+	}
+	return 0;
 }

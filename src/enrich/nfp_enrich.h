@@ -21,17 +21,30 @@
 size_t nfp_packet_id(const struct nfp_record *rec, const char *line, const char *host, size_t hostlen,
 		     char out[NFP_PKTID_MAX]);
 
-/* Identity: SHA-1 over what makes a record one event, the same whoever computes it:
- *   - a message from the kernel's /dev/kmsg (imkmsg): the boot id and the kernel's sequence
- *     number, so a replay of the ring buffer after a restart is the same event;
- *   - any other message: host, time reported and text (what ECS event.id always hashed). */
+/* Identity: SHA-1 over what makes a record one kernel event, unique by construction; two
+ * records share it only when they are the same event delivered twice:
+ *   - kmsg: a message from /dev/kmsg (imkmsg): the boot id and the kernel's sequence number,
+ *     so a replay of the ring buffer after a restart is the same event;
+ *   - journal: a kernel message from the journal (imjournal, _TRANSPORT=kernel): its boot id,
+ *     the kernel's own time stamp of it (_SOURCE_MONOTONIC_TIMESTAMP, microseconds) and text;
+ *   - edge: an identity the sending edge gave the message once ($uuid, carried in the
+ *     structured data element [mmnf@32473 id="..."]), with the sender's host name;
+ *   - none of these (plain syslog from a router): a random identity, new for every message
+ *     this rsyslogd receives: never a duplicate, and the same through every retry and queue
+ *     of this rsyslogd (it is part of the document), but a resend from the sender is a new one.
+ * nfp_event_digest (host, time reported, text) is what nfparse uses for lines of a file. */
+enum nfp_id_kind { NFP_ID_RANDOM = 0, NFP_ID_KMSG, NFP_ID_JOURNAL, NFP_ID_EDGE };
 void nfp_event_digest(const char *host, size_t host_len, const char *time, size_t time_len, const char *msg,
 		      size_t msg_len, uint8_t out[20]);
 void nfp_kmsg_digest(const char *boot_id, size_t boot_id_len, uint64_t seq, uint8_t out[20]);
-/* the record's identity by the rule above: the kernel's sequence number where the message
- * came from /dev/kmsg (kmsg_seq not NULL) and the boot is known, else host, time and text */
-void nfp_identity(const char *boot_id, const uint64_t *kmsg_seq, const char *host, const char *time, const char *text,
-		  size_t len, uint8_t out[20]);
+void nfp_journal_digest(const char *boot_id, size_t boot_len, const char *mono, size_t mono_len, const char *text,
+			size_t text_len, uint8_t out[20]);
+void nfp_edge_digest(const char *host, size_t host_len, const char *id, size_t id_len, uint8_t out[20]);
+/* 20 random bytes (getrandom); 0 on success */
+int nfp_random_id(uint8_t out[20]);
+/* the edge identity in a message's structured data: the value of id= in the element
+ * [mmnf@32473 ...] (8 to 64 of [0-9A-Za-z-]); 1 with *id, *n set, 0 where there is none */
+int nfp_edge_id(const char *sd, size_t n, const char **id, size_t *idn);
 /* this boot's id (/proc/sys/kernel/random/boot_id) into out, its length; 0 where unknown */
 size_t nfp_boot_id(char out[40]);
 /* The prefix (n bytes, as printed: a trailing space is the rule's own) read by the known

@@ -181,6 +181,37 @@ START_TEST(test_identity)
 	ck_assert(memcmp(a, b, 20) != 0);
 	nfp_sha1((const uint8_t *)"kmsg\nb1\n7", 9, b);
 	ck_assert_mem_eq(a, b, 20);
+	/* edge: the sender's host with the id the edge gave; journal: boot, kernel time, text */
+	nfp_edge_digest("e1", 2, "ABCDEF0123", 10, a);
+	nfp_edge_digest("e2", 2, "ABCDEF0123", 10, b);
+	ck_assert(memcmp(a, b, 20) != 0);
+	nfp_journal_digest("b1", 2, "123", 3, "m", 1, a);
+	nfp_sha1((const uint8_t *)"journal\nb1\n123\nm", 16, b);
+	ck_assert_mem_eq(a, b, 20);
+	/* random identities differ */
+	ck_assert_int_eq(nfp_random_id(a), 0);
+	ck_assert_int_eq(nfp_random_id(b), 0);
+	ck_assert(memcmp(a, b, 20) != 0);
+	/* the edge's id in structured data: only in [mmnf@32473 ...], 8 to 64 of [0-9A-Za-z-] */
+	static const struct {
+		const char *sd, *id;
+	} sds[] = {
+		{ "[mmnf@32473 id=\"1A756481E84A4C1C84BC8A9343034F98\"]", "1A756481E84A4C1C84BC8A9343034F98" },
+		{ "[origin ip=\"1.2.3.4\"][mmnf@32473 x=\"a\\\"]b\" id=\"EDGE0001\"]", "EDGE0001" },
+		{ "[other@1 id=\"EDGE0001\"]", NULL },
+		{ "[mmnf@32473 id=\"short\"]", NULL },
+		{ "[mmnf@32473 id=\"has space 1234\"]", NULL },
+		{ "[mmnf@32473 id=\"EDGE0001", NULL },
+		{ "-", NULL },
+	};
+	for (size_t i = 0; i < sizeof(sds) / sizeof(sds[0]); i++) {
+		const char *id = NULL;
+		size_t n = 0;
+		int got = nfp_edge_id(sds[i].sd, strlen(sds[i].sd), &id, &n);
+		ck_assert_msg(got == (sds[i].id != NULL), "sd %zu: %d", i, got);
+		if (got)
+			ck_assert(n == strlen(sds[i].id) && memcmp(id, sds[i].id, n) == 0);
+	}
 	/* the window key is the digest's first 64 bits (event.id's first 16 hex digits) */
 	ck_assert_uint_eq(nfp_digest_key(a), ((uint64_t)a[0] << 56 | (uint64_t)a[1] << 48 | (uint64_t)a[2] << 40 |
 					      (uint64_t)a[3] << 32 | (uint64_t)a[4] << 24 | (uint64_t)a[5] << 16 |

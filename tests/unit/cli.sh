@@ -33,6 +33,15 @@ import json, sys
 print(" ".join(str((json.loads(l) or {}).get("@timestamp")) for l in sys.stdin))')
 exp="2025-12-04T20:00:00+00:00 2026-12-04T20:00:00.123456+00:00 None None None 2025-12-04T20:00:00+00:00 2025-12-04T20:00:00.123456+00:00 2026-12-04T20:00:00+0000 2025-12-04T20:00:00.123456Z 2025-12-04T20:00:00+00:00"
 [ "$got" = "$exp" ] || { echo "FAIL cli timestamps: $got"; bad=$((bad + 1)); }
+# event.id: two identical lines are two events (the second gets its own id), and reading the
+# file again gives the same ids
+cases=$((cases + 1))
+twin='<4>Dec  4 20:00:00 fw kernel: [DROP] IN=eth0 OUT= SRC=192.0.2.1 DST=192.0.2.2 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=7 PROTO=UDP SPT=1 DPT=2 LEN=20'
+printf '%s\n%s\n%s\n' "$twin" "$twin" "$twin" > "${TMPDIR:-/tmp}/nfp-cli-twins.$$"
+ids() { NFPARSE_NOW=1767225600 "$n" -e "${TMPDIR:-/tmp}/nfp-cli-twins.$$" | python3 -c 'import json, sys; print(" ".join(json.loads(l)["event"]["id"] for l in sys.stdin))'; }
+a=$(ids); b=$(ids)
+rm -f "${TMPDIR:-/tmp}/nfp-cli-twins.$$"
+[ "$(echo "$a" | tr ' ' '\n' | sort -u | wc -l)" = 3 ] && [ "$a" = "$b" ] || { echo "FAIL cli event.id of identical lines: $a / $b"; bad=$((bad + 1)); }
 echo "cli: $cases cases and the version ($want)"
 echo "$((cases + 1 - bad)) passed, $bad failed"
 [ "$bad" = 0 ]
