@@ -239,8 +239,8 @@ static const char *json_prop(smsg_t *pMsg, const char *name, struct json_object 
 }
 
 /* The record's identity (src/enrich/nfp_enrich.h): the edge's (identity.edge="on"), imkmsg's
- * boot id + sequence number, a journal kernel record's boot id + kernel time + text; else a
- * random one. TEXT is what the ECS document carries. */
+ * boot id + sequence number, imfile's file + offset + text, a journal kernel record's boot id +
+ * kernel time + text; else a random one. TEXT is what the ECS document carries. */
 static enum nfp_id_kind identity(const instanceData *pData, smsg_t *pMsg, const char *text, size_t len, uint8_t out[20])
 {
 	uchar *in = NULL, *sd = NULL;
@@ -262,6 +262,12 @@ static enum nfp_id_kind identity(const instanceData *pData, smsg_t *pMsg, const 
 	    json_prop(pMsg, "!sequnum", &j) != NULL) {
 		nfp_kmsg_digest(boot_id, strlen(boot_id), (uint64_t)json_object_get_int64(j), out);
 		kind = NFP_ID_KMSG;
+	} else if (in != NULL && inlen == 6 && memcmp(in, "imfile", 6) == 0) {
+		const char *f = json_prop(pMsg, "!metadata!filename", &j), *o = json_prop(pMsg, "!metadata!fileoffset", &k);
+		if (f != NULL && o != NULL) {
+			nfp_file_digest(f, strlen(f), o, strlen(o), text, len, out);
+			kind = NFP_ID_FILE;
+		}
 	} else if (in != NULL && inlen == 9 && memcmp(in, "imjournal", 9) == 0) {
 		const char *t = json_prop(pMsg, "!_TRANSPORT", &j), *b, *m;
 		json_object_put(j);

@@ -75,6 +75,14 @@ void nfp_edge_digest(const char *host, size_t host_len, const char *id, size_t i
 	digest_parts(p, n, 3, out);
 }
 
+void nfp_file_digest(const char *file, size_t file_len, const char *offset, size_t off_len, const char *text,
+		     size_t text_len, uint8_t out[20])
+{
+	const char *p[4] = { "file", file, offset, text };
+	size_t n[4] = { 4, file_len, off_len, text_len };
+	digest_parts(p, n, 4, out);
+}
+
 int nfp_random_id(uint8_t out[20])
 {
 	size_t got = 0;

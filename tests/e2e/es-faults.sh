@@ -27,6 +27,8 @@ include(file="$WORK/base.conf")
 include(file="$WORK/es.conf")
 module(load="imptcp")
 input(type="imptcp" port="0" address="127.0.0.1" listenPortFileName="$WORK/port" ruleset="in")
+module(load="imfile")
+input(type="imfile" file="$WORK/crash.log" tag="kernel:" facility="kern" addMetadata="on" ruleset="in")
 ruleset(name="in") { call netfilter_es }
 CONF
 start_rsyslogd "$WORK/rsyslog.conf"
@@ -98,4 +100,91 @@ for m in modes:
 print(f"es-faults: {len(modes)} fault modes, {n} records each: {'0 lost, 0 duplicates' if not bad else 'LOSS OR DUPLICATES'}")
 sys.exit(1 if bad else 0)
 PY
+
+# A crash in a 503 storm, with the reconciler running as its service does (a pass every second
+# here): records are appended to a file imfile reads (addMetadata: a line's identity is the
+# file, its offset and its text) while every bulk request is answered 503; rsyslogd is killed
+# (-9) in the middle, the storm ends, rsyslogd starts again and reads the file again (imfile
+# had saved no position): every record must reach Elasticsearch once, and how long after the
+# storm it took is measured.
+python3 "$top_srcdir/contrib/elasticsearch/mmnetfilter-es-reconcile" --url "$es" --spool "$WORK/spool/mmnetfilter-es" \
+	--min-age 2 --max-runtime 10 --watch 1 --rejected "$WORK/es-rejected.json" > "$WORK/watch.log" 2>&1 & WATCH_PID=$!
+trap 'kill -9 $ES_PID $WATCH_PID 2>/dev/null; cleanup' EXIT
+start_rsyslogd "$WORK/rsyslog.conf"
+wait_file "$WORK/port"
+# first a storm without a crash: what omelasticsearch drops (a whole-request 503 goes to its
+# errorfile) the running reconciler sends from the spool; measured: how long after the storm
+fault "status=503&requests=100000"
+send storm 300
+clear_faults
+python3 - "$es" "$N" storm <<'PY' || fail "records of the storm lost or written twice"
+import collections, json, re, sys, time, urllib.request
+es, n, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+t0, c = time.time(), collections.Counter()
+while time.time() - t0 < 90:
+    docs = json.load(urllib.request.urlopen(es + "/_mock/docs"))["docs"]
+    c = collections.Counter(int(m.group(1)) for d in docs for m in [re.match(tag + r"-(\d+):", d["message"])] if m)
+    if len(c) >= n:
+        break
+    time.sleep(0.5)
+print(f"es-faults: a 503 storm, the reconciler running: {n} records, {len(c)} in Elasticsearch {time.time() - t0:.1f} s "
+      f"after the storm, {sum(v - 1 for v in c.values())} duplicates, {n - len(c)} lost")
+sys.exit(0 if len(c) == n and all(v == 1 for v in c.values()) else 1)
+PY
+fault "status=503&requests=100000"
+python3 - "$WORK/crash.log" "$N" <<'PY' & APP=$!
+import sys, time
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "a", buffering=1) as f:
+    for i in range(n):
+        f.write(f"crash-{i}: IN=eth0 OUT= MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:08:00 SRC=192.0.2.{i % 250 + 1} "
+                f"DST=198.51.100.9 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID={i} PROTO=TCP SPT={2048 + i} DPT=443 WINDOW=1024 "
+                f"RES=0x00 SYN URGP=0\n")
+        time.sleep(1 / 300)
+PY
+sleep 1
+kill -9 "$RS_PID"; wait "$RS_PID" 2>/dev/null; RS_PID=""
+wait $APP
+clear_faults
+start_rsyslogd "$WORK/rsyslog.conf"
+t0=$(date +%s.%N)
+python3 - "$es" "$N" <<'PY' || fail "records of the crash lost or written twice"
+import collections, json, re, sys, time, urllib.request
+es, n = sys.argv[1], int(sys.argv[2])
+t0, c = time.time(), collections.Counter()
+while time.time() - t0 < 90:
+    docs = json.load(urllib.request.urlopen(es + "/_mock/docs"))["docs"]
+    c = collections.Counter(int(m.group(1)) for d in docs for m in [re.match(r"crash-(\d+):", d["message"])] if m)
+    if len(c) >= n:
+        break
+    time.sleep(0.5)
+lag = time.time() - t0
+dups = sum(v - 1 for v in c.values())
+print(f"es-faults: crash (kill -9 of rsyslogd in a 503 storm, imfile read again, the reconciler running): "
+      f"{n} records, {len(c)} in Elasticsearch {lag:.1f} s after the restart, {dups} duplicates, {n - len(c)} lost")
+sys.exit(0 if len(c) == n and dups == 0 else 1)
+PY
+stop_rsyslogd
+kill -TERM $WATCH_PID; wait $WATCH_PID 2>/dev/null
+grep -q "^pending: " "$WORK/watch.log" || { cat "$WORK/watch.log"; fail "the watching reconciler reported nothing pending"; }
+echo "es-faults: the watching reconciler: $(grep -c '^pending: ' "$WORK/watch.log") reports of what is pending, $(grep -h '^reconciled:' "$WORK/watch.log" | awk '{s += $4} END {print s + 0}') documents sent again"
+
+# A spool line cut by a crash: kept (FILE.damaged) and reported unless Elasticsearch holds its
+# document; a whole line is reconciled as ever; the spool file itself goes
+sp=$WORK/spool/mmnetfilter-es/20261204-0000-0.jsonl
+held=$(curl -fsS "$es/_mock/docs" | python3 -c 'import json, sys; print(json.load(sys.stdin)["docs"][0]["event"]["id"])')
+{
+	printf '{"event":{"id":"%s","kind":"event"},"message":"whole' "$(printf '%040d' 7)"; printf '"}\n'
+	printf '{"event":{"id":"%s","kind":"ev\n' "$held"
+	printf '{"event":{"id":"%s","kind":"ev\n' "$(printf '%040d' 9)"
+	printf '{"mess\n'
+} > "$sp"
+rc=0
+python3 "$top_srcdir/contrib/elasticsearch/mmnetfilter-es-reconcile" --url "$es" --spool "$WORK/spool/mmnetfilter-es" \
+	--min-age 0 --max-runtime 10 --rejected "$WORK/es-rejected.json" > "$WORK/cut.log" 2>&1 || rc=$?
+[ "$rc" = 75 ] || { cat "$WORK/cut.log"; fail "damaged spool lines: exit $rc, want 75"; }
+[ ! -e "$sp" ] && [ "$(wc -l < "$sp.damaged")" = 2 ] && grep -q "$(printf '%040d' 9)" "$sp.damaged" &&
+	! grep -q "$held" "$sp.damaged" || { cat "$WORK/cut.log"; fail "damaged spool lines not kept as expected"; }
+grep -q "2 line(s) that are no whole document" "$WORK/cut.log" || { cat "$WORK/cut.log"; fail "damaged lines not reported"; }
+echo "es-faults: a spool file with a whole line and three cut ones: the whole one reconciled, the cut one Elasticsearch holds accounted for, 2 kept in .damaged and reported (exit 75)"
 echo "PASS $TEST_NAME"

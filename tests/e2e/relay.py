@@ -266,6 +266,8 @@ def check(t0):
              .replace("/var/spool/rsyslog/", f"{W}/central/spool/").replace("https://localhost:9200", f"https://localhost:{ES}")
             for x in argv]
     argv[argv.index("--min-age") + 1] = "0"
+    w = argv.index("--watch")  # one pass here, not the service's loop
+    del argv[w:w + 2]
     rec = subprocess.run(argv + ["--rejected", os.path.join(W, "rejected.json")], capture_output=True, text=True, timeout=120)
     if rec.returncode != 0 or f"reconciled: {len(EDGES) * n} documents, 0 sent again, 0 refused, 0 files kept" not in rec.stdout:
         errs.append(f"reconciler (HTTPS, password file): exit {rec.returncode}: {rec.stdout[-300:]} {rec.stderr[-300:]}")
