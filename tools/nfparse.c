@@ -34,6 +34,8 @@ static void usage(FILE *f)
 	      "                   inner, all\n"
 	      "  --host NAME      host of lines without a syslog header (mixed into trace.packet,\n"
 	      "                   as the module mixes in the message's HOSTNAME)\n"
+	      "  --prefix-rules FILE  a site's LOG prefix conventions (as the module's prefixRules=):\n"
+	      "                   action, type, rule and tags of a matching prefix (native: prefix_rule)\n"
 	      "  RULES: ruleset snapshots the records are resolved against (adds the \"rule\" object):\n"
 	      "  --iptables-rules FILE   iptables-save output (IPv4)\n"
 	      "  --ip6tables-rules FILE  ip6tables-save output (IPv6)\n"
@@ -127,6 +129,7 @@ static struct nfp_snapshots snaps;
 static const char *fixed_host; /* --host: the host of lines that have no syslog header */
 static struct nfp_select fields_buf;
 static const struct nfp_select *fields_sel; /* --fields */
+static struct nfp_prefix_rules *prules;     /* --prefix-rules */
 
 static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats *st, struct nfp_record *rec)
 {
@@ -144,7 +147,7 @@ static int run(FILE *in, enum input_mode mode, int all, int quiet, struct stats 
 		st->lines++;
 		nfp_parse(line + off, n - off, rec);
 		struct nfp_resolution res;
-		struct nfp_extra x = { line + host, hostlen, &res, fields_sel };
+		struct nfp_extra x = { line + host, hostlen, &res, fields_sel, prules };
 		if (hostlen == 0 && fixed_host != NULL)
 			x.host = fixed_host, x.hostlen = strlen(fixed_host);
 		nfp_resolve(&snaps, rec, line + off, &res);
@@ -204,7 +207,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ "iptables-rules", required_argument, NULL, '4' }, { "ip6tables-rules", required_argument, NULL, '6' },
 		{ "nft-rules", required_argument, NULL, 'N' }, { "host", required_argument, NULL, 'H' },
-		{ "fields", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 }
+		{ "fields", required_argument, NULL, 'F' }, { "prefix-rules", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 }
 	};
 	enum input_mode mode = IN_AUTO;
 	int all = 0, quiet = 0, stats = 0, c, rc = 0;
@@ -223,6 +227,15 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'V': puts("nfparse " NFPARSE_VERSION); return 0;
 		case 'H': fixed_host = optarg; break;
+		case 'P': {
+			char err[512];
+			nfp_prefix_rules_free(prules);
+			if ((prules = nfp_prefix_rules_load(optarg, err, sizeof(err))) == NULL) {
+				fprintf(stderr, "nfparse: --prefix-rules: %s\n", err);
+				return 2;
+			}
+			break;
+		}
 		case 'F': {
 			char err[256];
 			if (nfp_select_parse(optarg, &fields_buf, err, sizeof(err)) != 0) {

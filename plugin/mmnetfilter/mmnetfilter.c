@@ -100,6 +100,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "rulesdir", eCmdHdlrString, 0 },
 	{ "rulesdir.maxhosts", eCmdHdlrInt, 0 },
 	{ "identity.edge", eCmdHdlrBinary, 0 },
+	{ "prefixrules", eCmdHdlrString, 0 },
 };
 static struct cnfparamblk actpblk = {
 	CNFPARAMBLK_VERSION, sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr
@@ -151,6 +152,7 @@ CODESTARTfreeInstance
 	nfp_hostsnaps_free(pData->hosts);
 	free(pData->rulesDir);
 	nfp_dedup_guard_free(pData->dedup);
+	nfp_prefix_rules_free(pData->prules);
 	if (pData->ctr.obj != NULL)
 		statsobj.Destruct(&pData->ctr.obj);
 	free(pData->statsName);
@@ -386,7 +388,7 @@ CODESTARTdoAction
 #endif
 		struct nfp_resolution res;
 		const char *host = (const char *)getHOSTNAME(pMsg);
-		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res, pData->sel };
+		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res, pData->sel, pData->prules };
 		res.status = NFP_RES_NONE;
 		enum nfp_id_kind kind = NFP_ID_RANDOM;
 		if (pData->schema == SCHEMA_ECS || pData->dedup != NULL) {

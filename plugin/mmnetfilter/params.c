@@ -243,6 +243,16 @@ rsRetVal mmnf_configure(instanceData *pData, struct cnfparamvals *pvals, struct 
 			CHKiRet(set_schema(pData, pvals[i].val.d.estr));
 		} else if (!strcmp(name, "userawmsg")) {
 			pData->useRawMsg = (sbool)pvals[i].val.d.n;
+		} else if (!strcmp(name, "prefixrules")) {
+			char *path = es_str2cstr(pvals[i].val.d.estr, NULL), err[512];
+			CHKmalloc(path);
+			nfp_prefix_rules_free(pData->prules);
+			pData->prules = nfp_prefix_rules_load(path, err, sizeof(err));
+			free(path);
+			if (pData->prules == NULL) {
+				parser_errmsg("mmnetfilter: parameter 'prefixRules': %s", err);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
 		} else if (!strcmp(name, "identity.edge")) {
 			pData->edgeIdentity = (sbool)pvals[i].val.d.n;
 		} else if (!strcmp(name, "fields")) {

@@ -284,12 +284,20 @@ static void ecs_rule(struct ecs *c)
 		if (ok->text.len > 0)
 			nfp_sink_str(k, "description", ok->text.p, ok->text.len);
 		nfp_sink_close(k);
-	} else if (c->vd.rule_name != NULL || (ok == NULL && c->vd.rule_id != NULL)) {
+	} else if (c->vd.rule_name != NULL || (ok == NULL && c->vd.rule_id != NULL) || c->vd.ruleset != NULL) {
 		nfp_sink_open(k, "rule");
 		if (c->vd.rule_name != NULL)
 			nfp_sink_str(k, "name", c->vd.rule_name, c->vd.rule_name_len);
 		if (ok == NULL && c->vd.rule_id != NULL)
 			nfp_sink_str(k, "id", c->vd.rule_id, c->vd.rule_id_len);
+		if (c->vd.ruleset != NULL)
+			nfp_sink_str(k, "ruleset", c->vd.ruleset, c->vd.ruleset_len);
+		nfp_sink_close(k);
+	}
+	if (c->vd.ntags > 0) { /* a site's prefix rule's tags */
+		nfp_sink_array(k, "tags");
+		for (unsigned t = 0; t < c->vd.ntags; t++)
+			nfp_sink_str(k, NULL, c->vd.tags[t], c->vd.tag_len[t]);
 		nfp_sink_close(k);
 	}
 }

@@ -213,6 +213,31 @@ void nfp_rule_members(const struct nfp_resolution *res, struct nfp_sink *k)
 	nfp_sink_num(k, "line", res->line);
 }
 
+/* what a site's prefix rule said of the record: "prefix_rule": {action, type, rule_name,
+ * rule_id, ruleset, tags, line} */
+static void prefix_rule(struct nfp_sink *k, const struct nfp_prefix_verdict *v)
+{
+	nfp_sink_open(k, "prefix_rule");
+	if (v->action[0])
+		nfp_sink_str(k, "action", v->action, strlen(v->action));
+	if (v->type)
+		nfp_sink_str(k, "type", v->type == 1 ? "allowed" : "denied", v->type == 1 ? 7 : 6);
+	if (v->rule_name != NULL)
+		nfp_sink_str(k, "rule_name", v->rule_name, v->rule_name_len);
+	if (v->rule_id != NULL)
+		nfp_sink_str(k, "rule_id", v->rule_id, v->rule_id_len);
+	if (v->ruleset != NULL)
+		nfp_sink_str(k, "ruleset", v->ruleset, v->ruleset_len);
+	if (v->ntags > 0) {
+		nfp_sink_array(k, "tags");
+		for (unsigned t = 0; t < v->ntags; t++)
+			nfp_sink_str(k, NULL, v->tags[t], v->tag_len[t]);
+		nfp_sink_close(k);
+	}
+	nfp_sink_num(k, "line", v->rule_line);
+	nfp_sink_close(k);
+}
+
 /* the native document of a record and its facts (trace.packet) into k; 0 for NFP_NONE
  * (nothing written) */
 int nfp_native(struct nfp_sink *k, const struct nfp_record *rec, const char *line, const struct nfp_extra *x,
@@ -234,6 +259,8 @@ int nfp_native(struct nfp_sink *k, const struct nfp_record *rec, const char *lin
 		nfp_rule_members(x->res, k);
 		nfp_sink_close(k);
 	}
+	if (fx != NULL && fx->prefix.rule_line != 0 && (sel == NULL || sel->rule))
+		prefix_rule(k, &fx->prefix);
 	if (rec->flags & NFP_R_TRUNCATED)
 		nfp_sink_yes(k, "truncated");
 	if (rec->n_unknown > 0 && (sel == NULL || sel->unknown)) {
@@ -269,12 +296,14 @@ int nfp_document(struct nfp_sink *k, enum nfp_doc kind, const struct nfp_record 
 {
 	struct nfp_facts f;
 	struct nfp_origin o = { x ? x->host : NULL, x ? x->hostlen : 0, m ? m->hostname : NULL, m ? m->timestamp : NULL,
-				m ? m->message : NULL, m ? m->message_len : 0, m ? m->digest : NULL };
+				m ? m->message : NULL, m ? m->message_len : 0, m ? m->digest : NULL, x ? x->prules : NULL };
 	if (rec->type == NFP_NONE && kind != NFP_DOC_DUPLICATE)
 		return 0;
 	switch (kind) {
 	case NFP_DOC_NATIVE: /* the enrich stage first; the emitter renders record + facts */
-		nfp_enrich(rec, line, &o, NFP_FACT_PACKET, &f);
+		nfp_enrich(rec, line, &o, NFP_FACT_PACKET | (o.prules != NULL ? NFP_FACT_PREFIX : 0), &f);
+		if (o.prules == NULL)
+			f.prefix.rule_line = 0;
 		return nfp_native(k, rec, line, x, &f);
 	case NFP_DOC_ECS:
 		nfp_enrich(rec, line, &o, NFP_FACT_PACKET | NFP_FACT_PREFIX | NFP_FACT_COMMUNITY_ID | NFP_FACT_EVENT_ID, &f);

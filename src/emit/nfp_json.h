@@ -27,6 +27,7 @@ struct nfp_extra {
 	size_t hostlen;
 	const struct nfp_resolution *res;
 	const struct nfp_select *sel; /* native schema: only these fields (NULL: all) */
+	const struct nfp_prefix_rules *prules; /* a site's prefix rules (NULL: the built-in conventions) */
 };
 
 /* A field selection (src/emit/select.c): the fields by bit, and the parts that are no field */

@@ -35,9 +35,13 @@ void nfp_enrich(const struct nfp_record *rec, const char *line, const struct nfp
 	f->has_event_id = 0;
 	if (want & NFP_FACT_PACKET)
 		f->packet_len = nfp_packet_id(rec, line, o ? o->host : NULL, o ? o->hostlen : 0, f->packet);
-	if (want & NFP_FACT_PREFIX)
-		nfp_prefix_verdict(line + p->v[NFP_F_PREFIX].s.off, nfp_has(p, NFP_F_PREFIX) ? p->v[NFP_F_PREFIX].s.len : 0,
-				   &f->prefix);
+	if (want & NFP_FACT_PREFIX) {
+		const char *pp = line + p->v[NFP_F_PREFIX].s.off;
+		size_t pn = nfp_has(p, NFP_F_PREFIX) ? p->v[NFP_F_PREFIX].s.len : 0;
+		/* the site's own rules first, then the conventions built in */
+		if (o == NULL || o->prules == NULL || pn == 0 || !nfp_prefix_rules_apply(o->prules, pp, pn, &f->prefix))
+			nfp_prefix_verdict(pp, pn, &f->prefix);
+	}
 	if (want & NFP_FACT_COMMUNITY_ID)
 		f->community_id_len = community_id(p, f->community_id);
 	if ((want & NFP_FACT_EVENT_ID) && o != NULL && (o->digest != NULL || (o->time != NULL && o->message != NULL))) {

@@ -53,16 +53,40 @@ int nfp_edge_id(const char *sd, size_t n, const char **id, size_t *idn);
 size_t nfp_boot_id(char out[40]);
 /* The prefix (n bytes, as printed: a trailing space is the rule's own) read by the known
  * conventions; an empty action and type 0 when none applies. */
+#define NFP_PREFIX_TAGS 4
 struct nfp_prefix_verdict {
 	char action[48];
 	int type; /* 0 unknown, 1 allowed, 2 denied */
 	const char *rule_name, *rule_id, *ruleset;
-	size_t rule_name_len, rule_id_len;
+	size_t rule_name_len, rule_id_len, ruleset_len;
 	/* Ubiquiti EdgeOS / VyOS: [<rule set>-<rule number|default>-<A|D|R>] */
 	int ubnt;
 	size_t zone_split; /* "wan-lan": position of the '-' between the zones, or 0 */
+	/* a prefix rule (nfp_prefix_rules_apply): its line, its tags; values live in store */
+	unsigned rule_line;
+	const char *tags[NFP_PREFIX_TAGS];
+	size_t tag_len[NFP_PREFIX_TAGS];
+	unsigned ntags;
+	char store[384];
+	size_t store_used;
 };
 void nfp_prefix_verdict(const char *p, size_t n, struct nfp_prefix_verdict *v);
+
+/* Prefix rules (src/enrich/prefixrules.c): a site's conventions, one per line,
+ *   "PATTERN" key=value ...
+ * PATTERN matches the whole prefix (trailing spaces left out): literal text, {name} (one or
+ * more bytes), {name:num} (digits), {name:word} ([A-Za-z0-9_.]) and * (any run). Keys:
+ * action=WORD (ECS event.action), type=allowed|denied|none (event.type), rule.name=,
+ * rule.id=, rule.ruleset= (ECS rule.*), tag= (up to 4; ECS tags); values may hold {name}.
+ * '#' starts a comment line. The first rule that matches wins. */
+struct nfp_prefix_rules;
+struct nfp_prefix_rules *nfp_prefix_rules_load(const char *path, char *err, size_t errlen);
+struct nfp_prefix_rules *nfp_prefix_rules_parse(const char *text, size_t len, const char *name, char *err, size_t errlen);
+void nfp_prefix_rules_free(struct nfp_prefix_rules *rs);
+unsigned nfp_prefix_rules_count(const struct nfp_prefix_rules *rs);
+const char *nfp_prefix_rules_path(const struct nfp_prefix_rules *rs);
+/* the first rule matching prefix p (n bytes) into v: its line, 0 when none matches (v untouched) */
+unsigned nfp_prefix_rules_apply(const struct nfp_prefix_rules *rs, const char *p, size_t n, struct nfp_prefix_verdict *v);
 
 /* Where a record came from, as far as the caller knows it (each may be NULL): the host its
  * walk is kept apart by (kernel TRACE steps of one host form one walk), the sender's host
@@ -76,6 +100,7 @@ struct nfp_origin {
 	const char *message;
 	size_t message_len;
 	const uint8_t *digest;
+	const struct nfp_prefix_rules *prules; /* a site's prefix rules, tried before the built-in conventions */
 };
 
 /* What the emitters render beside the record's own fields: filled by nfp_enrich, for the facts

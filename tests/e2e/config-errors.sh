@@ -64,6 +64,11 @@ check stats-name-empty 1 "mmnetfilter: parameter 'statsName': empty name" 'stats
 check stats-name-twice 1 "mmnetfilter: parameter 'statsName': 'fw' is already the counters' name" \
 	'statsName="fw") action(type="mmnetfilter" statsName="fw"'
 check dedup 0 "" 'dedup="on" dedup.window="1000" dedup.stateFile="nf.dedup"'
+check prefix-rules 0 "" "prefixRules=\"$top_srcdir/contrib/prefix-rules/netfilter.prefixes\" identity.edge=\"on\""
+printf '# a site\n"[fw-{zone}]" action=deny colour=red\n' > "$WORK/bad.prefixes"
+check prefix-rules-bad 1 "mmnetfilter: parameter 'prefixRules': $WORK/bad.prefixes:2: unknown key .*'colour'" "prefixRules=\"$WORK/bad.prefixes\""
+check prefix-rules-missing 1 "mmnetfilter: parameter 'prefixRules': /nonexistent/p: cannot open" 'prefixRules="/nonexistent/p"'
+check identity-edge-bad 1 "identity.edge" 'identity.edge="maybe"'
 check dedup-window-range 1 "mmnetfilter: parameter 'dedup.window': 5 is out of range" 'dedup="on" dedup.window="5"'
 check dedup-window-alone 1 "mmnetfilter: parameter 'dedup.window' needs dedup=.on." 'dedup.window="1000"'
 check dedup-state-alone 1 "mmnetfilter: parameter 'dedup.stateFile' needs dedup=.on." 'dedup.stateFile="x"'

@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static char text[1 << 18];
 		struct nfp_ecs_meta m = { "2026-11-27T00:00:00+00:00", "fuzz", line, size, NULL };
 		struct nfp_resolution res;
-		struct nfp_extra x = { "fuzz", 4, &res, NULL };
+		struct nfp_extra x = { "fuzz", 4, &res, NULL, NULL };
 		nfp_resolve(snaps(), &rec, line, &res);
 		struct fjson_object *j = nfp_to_json_ex(&rec, line, &x), *e = nfp_to_ecs_ex(&rec, line, &m, &x);
 		size_t n = nfp_to_json_text_ex(&rec, line, &x, text, sizeof(text));
@@ -137,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				static struct nfp_record pr;
 				nfp_parse(probes[i], strlen(probes[i]), &pr);
 				nfp_resolve(&ss, &pr, probes[i], &res);
-				struct nfp_extra x = { NULL, 0, &res, NULL };
+				struct nfp_extra x = { NULL, 0, &res, NULL, NULL };
 				struct fjson_object *j = nfp_to_json_ex(&pr, probes[i], &x);
 				fjson_object_put(j);
 			}

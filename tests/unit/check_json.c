@@ -133,7 +133,7 @@ START_TEST(test_select)
 		struct nfp_select sel;
 		char err[128], text[4096];
 		ck_assert_int_eq(nfp_select_parse(cases[i].spec, &sel, err, sizeof(err)), 0);
-		struct nfp_extra x = { NULL, 0, NULL, &sel };
+		struct nfp_extra x = { NULL, 0, NULL, &sel, NULL };
 		struct fjson_object *j = nfp_to_json_ex(parse_str(l), l, &x);
 		size_t n = nfp_to_json_text_ex(parse_str(l), l, &x, text, sizeof(text));
 		ck_assert_str_eq(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN), cases[i].want);

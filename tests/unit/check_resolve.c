@@ -370,7 +370,7 @@ START_TEST(test_log_action)
 	ck_assert_ptr_nonnull(res.action);
 	ck_assert(res.action->target.len == 4 && memcmp(res.action->target.p, "DROP", 4) == 0);
 	/* and the native document carries it */
-	struct nfp_extra x = { NULL, 0, &res, NULL };
+	struct nfp_extra x = { NULL, 0, &res, NULL, NULL };
 	struct fjson_object *j = nfp_to_json_ex(parse_str(l), l, &x);
 	ck_assert_ptr_nonnull(strstr(fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN),
 				     "\"rule\":{\"text\":\"-A INPUT -p tcp -m tcp --dport 9 -j LOG --log-prefix \\\"port9: \\\"\","
