@@ -118,8 +118,9 @@ CONF
 # $WORK/es.conf, with this test's module, server, files, spool and a 1 s resume interval; plain
 # HTTP (ES_TLS=1: HTTPS with the CA $WORK/tls/es-ca.pem and the password $ES_PASSWORD)
 es_contrib_conf() {
-	local tls='s|usehttps="on"|usehttps="off"|; s| tls.cacert="[^"]*"||; s| uid="[^"]*"||; s| pwd="[^"]*"||' 
-	[ -n "${ES_TLS:-}" ] && tls="s|/etc/rsyslog.d/tls/|$WORK/tls/|; s|pwd=\"CHANGE-ME\"|pwd=\"$ES_PASSWORD\"|"
+	local tls='s|usehttps="on"|usehttps="off"|; s| tls.cacert="[^"]*"||; s| uid="[^"]*"||; s| pwd=`[^`]*`||'
+	# the snippet reads the password from a file (pwd=`cat FILE`): the test's own
+	[ -n "${ES_TLS:-}" ] && { tls="s|/etc/rsyslog.d/tls/|$WORK/tls/|"; mkdir -p "$WORK/tls"; printf %s "$ES_PASSWORD" > "$WORK/tls/es-password"; }
 	sed -e "s|server=\"localhost\"|server=\"$1\"|; s|serverport=\"9200\"|serverport=\"$2\"|" -e "$tls" \
 	    -e "s|/var/log/rsyslog-netfilter-es-errors.json|$WORK/es-errors.json|; s|/var/log/rsyslog-netfilter-es-rejected.json|$WORK/es-rejected.json|" \
 	    -e "s|/var/spool/rsyslog/|$WORK/spool/|" -e "s|action.resumeInterval=\"5\"|action.resumeInterval=\"1\"|" \
@@ -138,6 +139,7 @@ contrib_fixtures() {
 	sh "$top_srcdir/contrib/tls/mmnetfilter-make-certs" "$WORK/tls" central=central.example.org \
 		edge=edge1.edge.example.org >/dev/null || fail "mmnetfilter-make-certs"
 	cp "$WORK/tls/ca.pem" "$WORK/tls/es-ca.pem"
+	printf %s "fixture-password" > "$WORK/tls/es-password" # the Elasticsearch snippet reads it (pwd=`cat ...`)
 }
 
 # contrib_snippet NAME DIR: contrib/rsyslog.d/NAME as /etc/rsyslog.d would hold it, in DIR, with

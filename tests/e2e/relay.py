@@ -58,9 +58,10 @@ def central_conf():
         ("/var/log/central/", f"{d}/log/"), ('port="2514"', f'port="{RELP}"'), ('port="6514"', f'port="{TLS}"'),
         ("# call netfilter_es", "call netfilter_es")])
     es = sub(snippet("mmnetfilter-elasticsearch.conf"), tls + [
-        ('serverport="9200"', f'serverport="{ES}"'), ('pwd="CHANGE-ME"', f'pwd="{PASSWORD}"'),
+        ('serverport="9200"', f'serverport="{ES}"'),
         ("/var/spool/rsyslog/", f"{d}/spool/"), ("/var/log/", f"{d}/log/"),
         ('action.resumeInterval="5"', 'action.resumeInterval="1"')])
+    open(os.path.join(W, "tls", "es-password"), "w").write(PASSWORD)  # the snippet's pwd=`cat ...`
     conf = os.path.join(d, "rsyslog.conf")
     stats = f'module(load="impstats" interval="1" format="json" log.syslog="off" log.file="{d}/stats.log")\n'
     open(conf, "w").write(f'global(workDirectory="{d}" localHostname="central.example.org")\n' + stats

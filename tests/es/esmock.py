@@ -63,18 +63,22 @@ def check_leaf(path, v, m):
             return ("mapper_parsing_exception", f"failed to parse field [{path}] of type [{t}] in document: value {x!r}")
     return None
 
-def validate(doc, props, prefix=""):
-    """props: a mappings "properties" object; strict: every field must be mapped"""
+def validate(doc, props, prefix="", dynamic="strict"):
+    """props: a mappings "properties" object; dynamic: the object's setting ("strict": every
+    field must be mapped; true/false: an unmapped one is taken, mapped dynamically or kept in
+    _source only), inherited by inner objects unless they say otherwise"""
     if not isinstance(doc, dict):
         return ("mapper_parsing_exception", f"object mapping for [{prefix or '_doc'}] tried to parse a non-object")
     for k, v in doc.items():
         path = prefix + k
         m = props.get(k)
         if m is None:
+            if str(dynamic).lower() != "strict":
+                continue
             return ("strict_dynamic_mapping_exception",
                     f"mapping set to strict, dynamic introduction of [{k}] within [{prefix[:-1] or '_doc'}] is not allowed")
         if "properties" in m:
-            err = validate(v, m["properties"], path + ".")
+            err = validate(v, m["properties"], path + ".", m.get("dynamic", dynamic))
         else:
             err = check_leaf(path, v, m)
         if err:
@@ -122,7 +126,8 @@ class State:
                 if re.fullmatch(pat.replace(".", r"\.").replace("*", ".*"), index):
                     if best is None or t.get("priority", 0) > best.get("priority", 0):
                         best = t
-        return (best or {}).get("template", {}).get("mappings", {}).get("properties")
+        mp = (best or {}).get("template", {}).get("mappings", {})
+        return (mp.get("properties"), mp.get("dynamic", True)) if mp.get("properties") is not None else None
 
 S = State()
 
@@ -268,8 +273,8 @@ class H(BaseHTTPRequestHandler):
                                                          else "unavailable_shards_exception", "reason": "injected by esmock"})
                     S.stats[f"item_{reject_all}"] = S.stats.get(f"item_{reject_all}", 0) + 1
                 else:
-                    props = S.mappings_for(index)
-                    err = validate(doc, props) if props is not None else None
+                    mp = S.mappings_for(index)
+                    err = validate(doc, mp[0], "", mp[1]) if mp is not None else None
                     if err:
                         res.update(status=400, error={"type": err[0], "reason": err[1]})
                         S.stats["rejected_400"] += 1

@@ -90,7 +90,45 @@ if unbounded:
 # fields that need the message's own time (the module has it, nfparse does not): produced and
 # checked against the template through a real rsyslogd in tests/e2e/hostile.sh
 MODULE_ONLY = {"event.id"}
-unproduced = sorted(set(leaves(props)) - seen - MODULE_ONLY)
+# enrichment a SIEM adds (the shipped ingest pipeline's GeoIP/ASN, event.module/dataset, host,
+# data stream, agent, tags): mapped, so a document carrying it is taken, and typed
+ENRICHMENT = {f for f in leaves(props) if f.split(".")[0] in ("host", "data_stream", "agent", "tags")
+              or f.startswith(("source.geo.", "destination.geo.", "source.as.", "destination.as."))
+              or f in ("event.module", "event.ingested")}
+enriched = json.loads(subprocess.run([nfparse, "-e", "-m"], input=open(os.path.join(top, "tests", "data", "prefixes",
+        "real-lines.log")).read().splitlines()[4].split("|", 3)[3].encode(), capture_output=True, check=True).stdout)
+enriched.update({"@timestamp": "2026-12-04T10:00:00+00:00", "tags": ["ufw"], "host": {"name": "fw1", "ip": ["192.0.2.1"]},
+                 "data_stream": {"type": "logs", "dataset": "netfilter", "namespace": "default"}})
+enriched["event"].update({"module": "iptables", "dataset": "iptables.log", "ingested": "2026-12-04T10:00:01Z"})
+for side in ("source", "destination"):
+    enriched[side]["geo"] = {"location": {"lat": 52.5, "lon": 13.4}, "country_iso_code": "DE", "city_name": "Berlin"}
+    enriched[side]["as"] = {"number": 64496, "organization": {"name": "Example AS"}}
+docs += 1
+if validate(enriched, props):  # everything mapped: taken even by a strict reading
+    bad.append(f"an enriched document: {validate(enriched, props)}")
+dyn = tpl["template"]["mappings"].get("dynamic", True)
+extra = dict(enriched, labels={"site": "berlin"})
+if validate(extra, props, "", dyn):  # a field nobody mapped: the template takes it (dynamic)
+    bad.append(f"a document with an unmapped enrichment field: {validate(extra, props, '', dyn)}")
+wrong = json.loads(json.dumps(enriched)); wrong["iptables"]["no_such_field"] = 1
+if not validate(wrong, props, "", dyn):  # our own namespace stays exact
+    bad.append("iptables.* takes a field the emitter does not write (it must stay strict)")
+# the shipped ingest pipeline: processors Elasticsearch has, writing fields the template maps
+pipe = json.load(open(os.path.join(top, "contrib", "elasticsearch", "netfilter-ingest-pipeline.json")))
+mapped = set(leaves(props))
+for pr in pipe["processors"]:
+    (kind, conf), = pr.items()
+    if kind not in ("set", "geoip", "rename"):
+        bad.append(f"ingest pipeline: processor {kind} is not one this check knows")
+    target = conf.get("target_field", conf.get("field"))
+    if kind == "geoip":
+        if not any(f.startswith(target + ".") for f in mapped):
+            bad.append(f"ingest pipeline: {target}.* is not mapped")
+    elif kind != "geoip" and target not in mapped and not target.startswith(("source.as.", "destination.as.")):
+        bad.append(f"ingest pipeline: {target} is not mapped")
+    elif kind == "rename" and target not in mapped:
+        bad.append(f"ingest pipeline: {target} is not mapped")
+unproduced = sorted(set(leaves(props)) - seen - MODULE_ONLY - ENRICHMENT)
 for b in bad:
     print("  " + b)
 for u in unproduced:
