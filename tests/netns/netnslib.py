@@ -1,5 +1,6 @@
-"""What the kernel scenarios share: running a command (in a namespace) and reading the
-kernel's own log records from /dev/kmsg from the moment the test starts."""
+"""What the kernel scenarios share: running a command (in a namespace), reading the kernel's
+own log records from /dev/kmsg from the moment the test starts, and the client -- router --
+server namespaces of the rule scenarios."""
 import os, subprocess
 
 def sh(*cmd, ns=None, check=True, input=None):
@@ -25,3 +26,27 @@ def kmsg_read(fd):
         except OSError:  # EPIPE: records overwritten before we read them
             continue
         lines.append(rec.decode("utf-8", "replace").partition(";")[2].split("\n", 1)[0])
+
+
+def client_router_server(created, ns, ifs, a4, a6):
+    """three namespaces of a test's own, client C -- router R -- server S, IPv4 and IPv6:
+    ns = (C, R, S); ifs = (C's, R's towards C, S's, R's towards S); a4/a6 = the addresses in
+    that order (/24, /64). R forwards; C and S route through it. Each namespace made is added
+    to created at once, so a failure half-way leaves nothing the caller cannot delete."""
+    nc, nr, nsrv = ns
+    ic, irc, isrv, irs = ifs
+    for n in ns:
+        sh("ip", "netns", "add", n); created.append(n)
+    sh("ip", "link", "add", ic, "netns", nc, "type", "veth", "peer", "name", irc, "netns", nr)
+    sh("ip", "link", "add", isrv, "netns", nsrv, "type", "veth", "peer", "name", irs, "netns", nr)
+    for n, ifc, x4, x6 in zip((nc, nr, nsrv, nr), ifs, a4, a6):
+        sh("ip", "addr", "add", x4 + "/24", "dev", ifc, ns=n)
+        sh("ip", "addr", "add", x6 + "/64", "dev", ifc, "nodad", ns=n)
+        sh("ip", "link", "set", ifc, "up", ns=n)
+    for n in ns:
+        sh("ip", "link", "set", "lo", "up", ns=n)
+    sh("ip", "route", "add", "default", "via", a4[1], ns=nc)
+    sh("ip", "-6", "route", "add", "default", "via", a6[1], ns=nc)
+    sh("ip", "route", "add", "default", "via", a4[3], ns=nsrv)
+    sh("ip", "-6", "route", "add", "default", "via", a6[3], ns=nsrv)
+    sh("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", ns=nr)

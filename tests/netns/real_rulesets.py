@@ -25,7 +25,7 @@ Everything created is deleted at the end, also on failure; nf_log_all_netns is r
 """
 import argparse, collections, json, os, random, re, shutil, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh
+from netnslib import sh, client_router_server
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--generator", choices=["ufw", "ferm"], default="ufw")
@@ -47,21 +47,7 @@ old_all_netns = open("/proc/sys/net/netfilter/nf_log_all_netns").read().strip()
 
 
 def topology():
-    for ns in (NC, NR, NS):
-        sh("ip", "netns", "add", ns); created.append(ns)
-    sh("ip", "link", "add", IC, "netns", NC, "type", "veth", "peer", "name", IRC, "netns", NR)
-    sh("ip", "link", "add", IS, "netns", NS, "type", "veth", "peer", "name", IRS, "netns", NR)
-    for ns, ifc, a4, a6 in ((NC, IC, C4, C6), (NR, IRC, RC4, RC6), (NS, IS, S4, S6), (NR, IRS, RS4, RS6)):
-        sh("ip", "addr", "add", a4 + "/24", "dev", ifc, ns=ns)
-        sh("ip", "addr", "add", a6 + "/64", "dev", ifc, "nodad", ns=ns)
-        sh("ip", "link", "set", ifc, "up", ns=ns)
-    for ns in (NC, NR, NS):
-        sh("ip", "link", "set", "lo", "up", ns=ns)
-    sh("ip", "route", "add", "default", "via", RC4, ns=NC)
-    sh("ip", "-6", "route", "add", "default", "via", RC6, ns=NC)
-    sh("ip", "route", "add", "default", "via", RS4, ns=NS)
-    sh("ip", "-6", "route", "add", "default", "via", RS6, ns=NS)
-    sh("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", ns=NR)
+    client_router_server(created, (NC, NR, NS), (IC, IRC, IS, IRS), (C4, RC4, S4, RS4), (C6, RC6, S6, RS6))
 
 
 def ufw_setup(work):
