@@ -330,6 +330,7 @@ static double now_s(void)
 
 static void tell(struct nfp_walk *w)
 {
+	nfparse_html_walk(w);
 	if (json_out)
 		print_json(w);
 	else
@@ -493,10 +494,10 @@ int nfparse_explain(int argc, char **argv)
 		{ "iptables-rules", required_argument, NULL, '4' }, { "ip6tables-rules", required_argument, NULL, '6' },
 		{ "nft-rules", required_argument, NULL, 'N' }, { "host", required_argument, NULL, 'H' },
 		{ "live", no_argument, NULL, 'L' }, { "batch", no_argument, NULL, 'B' }, { "idle", required_argument, NULL, 'I' },
-		{ "packet", required_argument, NULL, 'P' }, { NULL, 0, NULL, 0 }
+		{ "packet", required_argument, NULL, 'P' }, { "html", required_argument, NULL, 'T' }, { NULL, 0, NULL, 0 }
 	};
 	int json = 0, msg = 0, c, rc = 0, live_opt = -1;
-	const char *packets[16];
+	const char *packets[16], *html = NULL;
 	size_t npackets = 0;
 	static struct nfp_record rec;
 	optind = 1;
@@ -506,6 +507,7 @@ int nfparse_explain(int argc, char **argv)
 		case 'H': fixed_host = optarg; break;
 		case 'm': msg = 1; break;
 		case 'L': live_opt = 1; break;
+		case 'T': html = optarg; break;
 		case 'P':
 			if (npackets == sizeof(packets) / sizeof(packets[0])) {
 				fputs("nfparse explain: at most 16 --packet\n", stderr);
@@ -527,7 +529,8 @@ int nfparse_explain(int argc, char **argv)
 			puts("usage: nfparse explain [--json] [-m] [--iptables-rules FILE] [--ip6tables-rules FILE] "
 			     "[--nft-rules FILE] [--host NAME] [--live|--batch] [--idle SECONDS] [FILE...]\n"
 			     "       nfparse explain [--json] --packet 'tcp 10.0.0.4:40000 > 192.168.0.19:80 in eth0 [out eth1] "
-			     "[flags S] [ct new] [mark N]' RULES...");
+			     "[flags S] [ct new] [mark N]' RULES...\n"
+			     "       --html FILE: the walks also as pictures, one self-contained page");
 			return 0;
 		case '4':
 		case '6':
@@ -540,6 +543,8 @@ int nfparse_explain(int argc, char **argv)
 	}
 	msg_mode = msg;
 	json_out = json;
+	if (html != NULL && nfparse_html_open(html) != 0)
+		return 2;
 	if (npackets > 0) { /* what if: no input read */
 		if (!snaps.ipt4 && !snaps.ipt6 && !snaps.nft) {
 			fputs("nfparse explain: --packet needs a snapshot (--iptables-rules, --ip6tables-rules, --nft-rules)\n", stderr);
@@ -547,6 +552,7 @@ int nfparse_explain(int argc, char **argv)
 		}
 		for (size_t i = 0; i < npackets && rc == 0; i++)
 			rc = nfparse_whatif(&snaps, packets[i], json);
+		nfparse_html_close();
 		nfparse_free_rules(&snaps);
 		return rc;
 	}
@@ -565,6 +571,7 @@ int nfparse_explain(int argc, char **argv)
 		tell_quiet(0, 1);
 	else
 		for (size_t i = 0; i < walks.n; i++) {
+			nfparse_html_walk(&walks.w[i]);
 			if (json)
 				print_json(&walks.w[i]);
 			else
@@ -577,6 +584,7 @@ int nfparse_explain(int argc, char **argv)
 		free(logs[i]);
 	}
 	free(logs);
+	nfparse_html_close();
 	if (walks.n == 0 && nlogs == 0 && !json)
 		puts("no trace or LOG records in the input");
 	free(touched);

@@ -34,4 +34,11 @@ int nfparse_explain(int argc, char **argv);
 int nfparse_whatif(const struct nfp_snapshots *ss, const char *spec, int json);
 struct nfp_record;
 void nfparse_whatif_log(const struct nfp_snapshots *ss, const struct nfp_record *rec, const char *line, int json);
+/* html.c: explain --html FILE, the walks as pictures in one self-contained page */
+struct nfp_walk;
+struct nfp_swalk;
+int nfparse_html_open(const char *path);
+void nfparse_html_walk(const struct nfp_walk *w);
+void nfparse_html_static(const char *title, const char *what, const struct nfp_ruleset *rs, const struct nfp_swalk *w);
+void nfparse_html_close(void);
 #endif

@@ -171,7 +171,10 @@ static void emit(const char *kind, const char *what, const struct nfp_snapshots 
 	static struct nfp_swalk w[2];
 	for (unsigned i = 0; i < n; i++) {
 		struct nfp_pview copy = *pv;
+		char title[300];
 		nfp_swalk(rsv[i], &copy, &w[i]);
+		snprintf(title, sizeof(title), "%s, walked through %s", kind, rsv[i]->path);
+		nfparse_html_static(title, what, rsv[i], &w[i]);
 	}
 	if (!json) {
 		printf("%s: %s\n", kind, what);

@@ -854,8 +854,14 @@ static enum nfp_tri ipt_addrtype1(const char *s, size_t n, const void *ctx)
 		bc = 1;
 	if (nfp_ieq(s, n, "MULTICAST", 9))
 		return mc ? NFP_YES : (pv->family == 6 || bc) ? NFP_NO : NFP_NO;
-	if (nfp_ieq(s, n, "BROADCAST", 9))
-		return bc ? NFP_YES : (pv->family == 6 || mc) ? NFP_NO : NFP_UNKNOWN;
+	if (nfp_ieq(s, n, "BROADCAST", 9)) {
+		if (bc)
+			return NFP_YES;
+		/* IPv6 has none; a frame sent to a unicast MAC was not a broadcast */
+		if (pv->family == 6 || mc || ((pv->known & NFP_PV_MACDST) && !(pv->mac_dst[0] & 1)))
+			return NFP_NO;
+		return NFP_UNKNOWN;
+	}
 	if (nfp_ieq(s, n, "LOCAL", 5)) {
 		if (mc || bc)
 			return NFP_NO;
