@@ -555,9 +555,7 @@ static enum nfp_tri nft_relation(struct nft_eval *ev, const struct selector *sl,
 		size_t mi = ws(s, e, n), me = value_end(s, mi, n);
 		const char *ms = s + mi;
 		size_t mn = me - mi;
-		if (mn >= 2 && ms[0] == '(' && ms[mn - 1] == ')')
-			ms++, mn -= 2;
-		if (s[mi] == '(') {
+		if (mi < n && s[mi] == '(') { /* "(fin|syn)" or "( fin | syn )": up to the ')' */
 			size_t k = mi;
 			while (k < n && s[k] != ')')
 				k++;

@@ -575,12 +575,7 @@ static enum nfp_verdict run(struct runner *ru, struct frame *stack, unsigned dep
 					ru->w->truncated = 1;
 				return NFP_V_UNKNOWN;
 			}
-			if (v == NFP_V_GOTO) { /* from a base chain: its end is the policy's */
-				stack[depth].c = j;
-				stack[depth].next = 0;
-				depth++;
-				continue;
-			}
+			/* a jump, or a goto from a base chain (the chain's end then is the policy's) */
 			stack[depth].c = j;
 			stack[depth].next = 0;
 			depth++;
