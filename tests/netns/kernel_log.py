@@ -10,7 +10,7 @@ net.netfilter.nf_log_all_netns is set for the run and restored.
 """
 import argparse, json, os, random, select, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, kmsg_open, kmsg_read
+from netnslib import sh, kmsg_open, kmsg_read, start_rsyslogd, stop_rsyslogd
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--input", choices=["imkmsg", "imklog"], required=True)
@@ -214,13 +214,7 @@ if $msg contains "{RUN}" then {{
         macs = {"@MACA": mac_of(NSA, IFA), "@MACB": mac_of(NSB, IFB)}
         macs["@MACRAW"] = f"{macs['@MACB']}:{macs['@MACA']}:08:00"
         kfd = kmsg_open()
-        if subprocess.run([args.rsyslogd, "-N1", "-f", conf], capture_output=True).returncode != 0:
-            raise RuntimeError("rsyslogd -N1 rejects the test config")
-        pidf = os.path.join(work, "rsyslogd.pid")
-        rs = subprocess.Popen([args.rsyslogd, "-n", "-f", conf, "-i", pidf], stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "rsyslogd.log"), "w"))
-        for _ in range(100):
-            if os.path.exists(pidf): break
-            time.sleep(0.1)
+        rs = start_rsyslogd(args.rsyslogd, conf, work)
         time.sleep(0.5)
         spec = [{k: v for k, v in p.items() if not k.startswith("_")} for p in PKTS]
         sh("/usr/bin/python3", "-c", SENDER, json.dumps(spec), ns=NSA)
@@ -237,11 +231,8 @@ if $msg contains "{RUN}" then {{
                 kernel += [l for l in kmsg_read(kfd) if RUN in l]
                 have = sum(1 for _ in open(out))
                 if have >= len(kernel): break
-        rs.send_signal(signal.SIGTERM)
-        rc = rs.wait(timeout=20)
+        stop_rsyslogd(rs)
         rs = None
-        if rc != 0:
-            raise RuntimeError(f"rsyslogd exit code {rc}")
         docs = [json.loads(l) for l in open(out)]
         return check(docs, kernel, macs)
     finally:

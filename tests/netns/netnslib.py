@@ -1,7 +1,7 @@
 """What the kernel scenarios share: running a command (in a namespace), reading the kernel's
 own log records from /dev/kmsg from the moment the test starts, and the client -- router --
 server namespaces of the rule scenarios."""
-import os, subprocess
+import os, signal, subprocess, time
 
 def sh(*cmd, ns=None, check=True, input=None):
     full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
@@ -50,3 +50,26 @@ def client_router_server(created, ns, ifs, a4, a6):
     sh("ip", "route", "add", "default", "via", a4[3], ns=nsrv)
     sh("ip", "-6", "route", "add", "default", "via", a6[3], ns=nsrv)
     sh("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", ns=nr)
+
+
+def start_rsyslogd(rsyslogd, conf, work):
+    """rsyslogd in the foreground with the test's own config and pid file ("-N1" first: a config it
+    refuses is the test's fault, said so); returns once the pid file is there (bounded)"""
+    r = subprocess.run([rsyslogd, "-N1", "-f", conf], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("rsyslogd -N1 rejects the test config: " + r.stderr)
+    pidf = os.path.join(work, "rsyslogd.pid")
+    rs = subprocess.Popen([rsyslogd, "-n", "-f", conf, "-i", pidf], stdout=subprocess.DEVNULL,
+                          stderr=open(os.path.join(work, "rsyslogd.log"), "w"))
+    for _ in range(100):
+        if os.path.exists(pidf):
+            break
+        time.sleep(0.1)
+    return rs
+
+def stop_rsyslogd(rs):
+    """SIGTERM to it, and its exit code must be 0"""
+    rs.send_signal(signal.SIGTERM)
+    rc = rs.wait(timeout=20)
+    if rc != 0:
+        raise RuntimeError(f"rsyslogd exit code {rc}")

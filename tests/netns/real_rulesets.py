@@ -25,7 +25,7 @@ Everything created is deleted at the end, also on failure; nf_log_all_netns is r
 """
 import argparse, collections, json, os, random, re, shutil, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, client_router_server
+from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--generator", choices=["ufw", "ferm"], default="ufw")
@@ -193,15 +193,7 @@ if $msg contains "{marker}" and ($msg contains "SRC=10.74.1.2 " or $msg contains
   action(type="omfile" file="{out}" template="t")
 }}
 """)
-        r = subprocess.run([args.rsyslogd, "-N1", "-f", conf], capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError("rsyslogd -N1 rejects the test config: " + r.stderr)
-        pidf = os.path.join(work, "rsyslogd.pid")
-        rs = subprocess.Popen([args.rsyslogd, "-n", "-f", conf, "-i", pidf], stdout=subprocess.DEVNULL,
-                              stderr=open(os.path.join(work, "rsyslogd.log"), "w"))
-        for _ in range(100):
-            if os.path.exists(pidf): break
-            time.sleep(0.1)
+        rs = start_rsyslogd(args.rsyslogd, conf, work)
         time.sleep(1.0)
         before = {4: counters(saves[0]), 6: counters(saves[1])}
         pk = packets()
@@ -216,11 +208,8 @@ if $msg contains "{marker}" and ($msg contains "SRC=10.74.1.2 " or $msg contains
             if have >= logged:
                 break
             time.sleep(0.3)
-        rs.send_signal(signal.SIGTERM)
-        rc = rs.wait(timeout=20)
+        stop_rsyslogd(rs)
         rs = None
-        if rc != 0:
-            raise RuntimeError(f"rsyslogd exit code {rc}")
         docs = [json.loads(l) for l in open(out)] if os.path.exists(out) else []
         return check(docs, pk, delta, logged, work)
     finally:

@@ -21,7 +21,7 @@ Everything created is deleted at the end, also on failure; nf_log_all_netns is r
 """
 import argparse, collections, json, os, random, re, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, client_router_server, kmsg_open, kmsg_read
+from netnslib import sh, client_router_server, kmsg_open, kmsg_read, start_rsyslogd, stop_rsyslogd
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--stack", choices=["legacy", "xtables", "nft"], required=True)
@@ -218,16 +218,8 @@ if {sel} then {{
   action(type="omfile" file="{out}" template="t")
 }}
 """)
-        r = subprocess.run([args.rsyslogd, "-N1", "-f", conf], capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError("rsyslogd -N1 rejects the test config: " + r.stderr)
         kfd = kmsg_open()
-        pidf = os.path.join(work, "rsyslogd.pid")
-        rs = subprocess.Popen([args.rsyslogd, "-n", "-f", conf, "-i", pidf], stdout=subprocess.DEVNULL,
-                              stderr=open(os.path.join(work, "rsyslogd.log"), "w"))
-        for _ in range(100):
-            if os.path.exists(pidf): break
-            time.sleep(0.1)
+        rs = start_rsyslogd(args.rsyslogd, conf, work)
         time.sleep(1.0)  # the monitor subscribes, imfile starts
         before = counters()
         sh("/usr/bin/python3", "-c", SENDER, json.dumps([p[2] for p in sent_pkts()]), ns=NC)
@@ -247,11 +239,8 @@ if {sel} then {{
             if source and have >= len(source):
                 break
             time.sleep(0.3)
-        rs.send_signal(signal.SIGTERM)
-        rc = rs.wait(timeout=20)
+        stop_rsyslogd(rs)
         rs = None
-        if rc != 0:
-            raise RuntimeError(f"rsyslogd exit code {rc}")
         docs = [json.loads(l) for l in open(out)] if os.path.exists(out) else []
         for d in docs:
             d["nf"] = d.pop("all").get("netfilter")
