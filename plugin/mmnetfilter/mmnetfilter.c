@@ -227,63 +227,50 @@ static void count(instanceData *pData, const struct nfp_record *rec)
 	}
 }
 
-/* a string property of the message's $! tree ("!_BOOT_ID"), NULL if absent; *out to be put */
-static const char *json_prop(smsg_t *pMsg, const char *name, struct json_object **out)
+/* the identity's view of the message's properties: $! members by name, kept until released */
+struct id_props {
+	smsg_t *msg;
+	struct json_object *held[4];
+	int n;
+};
+
+static const char *id_prop(void *ctx, const char *name)
 {
+	struct id_props *ip = ctx;
 	msgPropDescr_t prop;
-	*out = NULL;
-	if (msgPropDescrFill(&prop, (uchar *)name, (int)strlen(name)) != RS_RET_OK)
+	struct json_object *j = NULL;
+	if (ip->n == 4 || msgPropDescrFill(&prop, (uchar *)name, (int)strlen(name)) != RS_RET_OK)
 		return NULL;
-	if (msgGetJSONPropJSON(pMsg, &prop, out) != RS_RET_OK)
-		*out = NULL;
+	if (msgGetJSONPropJSON(ip->msg, &prop, &j) != RS_RET_OK)
+		j = NULL;
 	msgPropDescrDestruct(&prop);
-	return *out != NULL ? json_object_get_string(*out) : NULL;
+	if (j == NULL)
+		return NULL;
+	ip->held[ip->n++] = j;
+	return json_object_get_string(j);
 }
 
-/* The record's identity (src/enrich/nfp_enrich.h): the edge's (identity.edge="on"), imkmsg's
- * boot id + sequence number, imfile's file + offset + text, a journal kernel record's boot id +
- * kernel time + text; else a random one. TEXT is what the ECS document carries. */
+/* The record's identity: the core decides (nfp_identity_of); this fills in what rsyslog knows
+ * of the message. TEXT is what the ECS document carries. */
 static enum nfp_id_kind identity(const instanceData *pData, smsg_t *pMsg, const char *text, size_t len, uint8_t out[20])
 {
 	uchar *in = NULL, *sd = NULL;
 	int inlen = 0;
 	rs_size_t sdlen = 0;
-	const char *host = (const char *)getHOSTNAME(pMsg), *id;
-	size_t idn;
-	struct json_object *j = NULL, *k = NULL;
-	enum nfp_id_kind kind = NFP_ID_RANDOM;
+	struct id_props ip = { pMsg, { NULL }, 0 };
+	struct nfp_id_msg m = { NULL, 0, (const char *)getHOSTNAME(pMsg), NULL, 0, boot_id, text, len, id_prop, &ip };
+	enum nfp_id_kind kind;
+	getInputName(pMsg, &in, &inlen);
+	m.input = (const char *)in;
+	m.input_len = inlen > 0 ? (size_t)inlen : 0;
 	if (pData->edgeIdentity) {
 		MsgGetStructuredData(pMsg, &sd, &sdlen);
-		if (sd != NULL && nfp_edge_id((const char *)sd, (size_t)sdlen, &id, &idn)) {
-			nfp_edge_digest(host, host ? strlen(host) : 0, id, idn, out);
-			return NFP_ID_EDGE;
-		}
+		m.sd = (const char *)sd;
+		m.sd_len = sdlen > 0 ? (size_t)sdlen : 0;
 	}
-	getInputName(pMsg, &in, &inlen);
-	if (in != NULL && inlen == 6 && memcmp(in, "imkmsg", 6) == 0 && boot_id[0] != '\0' &&
-	    json_prop(pMsg, "!sequnum", &j) != NULL) {
-		nfp_kmsg_digest(boot_id, strlen(boot_id), (uint64_t)json_object_get_int64(j), out);
-		kind = NFP_ID_KMSG;
-	} else if (in != NULL && inlen == 6 && memcmp(in, "imfile", 6) == 0) {
-		const char *f = json_prop(pMsg, "!metadata!filename", &j), *o = json_prop(pMsg, "!metadata!fileoffset", &k);
-		if (f != NULL && o != NULL) {
-			nfp_file_digest(f, strlen(f), o, strlen(o), text, len, out);
-			kind = NFP_ID_FILE;
-		}
-	} else if (in != NULL && inlen == 9 && memcmp(in, "imjournal", 9) == 0) {
-		const char *t = json_prop(pMsg, "!_TRANSPORT", &j), *b, *m;
-		json_object_put(j);
-		j = NULL;
-		if (t != NULL && strcmp(t, "kernel") == 0 && (b = json_prop(pMsg, "!_BOOT_ID", &j)) != NULL &&
-		    (m = json_prop(pMsg, "!_SOURCE_MONOTONIC_TIMESTAMP", &k)) != NULL) {
-			nfp_journal_digest(b, strlen(b), m, strlen(m), text, len, out);
-			kind = NFP_ID_JOURNAL;
-		}
-	}
-	json_object_put(j);
-	json_object_put(k);
-	if (kind == NFP_ID_RANDOM && nfp_random_id(out) != 0)
-		memset(out, 0, 20); /* no randomness: never happens on Linux >= 3.17 */
+	kind = nfp_identity_of(&m, out);
+	while (ip.n > 0)
+		json_object_put(ip.held[--ip.n]);
 	return kind;
 }
 

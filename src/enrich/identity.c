@@ -136,3 +136,37 @@ int nfp_edge_id(const char *sd, size_t n, const char **id, size_t *idn)
 	}
 	return 0;
 }
+
+static int input_is(const struct nfp_id_msg *m, const char *name)
+{
+	return m->input != NULL && m->input_len == strlen(name) && memcmp(m->input, name, m->input_len) == 0;
+}
+
+enum nfp_id_kind nfp_identity_of(const struct nfp_id_msg *m, uint8_t out[20])
+{
+	const char *host = m->host ? m->host : "", *id, *a, *b, *t;
+	size_t hn = strlen(host), idn;
+	uint64_t seq;
+	if (m->sd != NULL && nfp_edge_id(m->sd, m->sd_len, &id, &idn)) {
+		nfp_edge_digest(host, hn, id, idn, out);
+		return NFP_ID_EDGE;
+	}
+	if (input_is(m, "imkmsg") && m->boot_id != NULL && m->boot_id[0] && (a = m->prop(m->ctx, "!sequnum")) != NULL &&
+	    nfp_dec(a, strlen(a), UINT64_MAX, &seq) == strlen(a) && a[0]) {
+		nfp_kmsg_digest(m->boot_id, strlen(m->boot_id), seq, out);
+		return NFP_ID_KMSG;
+	}
+	if (input_is(m, "imfile") && (a = m->prop(m->ctx, "!metadata!filename")) != NULL &&
+	    (b = m->prop(m->ctx, "!metadata!fileoffset")) != NULL) {
+		nfp_file_digest(a, strlen(a), b, strlen(b), m->text, m->text_len, out);
+		return NFP_ID_FILE;
+	}
+	if (input_is(m, "imjournal") && (t = m->prop(m->ctx, "!_TRANSPORT")) != NULL && strcmp(t, "kernel") == 0 &&
+	    (a = m->prop(m->ctx, "!_BOOT_ID")) != NULL && (b = m->prop(m->ctx, "!_SOURCE_MONOTONIC_TIMESTAMP")) != NULL) {
+		nfp_journal_digest(a, strlen(a), b, strlen(b), m->text, m->text_len, out);
+		return NFP_ID_JOURNAL;
+	}
+	if (nfp_random_id(out) != 0)
+		memset(out, 0, 20); /* no randomness: never happens on Linux >= 3.17 */
+	return NFP_ID_RANDOM;
+}

@@ -44,6 +44,25 @@ void nfp_journal_digest(const char *boot_id, size_t boot_len, const char *mono, 
 void nfp_edge_digest(const char *host, size_t host_len, const char *id, size_t id_len, uint8_t out[20]);
 void nfp_file_digest(const char *file, size_t file_len, const char *offset, size_t off_len, const char *text,
 		     size_t text_len, uint8_t out[20]);
+/* What the identity reads of a message, whoever carries it (the rsyslog glue fills it): the
+ * input module's name, the host, the structured data (NULL: the edge's identity is not taken
+ * from this message), this host's boot id ("" where unknown), the text, and a string property of
+ * the message by rsyslog's name ("!sequnum", "!metadata!filename", "!_BOOT_ID"; NULL where absent;
+ * the string stays valid until the caller lets it go). */
+struct nfp_id_msg {
+	const char *input;
+	size_t input_len;
+	const char *host;
+	const char *sd;
+	size_t sd_len;
+	const char *boot_id;
+	const char *text;
+	size_t text_len;
+	const char *(*prop)(void *ctx, const char *name);
+	void *ctx;
+};
+/* the message's identity by the rule above into out, and which it is */
+enum nfp_id_kind nfp_identity_of(const struct nfp_id_msg *m, uint8_t out[20]);
 /* 20 random bytes (getrandom); 0 on success */
 int nfp_random_id(uint8_t out[20]);
 /* the edge identity in a message's structured data: the value of id= in the element

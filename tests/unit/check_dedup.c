@@ -219,6 +219,53 @@ START_TEST(test_identity)
 }
 END_TEST
 
+/* a message's properties, as the glue's getter gives them */
+static const char *const *fake_props;
+static const char *fake_prop(void *ctx, const char *name)
+{
+	(void)ctx;
+	for (const char *const *p = fake_props; p != NULL && *p != NULL; p += 2)
+		if (strcmp(p[0], name) == 0)
+			return p[1];
+	return NULL;
+}
+
+START_TEST(test_identity_of)
+{
+	static const char *const kmsg[] = { "!sequnum", "42", NULL };
+	static const char *const file[] = { "!metadata!filename", "/var/log/kern.log", "!metadata!fileoffset", "1234", NULL };
+	static const char *const jour[] = { "!_TRANSPORT", "kernel", "!_BOOT_ID", "b1", "!_SOURCE_MONOTONIC_TIMESTAMP", "99", NULL };
+	static const char *const user[] = { "!_TRANSPORT", "syslog", "!_BOOT_ID", "b1", "!_SOURCE_MONOTONIC_TIMESTAMP", "99", NULL };
+	static const char sd[] = "[mmnf@32473 id=\"EDGE0001\"]";
+	struct nfp_id_msg m = { "imkmsg", 6, "h", NULL, 0, "boot", "m", 1, fake_prop, NULL };
+	uint8_t a[20], b[20];
+	fake_props = kmsg;
+	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_KMSG);
+	nfp_kmsg_digest("boot", 4, 42, b);
+	ck_assert_mem_eq(a, b, 20);
+	m.boot_id = ""; /* no boot id: no kmsg identity */
+	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_RANDOM);
+	m.sd = sd; /* the edge's identity comes first where it is taken */
+	m.sd_len = strlen(sd);
+	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_EDGE);
+	nfp_edge_digest("h", 1, "EDGE0001", 8, b);
+	ck_assert_mem_eq(a, b, 20);
+	m.sd = NULL;
+	m.input = "imfile", m.input_len = 6, fake_props = file;
+	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_FILE);
+	nfp_file_digest("/var/log/kern.log", 17, "1234", 4, "m", 1, b);
+	ck_assert_mem_eq(a, b, 20);
+	m.input = "imjournal", m.input_len = 9, fake_props = jour;
+	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_JOURNAL);
+	fake_props = user; /* a journal record that is no kernel record */
+	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_RANDOM);
+	m.input = "imudp", m.input_len = 5, fake_props = kmsg; /* another input's $!sequnum is no kernel's */
+	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_RANDOM);
+	ck_assert_int_eq(nfp_identity_of(&m, b), NFP_ID_RANDOM);
+	ck_assert(memcmp(a, b, 20) != 0);
+}
+END_TEST
+
 Suite *dedup_suite(void)
 {
 	Suite *s = suite_create("dedup");
@@ -228,6 +275,7 @@ Suite *dedup_suite(void)
 	tcase_add_test(tc, test_state_file);
 	tcase_add_test(tc, test_state_appends);
 	tcase_add_test(tc, test_identity);
+	tcase_add_test(tc, test_identity_of);
 	suite_add_tcase(s, tc);
 	return s;
 }
