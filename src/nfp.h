@@ -195,6 +195,31 @@ size_t nfp_skip_carrier(const char *line, size_t len);
 
 const char *nfp_type_name(enum nfp_type t);
 
+/* A packet handed over as bytes (NFLOG, src/parse/packet.c) written as the line the kernel's
+ * LOG target prints for it, for nfp_parse. The names are the devices' (NULL or "" for none);
+ * hwhdr is the link header NFLOG copies (MAC=); pkt starts at the network header, cap bytes
+ * of it copied. family is the hook's NFPROTO; for bridge and netdev hooks ethertype tells the
+ * packet. flags: LOG flags the kernel would have been given. Writes at most outcap-1 bytes and
+ * a NUL; returns the length. No allocation. */
+#define NFP_RENDER_TCPSEQ 0x01u
+#define NFP_RENDER_UID    0x08u
+#define NFP_RENDER_AE     0x100u /* kernels with AccECN (6.18): the AE flag word, 3 reserved bits */
+#define NFP_PACKET_LINE_MAX 1024 /* the kernel's line buffer */
+struct nfp_packet_meta {
+	unsigned family;
+	unsigned ethertype;
+	const char *prefix;
+	size_t prefix_max;
+	const char *in, *out, *physin, *physout;
+	const uint8_t *hwhdr;
+	size_t hwhdr_len;
+	uint32_t mark;
+	int has_uid;
+	uint32_t uid, gid;
+	unsigned flags;
+};
+size_t nfp_packet_render(const struct nfp_packet_meta *m, const uint8_t *pkt, size_t cap, char *out, size_t outcap);
+
 /* UTF-8 (src/parse/utf8.c): the length of the longest well-formed prefix; s with each byte of an
  * ill-formed sequence replaced by U+FFFD into out (room for 3 * n bytes), returning its
  * length */

@@ -68,6 +68,14 @@ void nfp_journal_digest(const char *boot_id, size_t boot_len, const char *mono, 
 	digest_parts(p, n, 4, out);
 }
 
+void nfp_nflog_digest(const char *boot_id, size_t boot_len, const char *netns, size_t netns_len, const char *seq,
+		       size_t seq_len, uint8_t out[20])
+{
+	const char *p[4] = { "nflog", boot_id, netns, seq };
+	size_t n[4] = { 5, boot_len, netns_len, seq_len };
+	digest_parts(p, n, 4, out);
+}
+
 void nfp_edge_digest(const char *host, size_t host_len, const char *id, size_t id_len, uint8_t out[20])
 {
 	const char *p[3] = { "edge", host ? host : "", id };
@@ -155,6 +163,12 @@ enum nfp_id_kind nfp_identity_of(const struct nfp_id_msg *m, uint8_t out[20])
 	    nfp_dec(a, strlen(a), UINT64_MAX, &seq) == strlen(a) && a[0]) {
 		nfp_kmsg_digest(m->boot_id, strlen(m->boot_id), seq, out);
 		return NFP_ID_KMSG;
+	}
+	if (input_is(m, "imnetfilter") && m->boot_id != NULL && m->boot_id[0] &&
+	    (a = m->prop(m->ctx, "!nflog!netns_inode")) != NULL && (b = m->prop(m->ctx, "!nflog!seq_global")) != NULL &&
+	    a[0] && b[0]) {
+		nfp_nflog_digest(m->boot_id, strlen(m->boot_id), a, strlen(a), b, strlen(b), out);
+		return NFP_ID_NFLOG;
 	}
 	if (input_is(m, "imfile") && (a = m->prop(m->ctx, "!metadata!filename")) != NULL &&
 	    (b = m->prop(m->ctx, "!metadata!fileoffset")) != NULL) {

@@ -29,18 +29,22 @@ size_t nfp_packet_id(const struct nfp_record *rec, const char *line, const char 
  *     the kernel's own time stamp of it (_SOURCE_MONOTONIC_TIMESTAMP, microseconds) and text;
  *   - file: a line imfile read (addMetadata="on"): the file's name, the line's offset in it and
  *     its text, so a file read again after a crash is the same lines;
+ *   - nflog: a packet imnetfilter read from an NFLOG group: the boot, the network namespace
+ *     (its inode) and the kernel's global NFLOG sequence number in that namespace;
  *   - edge: an identity the sending edge gave the message once ($uuid, carried in the
  *     structured data element [mmnf@32473 id="..."]), with the sender's host name;
  *   - none of these (plain syslog from a router): a random identity, new for every message
  *     this rsyslogd receives: never a duplicate, and the same through every retry and queue
  *     of this rsyslogd (it is part of the document), but a resend from the sender is a new one.
  * nfp_event_digest (host, time reported, text) is what nfparse uses for lines of a file. */
-enum nfp_id_kind { NFP_ID_RANDOM = 0, NFP_ID_KMSG, NFP_ID_JOURNAL, NFP_ID_EDGE, NFP_ID_FILE };
+enum nfp_id_kind { NFP_ID_RANDOM = 0, NFP_ID_KMSG, NFP_ID_JOURNAL, NFP_ID_EDGE, NFP_ID_FILE, NFP_ID_NFLOG };
 void nfp_event_digest(const char *host, size_t host_len, const char *time, size_t time_len, const char *msg,
 		      size_t msg_len, uint8_t out[20]);
 void nfp_kmsg_digest(const char *boot_id, size_t boot_id_len, uint64_t seq, uint8_t out[20]);
 void nfp_journal_digest(const char *boot_id, size_t boot_len, const char *mono, size_t mono_len, const char *text,
 			size_t text_len, uint8_t out[20]);
+void nfp_nflog_digest(const char *boot_id, size_t boot_len, const char *netns, size_t netns_len, const char *seq,
+		       size_t seq_len, uint8_t out[20]);
 void nfp_edge_digest(const char *host, size_t host_len, const char *id, size_t id_len, uint8_t out[20]);
 void nfp_file_digest(const char *file, size_t file_len, const char *offset, size_t off_len, const char *text,
 		     size_t text_len, uint8_t out[20]);

@@ -471,9 +471,10 @@ static int put_value(struct lexer *lx, struct nfp_pkt *p, int f, size_t voff, si
 		nfp_put_u(p, NFP_F_PROTO, u);
 		/* the kernel prints a number only for protocols it has no decoder for */
 		lx->sec = num >= 0 ? l4_section(u) : NFP_S_L4;
-		/* a non-first fragment carries no L4 header: the kernel stops after PROTO= */
+		/* a non-first fragment carries no L4 header: after PROTO= only what the kernel
+		 * prints of every packet (UID/GID, MARK) */
 		if (nfp_has(p, NFP_F_FRAG) && p->v[NFP_F_FRAG].u != 0)
-			lx->stop = 1;
+			lx->sec = NFP_S_L4;
 		return 1;
 	}
 	default:
@@ -612,8 +613,14 @@ static size_t word_token(struct lexer *lx, size_t t, size_t tl)
 				size_t c = nfp_skip_sp(line, b, len), d = nfp_tok_end(line, c, len);
 				if (d - c == 6 && memcmp(line + c, "bytes]", 6) == 0) {
 					nfp_put_u(p, NFP_F_INCOMPLETE, u);
-					if (lx->depth == 0)
-						lx->stop = 1; /* nothing follows, not even UID/MARK */
+					/* an unreadable TCP/UDP/ICMPv6 header ends the line, not even UID/MARK
+					 * follow; after IPv4's ICMP, AH and ESP they do */
+					if (lx->depth == 0 && nfp_has(p, NFP_F_PROTO) &&
+					    (p->v[NFP_F_PROTO].u == 1 || p->v[NFP_F_PROTO].u == 50 ||
+					     p->v[NFP_F_PROTO].u == 51))
+						lx->sec = NFP_S_L4;
+					else if (lx->depth == 0)
+						lx->stop = 1;
 					else
 						lx->sec = NFP_S_L4; /* only "]" follows */
 					return d;

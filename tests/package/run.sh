@@ -31,11 +31,13 @@ moddir=$(dirname "$(ls /usr/lib/*/rsyslog/imuxsock.so | head -n1)")
 installed=""
 rspid=""
 old_all_netns=""
-[ -e "$moddir/mmnetfilter.so" ] && cp -p "$moddir/mmnetfilter.so" "$WORK/saved-mmnetfilter.so"
+for m in mmnetfilter imnetfilter; do [ -e "$moddir/$m.so" ] && cp -p "$moddir/$m.so" "$WORK/saved-$m.so"; done
 cleanup() {
 	[ -n "$rspid" ] && kill "$rspid" 2>/dev/null && sleep 0.5
 	[ -n "$installed" ] && dpkg -P rsyslog-mmnetfilter nfparse >/dev/null 2>&1
-	[ -e "$WORK/saved-mmnetfilter.so" ] && [ ! -e "$moddir/mmnetfilter.so" ] && cp -p "$WORK/saved-mmnetfilter.so" "$moddir/mmnetfilter.so"
+	for m in mmnetfilter imnetfilter; do
+		[ -e "$WORK/saved-$m.so" ] && [ ! -e "$moddir/$m.so" ] && cp -p "$WORK/saved-$m.so" "$moddir/$m.so"
+	done
 	ip netns del "$NSA" 2>/dev/null; ip netns del "$NSB" 2>/dev/null
 	[ -n "$old_all_netns" ] && echo "$old_all_netns" > /proc/sys/net/netfilter/nf_log_all_netns
 	rm -rf "$WORK"
@@ -57,6 +59,11 @@ installed=1
 dpkg -i "$mod_deb" "$cli_deb" > "$WORK/dpkg-i.log" 2>&1 || { cat "$WORK/dpkg-i.log"; fail "dpkg -i"; }
 [ -f "$moddir/mmnetfilter.so" ] && dpkg -S "$moddir/mmnetfilter.so" | grep -q '^rsyslog-mmnetfilter:' || fail "module not owned by rsyslog-mmnetfilter"
 dpkg -L rsyslog-mmnetfilter | grep -q '\.la$' && fail "the package installs a libtool archive"
+# the NFLOG input, loaded by name from the package
+[ -f "$moddir/imnetfilter.so" ] && dpkg -S "$moddir/imnetfilter.so" | grep -q '^rsyslog-mmnetfilter:' || fail "imnetfilter.so not in rsyslog-mmnetfilter"
+printf 'module(load="imnetfilter")\ninput(type="imnetfilter" group="9")\naction(type="omfile" file="%s/x")\n' "$WORK" > "$WORK/im.conf"
+rsyslogd -N1 -f "$WORK/im.conf" > "$WORK/im.log" 2>&1 || { cat "$WORK/im.log"; fail "the packaged imnetfilter does not load"; }
+dpkg-deb -f "$mod_deb" Depends | grep -q 'libnetfilter-log1' || fail "rsyslog-mmnetfilter does not depend on libnetfilter-log1"
 /usr/bin/nfparse --version | grep -q '^nfparse ' || fail "nfparse --version"
 man -w nfparse >/dev/null 2>&1 || [ -f /usr/share/man/man1/nfparse.1.gz ] || fail "no nfparse(1)"
 share=/usr/share/rsyslog-mmnetfilter

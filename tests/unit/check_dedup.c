@@ -236,6 +236,7 @@ START_TEST(test_identity_of)
 	static const char *const file[] = { "!metadata!filename", "/var/log/kern.log", "!metadata!fileoffset", "1234", NULL };
 	static const char *const jour[] = { "!_TRANSPORT", "kernel", "!_BOOT_ID", "b1", "!_SOURCE_MONOTONIC_TIMESTAMP", "99", NULL };
 	static const char *const user[] = { "!_TRANSPORT", "syslog", "!_BOOT_ID", "b1", "!_SOURCE_MONOTONIC_TIMESTAMP", "99", NULL };
+	static const char *const nflog[] = { "!nflog!netns_inode", "4026532", "!nflog!seq_global", "17", NULL };
 	static const char sd[] = "[mmnf@32473 id=\"EDGE0001\"]";
 	struct nfp_id_msg m = { "imkmsg", 6, "h", NULL, 0, "boot", "m", 1, fake_prop, NULL };
 	uint8_t a[20], b[20];
@@ -258,6 +259,12 @@ START_TEST(test_identity_of)
 	m.input = "imjournal", m.input_len = 9, fake_props = jour;
 	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_JOURNAL);
 	fake_props = user; /* a journal record that is no kernel record */
+	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_RANDOM);
+	m.input = "imnetfilter", m.input_len = 11, fake_props = nflog, m.boot_id = "boot";
+	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_NFLOG);
+	nfp_nflog_digest("boot", 4, "4026532", 7, "17", 2, b);
+	ck_assert_mem_eq(a, b, 20);
+	m.input = "imudp", m.input_len = 5; /* another input's $!nflog is no kernel's */
 	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_RANDOM);
 	m.input = "imudp", m.input_len = 5, fake_props = kmsg; /* another input's $!sequnum is no kernel's */
 	ck_assert_int_eq(nfp_identity_of(&m, a), NFP_ID_RANDOM);

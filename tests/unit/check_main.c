@@ -14,6 +14,7 @@ int main(void)
 	srunner_add_suite(sr, dedup_suite());
 	srunner_add_suite(sr, rsversion_suite());
 	srunner_add_suite(sr, match_suite());
+	srunner_add_suite(sr, packet_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

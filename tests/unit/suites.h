@@ -14,6 +14,7 @@ Suite *snapset_suite(void);
 Suite *dedup_suite(void);
 Suite *rsversion_suite(void);
 Suite *match_suite(void);
+Suite *packet_suite(void);
 
 /* parse a C string (length without the terminator) into a static record */
 static inline struct nfp_record *parse_str(const char *s)

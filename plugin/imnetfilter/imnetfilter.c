@@ -1,0 +1,607 @@
+/* imnetfilter: netfilter's packet logs straight from the kernel, as rsyslog messages.
+ *
+ *   module(load="imnetfilter")
+ *   input(type="imnetfilter" group="5" [netns="router"] [tag="kernel:"] [ruleset="..."]
+ *         [uidGid="off"] [copyRange="1024"] [rcvBufSize="4m"] [statsName="..."])
+ *
+ * Each input subscribes to one NFLOG group (iptables -j NFLOG --nflog-group N, nft log group N)
+ * in the network namespace rsyslogd runs in, or in a named one (/run/netns/NAME, as `ip netns`
+ * makes them; an absolute path to a namespace file also works). Every packet becomes one
+ * message whose text is the line the kernel's LOG target prints for it (src/parse/packet.c):
+ * mmnetfilter, filters and files read it like a kernel line, and the record is the record of
+ * its LOG twin. What the line cannot say goes to $!nflog: the group, the kernel's sequence
+ * numbers, the hook, the family and the namespace (name and inode).
+ *
+ * Loss is counted, not guessed: the kernel numbers each group's packets (NFULA_SEQ), so a gap
+ * is exactly the packets the kernel could not hand over (socket buffer full: ENOBUFS). impstats
+ * object "imnetfilter(<statsName>)": events, submitted, lost, overruns, decode_errors.
+ *
+ * Needs CAP_NET_ADMIN (to bind a group) and, for netns=, CAP_SYS_ADMIN (setns): rsyslogd as
+ * root has both; the sockets are opened once in the input's thread, which then goes back to
+ * rsyslogd's own namespace.
+ */
+#include "config.h"
+#include "rsyslog.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <libnetfilter_log/libnetfilter_log.h>
+#include <json.h>
+#include "conf.h"
+#include "syslogd-types.h"
+#include "srUtils.h"
+#include "template.h"
+#include "module-template.h"
+#include "errmsg.h"
+#include "glbl.h"
+#include "prop.h"
+#include "ruleset.h"
+#include "msg.h"
+#include "statsobj.h"
+#include "unicode-helper.h"
+#include "dirty.h"
+#include "nfp.h"
+
+MODULE_TYPE_INPUT
+MODULE_TYPE_NOKEEP
+MODULE_CNFNAME("imnetfilter")
+
+struct instanceConf_s {
+	int group;
+	char *netns;           /* NULL: rsyslogd's own namespace */
+	uchar *pszTag;
+	size_t lenTag;
+	uchar *pszBindRuleset;
+	ruleset_t *pBindRuleset;
+	int uidGid;
+	int copyRange;
+	int rcvBuf;
+	char *statsName;
+	/* running state (the input thread's) */
+	struct nflog_handle *h;
+	struct nflog_g_handle *gh;
+	int fd, ifsock;        /* the NFLOG socket; a socket in the same namespace for interface names */
+	unsigned long long nsino;
+	time_t retryAt;
+	int haveSeq;
+	uint32_t nextSeq;
+	statsobj_t *stats;
+	STATSCOUNTER_DEF(events, mutEvents)
+	STATSCOUNTER_DEF(submitted, mutSubmitted)
+	STATSCOUNTER_DEF(lost, mutLost)
+	STATSCOUNTER_DEF(overruns, mutOverruns)
+	STATSCOUNTER_DEF(decodeErrors, mutDecodeErrors)
+	struct instanceConf_s *next;
+};
+
+struct modConfData_s {
+	rsconf_t *pConf;
+};
+
+DEF_IMOD_STATIC_DATA
+DEFobjCurrIf(glbl)
+DEFobjCurrIf(prop)
+DEFobjCurrIf(ruleset)
+DEFobjCurrIf(statsobj)
+
+static prop_t *pInputName = NULL;
+static instanceConf_t *confRoot = NULL, *confTail = NULL;
+static modConfData_t *loadModConf = NULL;
+static unsigned renderFlags; /* NFP_RENDER_AE on kernels that print it */
+
+static struct cnfparamdescr inppdescr[] = {
+	{ "group", eCmdHdlrInt, CNFPARAM_REQUIRED },
+	{ "netns", eCmdHdlrString, 0 },
+	{ "tag", eCmdHdlrString, 0 },
+	{ "ruleset", eCmdHdlrString, 0 },
+	{ "uidgid", eCmdHdlrBinary, 0 },
+	{ "copyrange", eCmdHdlrInt, 0 },
+	{ "rcvbufsize", eCmdHdlrSize, 0 },
+	{ "statsname", eCmdHdlrString, 0 },
+};
+static struct cnfparamblk inppblk = { CNFPARAMBLK_VERSION, sizeof(inppdescr) / sizeof(struct cnfparamdescr),
+				      inppdescr };
+
+static inline void std_checkRuleset_genErrMsg(__attribute__((unused)) modConfData_t *modConf, instanceConf_t *pInst)
+{
+	LogError(0, NO_ERRCODE, "imnetfilter: parameter 'ruleset': ruleset '%s' for group %d not found - "
+		 "using the default ruleset", pInst->pszBindRuleset, pInst->group);
+}
+#include "im-helper.h"
+
+static void freeInst(instanceConf_t *p)
+{
+	free(p->netns);
+	free(p->pszTag);
+	free(p->pszBindRuleset);
+	free(p->statsName);
+	if (p->stats != NULL)
+		statsobj.Destruct(&p->stats);
+	free(p);
+}
+
+/* a namespace name as `ip netns` keeps them, or a path */
+static int netns_ok(const char *s)
+{
+	if (s[0] == '/')
+		return 1;
+	if (s[0] == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strlen(s) > 200)
+		return 0;
+	return strchr(s, '/') == NULL;
+}
+
+BEGINnewInpInst
+	struct cnfparamvals *pvals;
+	instanceConf_t *inst = NULL;
+	char *ns = NULL;
+CODESTARTnewInpInst
+	pvals = nvlstGetParams(lst, &inppblk, NULL);
+	if (pvals == NULL)
+		ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
+	CHKmalloc(inst = calloc(1, sizeof(*inst)));
+	inst->fd = inst->ifsock = -1;
+	inst->copyRange = 1024;
+	inst->rcvBuf = 4 * 1024 * 1024;
+	for (int i = 0; i < inppblk.nParams; i++) {
+		if (!pvals[i].bUsed)
+			continue;
+		const char *n = inppblk.descr[i].name;
+		if (!strcmp(n, "group")) {
+			if (pvals[i].val.d.n < 0 || pvals[i].val.d.n > 65535) {
+				LogError(0, RS_RET_INVALID_PARAMS, "imnetfilter: parameter 'group': %lld is not an "
+					 "NFLOG group (0 to 65535)", (long long)pvals[i].val.d.n);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
+			inst->group = (int)pvals[i].val.d.n;
+		} else if (!strcmp(n, "netns")) {
+			CHKmalloc(inst->netns = es_str2cstr(pvals[i].val.d.estr, NULL));
+			if (!netns_ok(inst->netns)) {
+				LogError(0, RS_RET_INVALID_PARAMS, "imnetfilter: parameter 'netns': '%s' is neither a "
+					 "namespace name (as `ip netns list` shows) nor an absolute path", inst->netns);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
+			if (inst->netns[0] == '\0') {
+				free(inst->netns);
+				inst->netns = NULL;
+			}
+		} else if (!strcmp(n, "tag")) {
+			CHKmalloc(inst->pszTag = (uchar *)es_str2cstr(pvals[i].val.d.estr, NULL));
+		} else if (!strcmp(n, "ruleset")) {
+			CHKmalloc(inst->pszBindRuleset = (uchar *)es_str2cstr(pvals[i].val.d.estr, NULL));
+		} else if (!strcmp(n, "uidgid")) {
+			inst->uidGid = (int)pvals[i].val.d.n;
+		} else if (!strcmp(n, "copyrange")) {
+			if (pvals[i].val.d.n < 64 || pvals[i].val.d.n > 65535) {
+				LogError(0, RS_RET_INVALID_PARAMS, "imnetfilter: parameter 'copyRange': %lld bytes; "
+					 "64 to 65535 (the headers the kernel prints fit in 1024)",
+					 (long long)pvals[i].val.d.n);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
+			inst->copyRange = (int)pvals[i].val.d.n;
+		} else if (!strcmp(n, "rcvbufsize")) {
+			if (pvals[i].val.d.n < 65536 || pvals[i].val.d.n > 1024LL * 1024 * 1024) {
+				LogError(0, RS_RET_INVALID_PARAMS, "imnetfilter: parameter 'rcvBufSize': %lld bytes; "
+					 "64k to 1g", (long long)pvals[i].val.d.n);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
+			inst->rcvBuf = (int)pvals[i].val.d.n;
+		} else if (!strcmp(n, "statsname")) {
+			CHKmalloc(inst->statsName = es_str2cstr(pvals[i].val.d.estr, NULL));
+		}
+	}
+	if (inst->pszTag == NULL)
+		CHKmalloc(inst->pszTag = (uchar *)strdup("kernel:"));
+	inst->lenTag = strlen((char *)inst->pszTag);
+	/* one reader per group and namespace: the kernel refuses a second binding */
+	for (instanceConf_t *o = confRoot; o != NULL; o = o->next) {
+		if (o->group == inst->group && ((o->netns == NULL && inst->netns == NULL) ||
+						(o->netns != NULL && inst->netns != NULL && !strcmp(o->netns, inst->netns)))) {
+			LogError(0, RS_RET_INVALID_PARAMS, "imnetfilter: parameter 'group': group %d%s%s is read by "
+				 "another imnetfilter input already; the kernel gives a group to one reader",
+				 inst->group, inst->netns ? " in netns " : "", inst->netns ? inst->netns : "");
+			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+		}
+	}
+	if (inst->statsName == NULL) {
+		char b[256];
+		snprintf(b, sizeof(b), "group %d%s%s", inst->group, inst->netns ? " netns " : "",
+			 inst->netns ? inst->netns : "");
+		CHKmalloc(inst->statsName = strdup(b));
+	}
+	{
+		char b[300];
+		snprintf(b, sizeof(b), "imnetfilter(%s)", inst->statsName);
+		CHKiRet(statsobj.Construct(&inst->stats));
+		CHKiRet(statsobj.SetName(inst->stats, (uchar *)b));
+		CHKiRet(statsobj.SetOrigin(inst->stats, (uchar *)"imnetfilter"));
+		STATSCOUNTER_INIT(inst->events, inst->mutEvents);
+		CHKiRet(statsobj.AddCounter(inst->stats, (uchar *)"events", ctrType_IntCtr, CTR_FLAG_RESETTABLE,
+					    &inst->events));
+		STATSCOUNTER_INIT(inst->submitted, inst->mutSubmitted);
+		CHKiRet(statsobj.AddCounter(inst->stats, (uchar *)"submitted", ctrType_IntCtr, CTR_FLAG_RESETTABLE,
+					    &inst->submitted));
+		STATSCOUNTER_INIT(inst->lost, inst->mutLost);
+		CHKiRet(statsobj.AddCounter(inst->stats, (uchar *)"lost", ctrType_IntCtr, CTR_FLAG_RESETTABLE,
+					    &inst->lost));
+		STATSCOUNTER_INIT(inst->overruns, inst->mutOverruns);
+		CHKiRet(statsobj.AddCounter(inst->stats, (uchar *)"overruns", ctrType_IntCtr, CTR_FLAG_RESETTABLE,
+					    &inst->overruns));
+		STATSCOUNTER_INIT(inst->decodeErrors, inst->mutDecodeErrors);
+		CHKiRet(statsobj.AddCounter(inst->stats, (uchar *)"decode_errors", ctrType_IntCtr,
+					    CTR_FLAG_RESETTABLE, &inst->decodeErrors));
+		CHKiRet(statsobj.ConstructFinalize(inst->stats));
+	}
+	if (confTail == NULL)
+		confRoot = confTail = inst;
+	else
+		confTail = confTail->next = inst;
+	inst = NULL;
+finalize_it:
+	free(ns);
+	if (inst != NULL)
+		freeInst(inst);
+	if (pvals != NULL)
+		cnfparamvalsDestruct(pvals, &inppblk);
+CODE_STD_FINALIZERnewInpInst
+ENDnewInpInst
+
+/* an interface index in the instance's namespace as its name ("" when gone) */
+static void ifname(const instanceConf_t *inst, uint32_t idx, char out[IF_NAMESIZE + 1])
+{
+	struct ifreq r;
+	out[0] = '\0';
+	if (idx == 0 || inst->ifsock < 0)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.ifr_ifindex = (int)idx;
+	if (ioctl(inst->ifsock, SIOCGIFNAME, &r) == 0) {
+		memcpy(out, r.ifr_name, IF_NAMESIZE);
+		out[IF_NAMESIZE] = '\0';
+	}
+}
+
+static const char *hook_name(unsigned family, unsigned hook)
+{
+	static const char *const ip[5] = { "prerouting", "input", "forward", "output", "postrouting" };
+	if (family == NFPROTO_ARP)
+		return hook == 0 ? "input" : hook == 1 ? "output" : hook == 2 ? "forward" : "unknown";
+	if (family == NFPROTO_NETDEV)
+		return hook == 0 ? "ingress" : hook == 1 ? "egress" : "unknown";
+	return hook < 5 ? ip[hook] : "unknown";
+}
+static const char *family_name(unsigned f)
+{
+	switch (f) {
+	case NFPROTO_IPV4: return "ip";
+	case NFPROTO_IPV6: return "ip6";
+	case NFPROTO_ARP: return "arp";
+	case NFPROTO_BRIDGE: return "bridge";
+	case NFPROTO_NETDEV: return "netdev";
+	default: return "unknown";
+	}
+}
+
+static void jset(struct json_object *o, const char *k, struct json_object *v)
+{
+	if (v != NULL)
+		json_object_object_add(o, k, v);
+}
+
+static int on_packet(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg, struct nflog_data *nfa, void *data)
+{
+	instanceConf_t *inst = data;
+	struct nfulnl_msg_packet_hdr *ph = nflog_get_msg_packet_hdr(nfa);
+	char in[IF_NAMESIZE + 1], out[IF_NAMESIZE + 1], pin[IF_NAMESIZE + 1], pout[IF_NAMESIZE + 1];
+	char line[NFP_PACKET_LINE_MAX];
+	char *payload = NULL, *prefix = nflog_get_prefix(nfa);
+	int plen = nflog_get_payload(nfa, &payload);
+	uint32_t seq = 0, gseq = 0, uid = 0, gid = 0;
+	int hasSeq = nflog_get_seq(nfa, &seq) == 0, hasGseq = nflog_get_seq_global(nfa, &gseq) == 0;
+	smsg_t *pMsg;
+	struct json_object *j;
+	(void)gh;
+	STATSCOUNTER_INC(inst->events, inst->mutEvents);
+	/* a gap in the group's numbering: packets the kernel dropped (its queue to us was full) */
+	if (hasSeq) {
+		if (inst->haveSeq && seq != inst->nextSeq) {
+			uint32_t gap = seq - inst->nextSeq;
+			if (gap < 0x80000000u)
+				for (uint32_t k = 0; k < gap; k++)
+					STATSCOUNTER_INC(inst->lost, inst->mutLost);
+		}
+		inst->haveSeq = 1;
+		inst->nextSeq = seq + 1;
+	}
+	if (plen < 0 || payload == NULL || ph == NULL) {
+		STATSCOUNTER_INC(inst->decodeErrors, inst->mutDecodeErrors);
+		return 0;
+	}
+	ifname(inst, nflog_get_indev(nfa), in);
+	ifname(inst, nflog_get_outdev(nfa), out);
+	ifname(inst, nflog_get_physindev(nfa), pin);
+	ifname(inst, nflog_get_physoutdev(nfa), pout);
+	struct nfp_packet_meta m = { 0 };
+	m.family = nfmsg->nfgen_family;
+	m.ethertype = ntohs(ph->hw_protocol);
+	m.prefix = prefix;
+	m.prefix_max = 256;
+	m.in = in;
+	m.out = out;
+	m.physin = pin;
+	m.physout = pout;
+	m.hwhdr = (const uint8_t *)nflog_get_msg_packet_hwhdr(nfa);
+	m.hwhdr_len = m.hwhdr != NULL ? nflog_get_msg_packet_hwhdrlen(nfa) : 0;
+	m.mark = nflog_get_nfmark(nfa);
+	m.flags = renderFlags | (inst->uidGid ? NFP_RENDER_UID : 0);
+	if (inst->uidGid && nflog_get_uid(nfa, &uid) == 0 && nflog_get_gid(nfa, &gid) == 0) {
+		m.has_uid = 1;
+		m.uid = uid;
+		m.gid = gid;
+	}
+	size_t n = nfp_packet_render(&m, (const uint8_t *)payload, (size_t)plen, line, sizeof(line));
+	if (msgConstruct(&pMsg) != RS_RET_OK)
+		return 0;
+	MsgSetFlowControlType(pMsg, eFLOWCTL_LIGHT_DELAY);
+	MsgSetInputName(pMsg, pInputName);
+	MsgSetRcvFrom(pMsg, glbl.GetLocalHostNameProp());
+	MsgSetHOSTNAME(pMsg, glblGetLocalHostName(), (int)ustrlen(glblGetLocalHostName()));
+	MsgSetTAG(pMsg, inst->pszTag, inst->lenTag);
+	msgSetPRI(pMsg, LOG_KERN | LOG_WARNING);
+	MsgSetRawMsg(pMsg, line, n);
+	MsgSetMSGoffs(pMsg, 0);
+	MsgSetRuleset(pMsg, inst->pBindRuleset);
+	if ((j = json_object_new_object()) != NULL) {
+		jset(j, "group", json_object_new_int(inst->group));
+		if (hasSeq)
+			jset(j, "seq", json_object_new_int64(seq));
+		if (hasGseq)
+			jset(j, "seq_global", json_object_new_int64(gseq));
+		jset(j, "family", json_object_new_string(family_name(m.family)));
+		jset(j, "hook", json_object_new_string(hook_name(m.family, ph->hook)));
+		if (inst->netns != NULL)
+			jset(j, "netns", json_object_new_string(inst->netns));
+		jset(j, "netns_inode", json_object_new_int64((int64_t)inst->nsino));
+		msgAddJSON(pMsg, (uchar *)"!nflog", j, 0, 0);
+	}
+	if (submitMsg2(pMsg) == RS_RET_OK)
+		STATSCOUNTER_INC(inst->submitted, inst->mutSubmitted);
+	return 0;
+}
+
+/* Subscribe in the instance's namespace: this thread enters it for the socket calls and goes
+ * back (a socket stays in the namespace it was made in). 0 on success. */
+static int open_inst(instanceConf_t *inst)
+{
+	int self = -1, target = -1, ok = 0;
+	struct stat st;
+	char path[300];
+	if (inst->netns != NULL) {
+		snprintf(path, sizeof(path), "%s%s", inst->netns[0] == '/' ? "" : "/run/netns/", inst->netns);
+		if ((target = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			LogError(errno, RS_RET_ERR, "imnetfilter: group %d: cannot open network namespace '%s' "
+				 "(retrying every 5 s)", inst->group, path);
+			return -1;
+		}
+		if ((self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+		    setns(target, CLONE_NEWNET) != 0) {
+			LogError(errno, RS_RET_ERR, "imnetfilter: group %d: cannot enter network namespace '%s' "
+				 "(rsyslogd needs CAP_SYS_ADMIN)", inst->group, path);
+			goto done;
+		}
+	}
+	if (stat("/proc/thread-self/ns/net", &st) == 0)
+		inst->nsino = (unsigned long long)st.st_ino;
+	inst->ifsock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if ((inst->h = nflog_open()) == NULL) {
+		LogError(errno, RS_RET_ERR, "imnetfilter: group %d: cannot open an nfnetlink socket", inst->group);
+		goto done;
+	}
+	/* the family binding is what kernels before 3.17 wanted; later ones ignore it */
+	(void)nflog_bind_pf(inst->h, AF_INET);
+	(void)nflog_bind_pf(inst->h, AF_INET6);
+	if ((inst->gh = nflog_bind_group(inst->h, (uint16_t)inst->group)) == NULL) {
+		LogError(errno, RS_RET_ERR, "imnetfilter: group %d%s%s: cannot bind the NFLOG group (another "
+			 "reader has it, e.g. ulogd, or rsyslogd lacks CAP_NET_ADMIN)", inst->group,
+			 inst->netns ? " in netns " : "", inst->netns ? inst->netns : "");
+		goto done;
+	}
+	if (nflog_set_mode(inst->gh, NFULNL_COPY_PACKET, (uint32_t)inst->copyRange) < 0 ||
+	    nflog_set_flags(inst->gh, NFULNL_CFG_F_SEQ | NFULNL_CFG_F_SEQ_GLOBAL) < 0) {
+		LogError(errno, RS_RET_ERR, "imnetfilter: group %d: cannot configure the group", inst->group);
+		goto done;
+	}
+	nflog_callback_register(inst->gh, on_packet, inst);
+	inst->fd = nflog_fd(inst->h);
+	/* the buffer between the kernel and us: FORCE passes rmem_max where we may (root) */
+	if (setsockopt(inst->fd, SOL_SOCKET, SO_RCVBUFFORCE, &inst->rcvBuf, sizeof(inst->rcvBuf)) != 0)
+		(void)setsockopt(inst->fd, SOL_SOCKET, SO_RCVBUF, &inst->rcvBuf, sizeof(inst->rcvBuf));
+	fcntl(inst->fd, F_SETFL, fcntl(inst->fd, F_GETFL) | O_NONBLOCK);
+	ok = 1;
+	LogMsg(0, RS_RET_OK, LOG_INFO, "imnetfilter: reading NFLOG group %d%s%s", inst->group,
+	       inst->netns ? " in netns " : "", inst->netns ? inst->netns : "");
+done:
+	if (self >= 0) {
+		if (setns(self, CLONE_NEWNET) != 0)
+			LogError(errno, RS_RET_ERR, "imnetfilter: cannot return to rsyslogd's network namespace");
+		close(self);
+	}
+	if (target >= 0)
+		close(target);
+	if (!ok) {
+		if (inst->gh != NULL)
+			nflog_unbind_group(inst->gh);
+		if (inst->h != NULL)
+			nflog_close(inst->h);
+		if (inst->ifsock >= 0)
+			close(inst->ifsock);
+		inst->gh = NULL;
+		inst->h = NULL;
+		inst->fd = inst->ifsock = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void close_inst(instanceConf_t *inst)
+{
+	if (inst->gh != NULL)
+		nflog_unbind_group(inst->gh);
+	if (inst->h != NULL)
+		nflog_close(inst->h);
+	if (inst->ifsock >= 0)
+		close(inst->ifsock);
+	inst->gh = NULL;
+	inst->h = NULL;
+	inst->fd = inst->ifsock = -1;
+}
+
+/* the kernel's LOG format is the kernel's: AccECN kernels (6.18) print AE */
+static unsigned kernel_render_flags(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/osrelease", "r");
+	int maj = 0, min = 0;
+	if (f != NULL) {
+		if (fscanf(f, "%d.%d", &maj, &min) != 2)
+			maj = min = 0;
+		fclose(f);
+	}
+	return (maj > 6 || (maj == 6 && min >= 18)) ? NFP_RENDER_AE : 0;
+}
+
+BEGINrunInput
+	static char buf[256 * 1024];
+	struct pollfd pfd[64];
+	instanceConf_t *map[64];
+CODESTARTrunInput
+	renderFlags = kernel_render_flags();
+	for (instanceConf_t *i = confRoot; i != NULL; i = i->next)
+		if (open_inst(i) != 0)
+			i->retryAt = time(NULL) + 5;
+	while (glbl.GetGlobalInputTermState() == 0) {
+		int n = 0;
+		time_t now = time(NULL);
+		for (instanceConf_t *i = confRoot; i != NULL && n < 64; i = i->next) {
+			if (i->fd < 0 && now >= i->retryAt && open_inst(i) != 0)
+				i->retryAt = now + 5;
+			if (i->fd >= 0) {
+				pfd[n].fd = i->fd;
+				pfd[n].events = POLLIN;
+				pfd[n].revents = 0;
+				map[n++] = i;
+			}
+		}
+		if (poll(pfd, (nfds_t)n, 200) <= 0)
+			continue;
+		for (int k = 0; k < n; k++) {
+			if (!(pfd[k].revents & (POLLIN | POLLERR)))
+				continue;
+			/* drain what is there, bounded so one busy group cannot starve the others */
+			for (int rounds = 0; rounds < 256 && glbl.GetGlobalInputTermState() == 0; rounds++) {
+				ssize_t r = recv(pfd[k].fd, buf, sizeof(buf), MSG_DONTWAIT);
+				if (r < 0) {
+					if (errno == ENOBUFS) { /* the kernel dropped; the sequence gap counts how many */
+						STATSCOUNTER_INC(map[k]->overruns, map[k]->mutOverruns);
+						continue;
+					}
+					break;
+				}
+				if (r == 0)
+					break;
+				nflog_handle_packet(map[k]->h, buf, (int)r);
+			}
+		}
+	}
+	for (instanceConf_t *i = confRoot; i != NULL; i = i->next)
+		close_inst(i);
+ENDrunInput
+
+BEGINwillRun
+CODESTARTwillRun
+	if (confRoot == NULL) {
+		LogError(0, RS_RET_NO_RUN, "imnetfilter: no input() configured - nothing to read");
+		ABORT_FINALIZE(RS_RET_NO_RUN);
+	}
+	CHKiRet(prop.Construct(&pInputName));
+	CHKiRet(prop.SetString(pInputName, UCHAR_CONSTANT("imnetfilter"), sizeof("imnetfilter") - 1));
+	CHKiRet(prop.ConstructFinalize(pInputName));
+finalize_it:
+ENDwillRun
+
+BEGINafterRun
+CODESTARTafterRun
+	if (pInputName != NULL)
+		prop.Destruct(&pInputName);
+ENDafterRun
+
+BEGINisCompatibleWithFeature
+CODESTARTisCompatibleWithFeature
+	if (eFeat == sFEATURENonCancelInputTermination)
+		iRet = RS_RET_OK;
+ENDisCompatibleWithFeature
+
+BEGINbeginCnfLoad
+CODESTARTbeginCnfLoad
+	loadModConf = pModConf;
+	pModConf->pConf = pConf;
+ENDbeginCnfLoad
+
+BEGINendCnfLoad
+CODESTARTendCnfLoad
+ENDendCnfLoad
+
+BEGINcheckCnf
+CODESTARTcheckCnf
+	for (instanceConf_t *i = confRoot; i != NULL; i = i->next)
+		std_checkRuleset(pModConf, i);
+ENDcheckCnf
+
+BEGINactivateCnf
+CODESTARTactivateCnf
+ENDactivateCnf
+
+BEGINfreeCnf
+CODESTARTfreeCnf
+	for (instanceConf_t *i = confRoot, *nx; i != NULL; i = nx) {
+		nx = i->next;
+		freeInst(i);
+	}
+	confRoot = confTail = NULL;
+ENDfreeCnf
+
+BEGINmodExit
+CODESTARTmodExit
+	objRelease(statsobj, CORE_COMPONENT);
+	objRelease(ruleset, CORE_COMPONENT);
+	objRelease(glbl, CORE_COMPONENT);
+	objRelease(prop, CORE_COMPONENT);
+ENDmodExit
+
+BEGINqueryEtryPt
+CODESTARTqueryEtryPt
+CODEqueryEtryPt_STD_IMOD_QUERIES
+CODEqueryEtryPt_STD_CONF2_QUERIES
+CODEqueryEtryPt_STD_CONF2_IMOD_QUERIES
+CODEqueryEtryPt_IsCompatibleWithFeature_IF_OMOD_QUERIES
+ENDqueryEtryPt
+
+BEGINmodInit()
+CODESTARTmodInit
+	*ipIFVersProvided = CURR_MOD_IF_VERSION;
+CODEmodInit_QueryRegCFSLineHdlr
+	CHKiRet(objUse(glbl, CORE_COMPONENT));
+	CHKiRet(objUse(prop, CORE_COMPONENT));
+	CHKiRet(objUse(ruleset, CORE_COMPONENT));
+	CHKiRet(objUse(statsobj, CORE_COMPONENT));
+ENDmodInit

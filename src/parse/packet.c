@@ -1,0 +1,501 @@
+/* A packet the kernel hands over as bytes (NFLOG) written as the line the kernel's LOG target
+ * prints for it (nf_log_syslog.c, logflags 0 unless asked: ../shared notes §1), so that one
+ * parser reads both and a record from NFLOG is the record of its LOG twin by construction.
+ *
+ * Reads never go past what was copied (cap) nor past the packet's own length (len: what the
+ * kernel's skb->len is, the IP header's length field); what the kernel could read and we were
+ * not given is "TRUNCATED"/"INCOMPLETE" as where the kernel's read fails. No allocation; the
+ * output is cut at out's size like the kernel's 1 KiB line buffer. */
+#include <string.h>
+#include "nfp.h"
+
+struct w {
+	char *o;
+	size_t n, cap;
+};
+
+static void put(struct w *w, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && w->n + 1 < w->cap; i++)
+		w->o[w->n++] = s[i];
+}
+static void puts_(struct w *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+static void dec(struct w *w, uint64_t v)
+{
+	char b[20];
+	put(w, b, nfp_format_dec(v, b));
+}
+static void hexn(struct w *w, uint64_t v, int digits, int upper)
+{
+	static const char lo[] = "0123456789abcdef", up[] = "0123456789ABCDEF";
+	char b[16];
+	int k = 0;
+	do {
+		b[k++] = (upper ? up : lo)[v & 15];
+		v >>= 4;
+	} while (v || k < digits);
+	while (k > 0)
+		put(w, &b[--k], 1);
+}
+static void kv(struct w *w, const char *key, uint64_t v)
+{
+	puts_(w, key);
+	dec(w, v);
+	put(w, " ", 1);
+}
+static void ip4(struct w *w, const uint8_t *a)
+{
+	char b[NFP_IPSTR_MAX];
+	put(w, b, nfp_format_ip(4, a, b));
+}
+/* %pI6: eight groups of four lowercase hex digits, never compressed */
+static void ip6full(struct w *w, const uint8_t *a)
+{
+	for (int i = 0; i < 16; i += 2) {
+		if (i)
+			put(w, ":", 1);
+		hexn(w, (unsigned)a[i] << 8 | a[i + 1], 4, 0);
+	}
+}
+static void mac(struct w *w, const uint8_t *m)
+{
+	char b[NFP_MACSTR_MAX];
+	put(w, b, nfp_format_mac(m, b));
+}
+
+static unsigned be16(const uint8_t *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* the packet: cap bytes copied, len the packet's length */
+struct pk {
+	const uint8_t *d;
+	size_t cap, len;
+	unsigned flags;
+};
+/* skb_header_pointer: n bytes at off, or NULL */
+static const uint8_t *at(const struct pk *p, size_t off, size_t n)
+{
+	if (off > p->len || n > p->len - off || off > p->cap || n > p->cap - off)
+		return NULL;
+	return p->d + off;
+}
+static void incomplete(struct w *w, const struct pk *p, size_t off)
+{
+	puts_(w, "INCOMPLETE [");
+	dec(w, off <= p->len ? p->len - off : 0);
+	puts_(w, " bytes] ");
+}
+
+/* TCP and UDP as nf_log_dump_{tcp,udp}_header; 1 when the line stops there */
+static int tcp(struct w *w, const struct pk *p, int fragment, size_t off)
+{
+	puts_(w, "PROTO=TCP ");
+	if (fragment)
+		return 0;
+	const uint8_t *t = at(p, off, 20);
+	if (t == NULL) {
+		incomplete(w, p, off);
+		return 1;
+	}
+	kv(w, "SPT=", be16(t));
+	kv(w, "DPT=", be16(t + 2));
+	if (p->flags & NFP_RENDER_TCPSEQ) {
+		kv(w, "SEQ=", be32(t + 4));
+		kv(w, "ACK=", be32(t + 8));
+	}
+	kv(w, "WINDOW=", be16(t + 14));
+	/* the reserved bits of the data-offset byte; with AccECN the lowest is the AE flag */
+	unsigned res = t[12] & (p->flags & NFP_RENDER_AE ? 0x0e : 0x0f);
+	puts_(w, "RES=0x");
+	hexn(w, res << 2, 2, 0);
+	put(w, " ", 1);
+	if ((p->flags & NFP_RENDER_AE) && (t[12] & 1))
+		puts_(w, "AE ");
+	static const char *const fl[8] = { "CWR ", "ECE ", "URG ", "ACK ", "PSH ", "RST ", "SYN ", "FIN " };
+	for (int i = 0; i < 8; i++)
+		if (t[13] & (0x80 >> i))
+			puts_(w, fl[i]);
+	kv(w, "URGP=", be16(t + 18));
+	return 0;
+}
+static int udp(struct w *w, const struct pk *p, unsigned proto, int fragment, size_t off)
+{
+	puts_(w, proto == 17 ? "PROTO=UDP " : "PROTO=UDPLITE ");
+	if (fragment)
+		return 0;
+	const uint8_t *u = at(p, off, 8);
+	if (u == NULL) {
+		incomplete(w, p, off);
+		return 1;
+	}
+	kv(w, "SPT=", be16(u));
+	kv(w, "DPT=", be16(u + 2));
+	kv(w, "LEN=", be16(u + 4));
+	return 0;
+}
+
+static void uidgid(struct w *w, const struct nfp_packet_meta *m)
+{
+	if ((m->flags & NFP_RENDER_UID) && m->has_uid) {
+		kv(w, "UID=", m->uid);
+		kv(w, "GID=", m->gid);
+	}
+}
+
+/* dump_ipv4_packet: off where the header starts (0 outer, else the quoted packet) */
+static void ipv4(struct w *w, const struct pk *p, const struct nfp_packet_meta *m, size_t off)
+{
+	const uint8_t *h = at(p, off, 20);
+	if (h == NULL) {
+		puts_(w, "TRUNCATED");
+		return;
+	}
+	unsigned ihl = (h[0] & 15) * 4u, frag = be16(h + 6), proto = h[9];
+	int fragment = (frag & 0x1fff) != 0;
+	size_t l4 = off + ihl;
+	puts_(w, "SRC=");
+	ip4(w, h + 12);
+	puts_(w, " DST=");
+	ip4(w, h + 16);
+	put(w, " ", 1);
+	kv(w, "LEN=", be16(h + 2));
+	puts_(w, "TOS=0x");
+	hexn(w, h[1] & 0x1e, 2, 1);
+	puts_(w, " PREC=0x");
+	hexn(w, h[1] & 0xe0, 2, 1);
+	put(w, " ", 1);
+	kv(w, "TTL=", h[8]);
+	kv(w, "ID=", be16(h + 4));
+	if (frag & 0x8000)
+		puts_(w, "CE ");
+	if (frag & 0x4000)
+		puts_(w, "DF ");
+	if (frag & 0x2000)
+		puts_(w, "MF ");
+	if (fragment) {
+		puts_(w, "FRAG:");
+		dec(w, frag & 0x1fff);
+		put(w, " ", 1);
+	}
+	switch (proto) {
+	case 6:
+		if (tcp(w, p, fragment, l4))
+			return;
+		break;
+	case 17:
+	case 136:
+		if (udp(w, p, proto, fragment, l4))
+			return;
+		break;
+	case 1: {
+		/* the least the kernel wants to see of each type before it prints more */
+		static const uint8_t need[19] = { [0] = 4, [3] = 28, [4] = 28, [5] = 28, [8] = 4, [11] = 28,
+						  [12] = 28, [13] = 20, [14] = 20, [17] = 12, [18] = 12 };
+		puts_(w, "PROTO=ICMP ");
+		if (fragment)
+			break;
+		const uint8_t *c = at(p, l4, 8);
+		if (c == NULL) {
+			incomplete(w, p, l4);
+			break;
+		}
+		kv(w, "TYPE=", c[0]);
+		kv(w, "CODE=", c[1]);
+		if (c[0] <= 18 && need[c[0]] && (l4 > p->len || p->len - l4 < need[c[0]])) {
+			incomplete(w, p, l4);
+			break;
+		}
+		switch (c[0]) {
+		case 0:
+		case 8:
+			kv(w, "ID=", be16(c + 4));
+			kv(w, "SEQ=", be16(c + 6));
+			break;
+		case 12:
+			kv(w, "PARAMETER=", c[4]);
+			break;
+		case 5:
+			puts_(w, "GATEWAY=");
+			ip4(w, c + 4);
+			put(w, " ", 1);
+			/* fall through */
+		case 3:
+		case 4:
+		case 11:
+			if (off == 0) { /* one level of quoting */
+				put(w, "[", 1);
+				ipv4(w, p, m, l4 + 8);
+				puts_(w, "] ");
+			}
+			if (c[0] == 3 && c[1] == 4)
+				kv(w, "MTU=", be16(c + 6));
+			break;
+		}
+		break;
+	}
+	case 51: {
+		if (fragment)
+			break;
+		puts_(w, "PROTO=AH ");
+		const uint8_t *a = at(p, l4, 12);
+		if (a == NULL) {
+			incomplete(w, p, l4);
+			break;
+		}
+		puts_(w, "SPI=0x");
+		hexn(w, be32(a + 4), 1, 0);
+		put(w, " ", 1);
+		break;
+	}
+	case 50: {
+		puts_(w, "PROTO=ESP ");
+		if (fragment)
+			break;
+		const uint8_t *e = at(p, l4, 8);
+		if (e == NULL) {
+			incomplete(w, p, l4);
+			break;
+		}
+		puts_(w, "SPI=0x");
+		hexn(w, be32(e), 1, 0);
+		put(w, " ", 1);
+		break;
+	}
+	default:
+		kv(w, "PROTO=", proto);
+	}
+	if (off == 0) {
+		uidgid(w, m);
+		if (m->mark) {
+			puts_(w, "MARK=0x");
+			hexn(w, m->mark, 1, 0);
+			put(w, " ", 1);
+		}
+	}
+}
+
+/* dump_ipv6_packet */
+static void ipv6(struct w *w, const struct pk *p, const struct nfp_packet_meta *m, size_t off, int recurse)
+{
+	const uint8_t *h = at(p, off, 40);
+	if (h == NULL) {
+		puts_(w, "TRUNCATED");
+		return;
+	}
+	uint32_t first = be32(h);
+	puts_(w, "SRC=");
+	ip6full(w, h + 8);
+	puts_(w, " DST=");
+	ip6full(w, h + 24);
+	put(w, " ", 1);
+	kv(w, "LEN=", be16(h + 4) + 40u);
+	kv(w, "TC=", (first & 0x0ff00000) >> 20);
+	kv(w, "HOPLIMIT=", h[7]);
+	kv(w, "FLOWLBL=", first & 0x000fffff);
+	int fragment = 0;
+	size_t ptr = off + 40;
+	unsigned cur = h[6];
+	/* the extension headers the kernel walks (nf_ip6_ext_hdr), NONE (59) ending the walk */
+	while (cur == 0 || cur == 43 || cur == 44 || cur == 50 || cur == 51 || cur == 60) {
+		const uint8_t *e = at(p, ptr, 2);
+		size_t hl;
+		if (e == NULL) {
+			puts_(w, "TRUNCATED");
+			return;
+		}
+		switch (cur) {
+		case 44: {
+			puts_(w, "FRAG:");
+			const uint8_t *f = at(p, ptr, 8);
+			if (f == NULL) {
+				puts_(w, "TRUNCATED ");
+				return;
+			}
+			dec(w, be16(f + 2) & 0xfff8);
+			put(w, " ", 1);
+			if (f[3] & 1)
+				puts_(w, "INCOMPLETE ");
+			puts_(w, "ID:");
+			hexn(w, be32(f + 4), 8, 0);
+			put(w, " ", 1);
+			if (be16(f + 2) & 0xfff8)
+				fragment = 1;
+			hl = 8;
+			break;
+		}
+		case 0:
+		case 43:
+		case 60:
+			if (fragment)
+				return;
+			hl = ((size_t)e[1] + 1) << 3;
+			break;
+		case 51:
+			hl = ((size_t)e[1] + 2) << 2;
+			break;
+		default: /* ESP: nothing more can be read */
+			return;
+		}
+		cur = e[0];
+		ptr += hl;
+	}
+	switch (cur) {
+	case 6:
+		if (tcp(w, p, fragment, ptr))
+			return;
+		break;
+	case 17:
+	case 136:
+		if (udp(w, p, cur, fragment, ptr))
+			return;
+		break;
+	case 58: {
+		puts_(w, "PROTO=ICMPv6 ");
+		if (fragment)
+			break;
+		const uint8_t *c = at(p, ptr, 8);
+		if (c == NULL) {
+			incomplete(w, p, ptr);
+			return;
+		}
+		kv(w, "TYPE=", c[0]);
+		kv(w, "CODE=", c[1]);
+		switch (c[0]) {
+		case 128:
+		case 129:
+			kv(w, "ID=", be16(c + 4));
+			kv(w, "SEQ=", be16(c + 6));
+			break;
+		case 4:
+			puts_(w, "POINTER=");
+			hexn(w, be32(c + 4), 8, 0);
+			put(w, " ", 1);
+			/* fall through */
+		case 1:
+		case 2:
+		case 3:
+			if (recurse) {
+				put(w, "[", 1);
+				ipv6(w, p, m, ptr + 8, 0);
+				puts_(w, "] ");
+			}
+			if (c[0] == 2)
+				kv(w, "MTU=", be32(c + 4));
+			break;
+		}
+		break;
+	}
+	default:
+		kv(w, "PROTO=", cur);
+	}
+	if (recurse) {
+		uidgid(w, m);
+		if (m->mark) {
+			puts_(w, "MARK=0x");
+			hexn(w, m->mark, 1, 0);
+			put(w, " ", 1);
+		}
+	}
+}
+
+/* dump_arp_packet: no trailing space */
+static void arp(struct w *w, const struct pk *p)
+{
+	const uint8_t *a = at(p, 0, 8);
+	if (a == NULL) {
+		puts_(w, "TRUNCATED");
+		return;
+	}
+	puts_(w, "ARP HTYPE=");
+	dec(w, be16(a));
+	puts_(w, " PTYPE=0x");
+	hexn(w, be16(a + 2), 4, 0);
+	puts_(w, " OPCODE=");
+	dec(w, be16(a + 6));
+	if (be16(a) != 1 || a[4] != 6 || a[5] != 4)
+		return;
+	const uint8_t *b = at(p, 8, 20);
+	if (b == NULL) {
+		puts_(w, " INCOMPLETE [");
+		dec(w, p->len >= 8 ? p->len - 8 : 0);
+		puts_(w, " bytes]");
+		return;
+	}
+	puts_(w, " MACSRC=");
+	mac(w, b);
+	puts_(w, " IPSRC=");
+	ip4(w, b + 6);
+	puts_(w, " MACDST=");
+	mac(w, b + 10);
+	puts_(w, " IPDST=");
+	ip4(w, b + 16);
+}
+
+static void name(struct w *w, const char *s)
+{
+	if (s != NULL)
+		put(w, s, strnlen(s, 16));
+}
+
+size_t nfp_packet_render(const struct nfp_packet_meta *m, const uint8_t *pkt, size_t cap, char *out, size_t outcap)
+{
+	struct w w = { out, 0, outcap };
+	if (outcap == 0)
+		return 0;
+	put(&w, m->prefix, m->prefix != NULL ? strnlen(m->prefix, m->prefix_max) : 0);
+	puts_(&w, "IN=");
+	name(&w, m->in);
+	puts_(&w, " OUT=");
+	name(&w, m->out);
+	put(&w, " ", 1);
+	if (m->physin != NULL && m->physin[0] && (m->in == NULL || strncmp(m->physin, m->in, 16) != 0)) {
+		puts_(&w, "PHYSIN=");
+		name(&w, m->physin);
+		put(&w, " ", 1);
+	}
+	if (m->physout != NULL && m->physout[0] && (m->out == NULL || strncmp(m->physout, m->out, 16) != 0)) {
+		puts_(&w, "PHYSOUT=");
+		name(&w, m->physout);
+		put(&w, " ", 1);
+	}
+	/* what the packet is: the hook's family, or for bridge and netdev hooks the ethertype */
+	int kind = m->family == 2 ? 4 : m->family == 10 ? 6 : m->family == 3 ? 3 : 0;
+	if (kind == 0)
+		kind = m->ethertype == 0x0800 ? 4 : m->ethertype == 0x86dd ? 6 :
+		       (m->ethertype == 0x0806 || m->ethertype == 0x8035) ? 3 : 0;
+	/* the link header: only with an input device, never on ARP lines */
+	if (kind != 3 && m->in != NULL && m->in[0]) {
+		puts_(&w, "MAC=");
+		for (size_t i = 0; i < m->hwhdr_len; i++) {
+			if (i)
+				put(&w, ":", 1);
+			hexn(&w, m->hwhdr[i], 2, 0);
+		}
+		put(&w, " ", 1);
+	}
+	size_t len = cap;
+	const uint8_t *h = pkt;
+	/* the packet's own length, as the kernel's skb holds it (trimmed to the header's length) */
+	if (kind == 4 && cap >= 4)
+		len = be16(h + 2);
+	else if (kind == 6 && cap >= 6)
+		len = be16(h + 4) + 40u;
+	struct pk p = { pkt, cap, len, m->flags };
+	if (kind == 4)
+		ipv4(&w, &p, m, 0);
+	else if (kind == 6)
+		ipv6(&w, &p, m, 0, 1);
+	else if (kind == 3)
+		arp(&w, &p);
+	out[w.n] = '\0';
+	return w.n;
+}
