@@ -220,6 +220,28 @@ struct nfp_packet_meta {
 };
 size_t nfp_packet_render(const struct nfp_packet_meta *m, const uint8_t *pkt, size_t cap, char *out, size_t outcap);
 
+/* An nftables trace event's netlink attributes (src/parse/nfttrace.c) as the lines
+ * `nft monitor trace` prints: the packet line (0 when the event carries no headers) and the
+ * step line ("unknown rule handle N (verdict V)", "policy V", "verdict V"). family is the
+ * table's NFPROTO, nfproto the packet's; type 1 policy, 2 return, 3 rule; verdict as the
+ * kernel gives it (NF_ACCEPT 1, NFT_JUMP -3, ...). No allocation; NUL-terminated. */
+struct nfp_nfttrace {
+	uint32_t id;
+	unsigned family, nfproto, type;
+	const char *table, *chain, *jump_target;
+	uint64_t handle;
+	int has_verdict, has_policy, has_mark;
+	int32_t verdict;
+	uint32_t policy, mark;
+	const char *iif, *oif;
+	unsigned iiftype;
+	const uint8_t *ll, *nh, *th;
+	size_t ll_len, nh_len, th_len;
+	unsigned th_proto; /* the transport protocol after IPv6 extension headers (0: the header's) */
+};
+size_t nfp_nfttrace_packet(const struct nfp_nfttrace *t, char *out, size_t cap);
+size_t nfp_nfttrace_step(const struct nfp_nfttrace *t, char *out, size_t cap);
+
 /* UTF-8 (src/parse/utf8.c): the length of the longest well-formed prefix; s with each byte of an
  * ill-formed sequence replaced by U+FFFD into out (room for 3 * n bytes), returning its
  * length */

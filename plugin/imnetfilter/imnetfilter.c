@@ -16,6 +16,12 @@
  * is exactly the packets the kernel could not hand over (socket buffer full: ENOBUFS). impstats
  * object "imnetfilter(<statsName>)": events, submitted, lost, overruns, decode_errors.
  *
+ * With trace="on" instead of group=, the input subscribes to nftables trace events (what `nft
+ * monitor trace` reads: rules with `meta nftrace set 1`, iptables-nft's TRACE target) and
+ * submits the lines `nft monitor trace` prints for them (src/parse/nfttrace.c): a packet line
+ * where the event carries headers, and the step with the rule's handle and verdict; mmnetfilter
+ * makes walks of them and names the rules from an nft snapshot. $!nftrace: netns, netns_inode.
+ *
  * Needs CAP_NET_ADMIN (to bind a group) and, for netns=, CAP_SYS_ADMIN (setns): rsyslogd as
  * root has both; the sockets are opened once in the input's thread, which then goes back to
  * rsyslogd's own namespace.
@@ -38,6 +44,10 @@
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
 #include <libnetfilter_log/libnetfilter_log.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/trace.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
 #include <json.h>
 #include "conf.h"
 #include "syslogd-types.h"
@@ -59,7 +69,9 @@ MODULE_TYPE_NOKEEP
 MODULE_CNFNAME("imnetfilter")
 
 struct instanceConf_s {
-	int group;
+	int group;             /* -1: none (a trace input) */
+	int trace;             /* trace="on": nftables trace events instead of an NFLOG group */
+	struct mnl_socket *nl; /* the trace socket */
 	char *netns;           /* NULL: rsyslogd's own namespace */
 	uchar *pszTag;
 	size_t lenTag;
@@ -102,7 +114,8 @@ static modConfData_t *loadModConf = NULL;
 static unsigned renderFlags; /* NFP_RENDER_AE on kernels that print it */
 
 static struct cnfparamdescr inppdescr[] = {
-	{ "group", eCmdHdlrInt, CNFPARAM_REQUIRED },
+	{ "group", eCmdHdlrInt, 0 },
+	{ "trace", eCmdHdlrBinary, 0 },
 	{ "netns", eCmdHdlrString, 0 },
 	{ "tag", eCmdHdlrString, 0 },
 	{ "ruleset", eCmdHdlrString, 0 },
@@ -152,6 +165,7 @@ CODESTARTnewInpInst
 		ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
 	CHKmalloc(inst = calloc(1, sizeof(*inst)));
 	inst->fd = inst->ifsock = -1;
+	inst->group = -1;
 	inst->copyRange = 1024;
 	inst->rcvBuf = 4 * 1024 * 1024;
 	for (int i = 0; i < inppblk.nParams; i++) {
@@ -165,6 +179,8 @@ CODESTARTnewInpInst
 				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 			}
 			inst->group = (int)pvals[i].val.d.n;
+		} else if (!strcmp(n, "trace")) {
+			inst->trace = (int)pvals[i].val.d.n;
 		} else if (!strcmp(n, "netns")) {
 			CHKmalloc(inst->netns = es_str2cstr(pvals[i].val.d.estr, NULL));
 			if (!netns_ok(inst->netns)) {
@@ -201,23 +217,40 @@ CODESTARTnewInpInst
 			CHKmalloc(inst->statsName = es_str2cstr(pvals[i].val.d.estr, NULL));
 		}
 	}
+	if (inst->trace && inst->group >= 0) {
+		LogError(0, RS_RET_INVALID_PARAMS, "imnetfilter: parameter 'trace': an input reads either an NFLOG "
+			 "group or trace events; give trace=\"on\" its own input()");
+		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+	}
+	if (!inst->trace && inst->group < 0) {
+		LogError(0, RS_RET_INVALID_PARAMS, "imnetfilter: parameter 'group' required (or trace=\"on\")");
+		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+	}
 	if (inst->pszTag == NULL)
-		CHKmalloc(inst->pszTag = (uchar *)strdup("kernel:"));
+		CHKmalloc(inst->pszTag = (uchar *)strdup(inst->trace ? "nft-trace:" : "kernel:"));
 	inst->lenTag = strlen((char *)inst->pszTag);
 	/* one reader per group and namespace: the kernel refuses a second binding */
 	for (instanceConf_t *o = confRoot; o != NULL; o = o->next) {
-		if (o->group == inst->group && ((o->netns == NULL && inst->netns == NULL) ||
+		if (o->group == inst->group && o->trace == inst->trace && ((o->netns == NULL && inst->netns == NULL) ||
 						(o->netns != NULL && inst->netns != NULL && !strcmp(o->netns, inst->netns)))) {
-			LogError(0, RS_RET_INVALID_PARAMS, "imnetfilter: parameter 'group': group %d%s%s is read by "
-				 "another imnetfilter input already; the kernel gives a group to one reader",
-				 inst->group, inst->netns ? " in netns " : "", inst->netns ? inst->netns : "");
+			if (inst->trace)
+				LogError(0, RS_RET_INVALID_PARAMS, "imnetfilter: parameter 'trace': trace events%s%s are "
+					 "read by another imnetfilter input already", inst->netns ? " of netns " : "",
+					 inst->netns ? inst->netns : "");
+			else
+				LogError(0, RS_RET_INVALID_PARAMS, "imnetfilter: parameter 'group': group %d%s%s is read by "
+					 "another imnetfilter input already; the kernel gives a group to one reader",
+					 inst->group, inst->netns ? " in netns " : "", inst->netns ? inst->netns : "");
 			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 		}
 	}
 	if (inst->statsName == NULL) {
 		char b[256];
-		snprintf(b, sizeof(b), "group %d%s%s", inst->group, inst->netns ? " netns " : "",
-			 inst->netns ? inst->netns : "");
+		if (inst->trace)
+			snprintf(b, sizeof(b), "trace%s%s", inst->netns ? " netns " : "", inst->netns ? inst->netns : "");
+		else
+			snprintf(b, sizeof(b), "group %d%s%s", inst->group, inst->netns ? " netns " : "",
+				 inst->netns ? inst->netns : "");
 		CHKmalloc(inst->statsName = strdup(b));
 	}
 	{
@@ -380,6 +413,96 @@ static int on_packet(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg, struct n
 	return 0;
 }
 
+static void submit_line(instanceConf_t *inst, const char *line, size_t n, uint32_t id)
+{
+	smsg_t *pMsg;
+	struct json_object *j;
+	if (msgConstruct(&pMsg) != RS_RET_OK)
+		return;
+	MsgSetFlowControlType(pMsg, eFLOWCTL_LIGHT_DELAY);
+	MsgSetInputName(pMsg, pInputName);
+	MsgSetRcvFrom(pMsg, glbl.GetLocalHostNameProp());
+	MsgSetHOSTNAME(pMsg, glblGetLocalHostName(), (int)ustrlen(glblGetLocalHostName()));
+	MsgSetTAG(pMsg, inst->pszTag, inst->lenTag);
+	msgSetPRI(pMsg, LOG_KERN | LOG_INFO);
+	MsgSetRawMsg(pMsg, line, n);
+	MsgSetMSGoffs(pMsg, 0);
+	MsgSetRuleset(pMsg, inst->pBindRuleset);
+	if ((j = json_object_new_object()) != NULL) {
+		jset(j, "id", json_object_new_int64(id));
+		if (inst->netns != NULL)
+			jset(j, "netns", json_object_new_string(inst->netns));
+		jset(j, "netns_inode", json_object_new_int64((int64_t)inst->nsino));
+		msgAddJSON(pMsg, (uchar *)"!nftrace", j, 0, 0);
+	}
+	if (submitMsg2(pMsg) == RS_RET_OK)
+		STATSCOUNTER_INC(inst->submitted, inst->mutSubmitted);
+}
+
+static const uint8_t *trace_data(const struct nftnl_trace *t, uint16_t a, size_t *n)
+{
+	uint32_t l = 0;
+	const void *d = nftnl_trace_is_set(t, a) ? nftnl_trace_get_data(t, a, &l) : NULL;
+	*n = d != NULL ? l : 0;
+	return d;
+}
+
+static int on_trace(const struct nlmsghdr *nlh, void *data)
+{
+	instanceConf_t *inst = data;
+	struct nftnl_trace *t;
+	char iif[IF_NAMESIZE + 1] = "", oif[IF_NAMESIZE + 1] = "", line[2048];
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES || NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)
+		return MNL_CB_OK;
+	STATSCOUNTER_INC(inst->events, inst->mutEvents);
+	if ((t = nftnl_trace_alloc()) == NULL)
+		return MNL_CB_OK;
+	if (nftnl_trace_nlmsg_parse(nlh, t) < 0) {
+		STATSCOUNTER_INC(inst->decodeErrors, inst->mutDecodeErrors);
+		nftnl_trace_free(t);
+		return MNL_CB_OK;
+	}
+	struct nfp_nfttrace e = { 0 };
+	e.id = nftnl_trace_get_u32(t, NFTNL_TRACE_ID);
+	e.family = nftnl_trace_get_u32(t, NFTNL_TRACE_FAMILY);
+	e.type = nftnl_trace_get_u32(t, NFTNL_TRACE_TYPE);
+	e.table = nftnl_trace_is_set(t, NFTNL_TRACE_TABLE) ? nftnl_trace_get_str(t, NFTNL_TRACE_TABLE) : NULL;
+	e.chain = nftnl_trace_is_set(t, NFTNL_TRACE_CHAIN) ? nftnl_trace_get_str(t, NFTNL_TRACE_CHAIN) : NULL;
+	e.jump_target = nftnl_trace_is_set(t, NFTNL_TRACE_JUMP_TARGET) ? nftnl_trace_get_str(t, NFTNL_TRACE_JUMP_TARGET) : NULL;
+	e.handle = nftnl_trace_is_set(t, NFTNL_TRACE_RULE_HANDLE) ? nftnl_trace_get_u64(t, NFTNL_TRACE_RULE_HANDLE) : 0;
+	e.has_verdict = nftnl_trace_is_set(t, NFTNL_TRACE_VERDICT);
+	e.verdict = (int32_t)nftnl_trace_get_u32(t, NFTNL_TRACE_VERDICT);
+	e.has_policy = nftnl_trace_is_set(t, NFTNL_TRACE_POLICY);
+	e.policy = nftnl_trace_get_u32(t, NFTNL_TRACE_POLICY);
+	e.has_mark = nftnl_trace_is_set(t, NFTNL_TRACE_MARK);
+	e.mark = nftnl_trace_get_u32(t, NFTNL_TRACE_MARK);
+	e.nfproto = nftnl_trace_is_set(t, NFTNL_TRACE_NFPROTO) ? nftnl_trace_get_u32(t, NFTNL_TRACE_NFPROTO) : e.family;
+	if (nftnl_trace_is_set(t, NFTNL_TRACE_IIF)) {
+		ifname(inst, nftnl_trace_get_u32(t, NFTNL_TRACE_IIF), iif);
+		e.iif = iif;
+	}
+	if (nftnl_trace_is_set(t, NFTNL_TRACE_OIF)) {
+		ifname(inst, nftnl_trace_get_u32(t, NFTNL_TRACE_OIF), oif);
+		e.oif = oif;
+	}
+	e.iiftype = nftnl_trace_is_set(t, NFTNL_TRACE_IIFTYPE) ? nftnl_trace_get_u16(t, NFTNL_TRACE_IIFTYPE) : 0;
+	e.ll = trace_data(t, NFTNL_TRACE_LL_HEADER, &e.ll_len);
+	e.nh = trace_data(t, NFTNL_TRACE_NETWORK_HEADER, &e.nh_len);
+	e.th = trace_data(t, NFTNL_TRACE_TRANSPORT_HEADER, &e.th_len);
+	/* as nft prints them: the packet first (on a rule event that carries headers), then the step */
+	size_t n;
+	if (e.type == NFT_TRACETYPE_RULE && (n = nfp_nfttrace_packet(&e, line, sizeof(line))) > 0)
+		submit_line(inst, line, n, e.id);
+	if (e.type != NFT_TRACETYPE_RULE || nftnl_trace_is_set(t, NFTNL_TRACE_RULE_HANDLE)) {
+		n = nfp_nfttrace_step(&e, line, sizeof(line));
+		submit_line(inst, line, n, e.id);
+	}
+	nftnl_trace_free(t);
+	return MNL_CB_OK;
+}
+
+static void close_inst(instanceConf_t *inst);
+
 /* Subscribe in the instance's namespace: this thread enters it for the socket calls and goes
  * back (a socket stays in the namespace it was made in). 0 on success. */
 static int open_inst(instanceConf_t *inst)
@@ -404,6 +527,18 @@ static int open_inst(instanceConf_t *inst)
 	if (stat("/proc/thread-self/ns/net", &st) == 0)
 		inst->nsino = (unsigned long long)st.st_ino;
 	inst->ifsock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (inst->trace) {
+		int grp = NFNLGRP_NFTRACE;
+		if ((inst->nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL || mnl_socket_bind(inst->nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+		    mnl_socket_setsockopt(inst->nl, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0) {
+			LogError(errno, RS_RET_ERR, "imnetfilter: cannot subscribe to nftables trace events%s%s "
+				 "(rsyslogd lacks CAP_NET_ADMIN?)", inst->netns ? " in netns " : "",
+				 inst->netns ? inst->netns : "");
+			goto done;
+		}
+		inst->fd = mnl_socket_get_fd(inst->nl);
+		goto opened;
+	}
 	if ((inst->h = nflog_open()) == NULL) {
 		LogError(errno, RS_RET_ERR, "imnetfilter: group %d: cannot open an nfnetlink socket", inst->group);
 		goto done;
@@ -424,13 +559,18 @@ static int open_inst(instanceConf_t *inst)
 	}
 	nflog_callback_register(inst->gh, on_packet, inst);
 	inst->fd = nflog_fd(inst->h);
+opened:
 	/* the buffer between the kernel and us: FORCE passes rmem_max where we may (root) */
 	if (setsockopt(inst->fd, SOL_SOCKET, SO_RCVBUFFORCE, &inst->rcvBuf, sizeof(inst->rcvBuf)) != 0)
 		(void)setsockopt(inst->fd, SOL_SOCKET, SO_RCVBUF, &inst->rcvBuf, sizeof(inst->rcvBuf));
 	fcntl(inst->fd, F_SETFL, fcntl(inst->fd, F_GETFL) | O_NONBLOCK);
 	ok = 1;
-	LogMsg(0, RS_RET_OK, LOG_INFO, "imnetfilter: reading NFLOG group %d%s%s", inst->group,
-	       inst->netns ? " in netns " : "", inst->netns ? inst->netns : "");
+	if (inst->trace)
+		LogMsg(0, RS_RET_OK, LOG_INFO, "imnetfilter: reading nftables trace events%s%s",
+		       inst->netns ? " in netns " : "", inst->netns ? inst->netns : "");
+	else
+		LogMsg(0, RS_RET_OK, LOG_INFO, "imnetfilter: reading NFLOG group %d%s%s", inst->group,
+		       inst->netns ? " in netns " : "", inst->netns ? inst->netns : "");
 done:
 	if (self >= 0) {
 		if (setns(self, CLONE_NEWNET) != 0)
@@ -440,15 +580,7 @@ done:
 	if (target >= 0)
 		close(target);
 	if (!ok) {
-		if (inst->gh != NULL)
-			nflog_unbind_group(inst->gh);
-		if (inst->h != NULL)
-			nflog_close(inst->h);
-		if (inst->ifsock >= 0)
-			close(inst->ifsock);
-		inst->gh = NULL;
-		inst->h = NULL;
-		inst->fd = inst->ifsock = -1;
+		close_inst(inst);
 		return -1;
 	}
 	return 0;
@@ -456,6 +588,9 @@ done:
 
 static void close_inst(instanceConf_t *inst)
 {
+	if (inst->nl != NULL)
+		mnl_socket_close(inst->nl);
+	inst->nl = NULL;
 	if (inst->gh != NULL)
 		nflog_unbind_group(inst->gh);
 	if (inst->h != NULL)
@@ -519,7 +654,10 @@ CODESTARTrunInput
 				}
 				if (r == 0)
 					break;
-				nflog_handle_packet(map[k]->h, buf, (int)r);
+				if (map[k]->trace)
+					(void)mnl_cb_run(buf, (size_t)r, 0, 0, on_trace, map[k]);
+				else
+					nflog_handle_packet(map[k]->h, buf, (int)r);
 			}
 		}
 	}

@@ -372,7 +372,10 @@ static int tos_part(struct mon *m, int v6, int ecn, const char *v, size_t n)
 			if (nfp_word_is(v, n, dscp_names[i].name))
 				x = dscp_names[i].v;
 	}
-	if (x == 256 && (n == 0 || nfp_dec(v, n, ecn ? 3 : 63, &x) != n))
+	/* a value without a name: decimal, or hex as nft prints an unnamed symbol ("0x1d") */
+	if (x == 256 && n > 2 && v[0] == '0' && v[1] == 'x' && nfp_hex(v + 2, n - 2, ecn ? 3 : 63, &x) == n - 2)
+		;
+	else if (x == 256 && (n == 0 || nfp_dec(v, n, ecn ? 3 : 63, &x) != n))
 		return 0;
 	nfp_put_u(m->p, f, ecn ? (cur & ~3u) | x : (cur & 3u) | x << 2);
 	return 1;

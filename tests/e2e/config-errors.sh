@@ -93,7 +93,7 @@ check_in() { # check_in NAME EXPECT_RC REGEX INPUT_PARAMS
 if [ -f "$im" ]; then
 	check_in in-ok 0 "" 'group="5" netns="router" tag="kernel:" uidGid="on" copyRange="512" rcvBufSize="8m" statsName="fw"'
 	check_in in-path 0 "" 'group="5" netns="/proc/1/ns/net"'
-	check_in in-no-group 1 "parameter 'group' required but not specified" 'netns="x"'
+	check_in in-no-group 1 "imnetfilter: parameter 'group' required \\(or trace=.on.\\)" 'netns="x"'
 	check_in in-group-range 1 "imnetfilter: parameter 'group': 70000 is not an NFLOG group" 'group="70000"'
 	check_in in-netns-bad 1 "imnetfilter: parameter 'netns': 'a/b' is neither" 'group="1" netns="a/b"'
 	check_in in-copy-range 1 "imnetfilter: parameter 'copyRange': 10 bytes" 'group="1" copyRange="10"'
@@ -102,6 +102,10 @@ if [ -f "$im" ]; then
 		'group="3" netns="r") input(type="imnetfilter" group="3" netns="r"'
 	check_in in-group-two-ns 0 "" 'group="3" netns="r") input(type="imnetfilter" group="3" netns="s"'
 	check_in in-unknown 1 "parameter 'gruop' not known" 'group="1" gruop="2"'
+	check_in in-trace 0 "" 'trace="on" netns="r") input(type="imnetfilter" trace="on" netns="s"'
+	check_in in-trace-and-group 1 "imnetfilter: parameter 'trace': an input reads either an NFLOG group or trace events" 'trace="on" group="1"'
+	check_in in-trace-twice 1 "imnetfilter: parameter 'trace': trace events of netns r are read by another" \
+		'trace="on" netns="r") input(type="imnetfilter" trace="on" netns="r"'
 else
 	echo "config-errors: no $im (libnetfilter-log-dev missing at configure time); imnetfilter cases not run"
 fi

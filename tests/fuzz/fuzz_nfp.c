@@ -6,6 +6,7 @@
  * parse, resolve, emit) or -DFUZZ_RULES_ONLY (ruleset files: read, then the fixed trace and
  * LOG lines below resolved against what was read). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "nfp.h"
@@ -61,6 +62,16 @@ static void same_as_libfastjson(struct fjson_object *doc)
 	free(spaced);
 }
 
+/* a property broken: the line that breaks it (FUZZ_SHOW=1 in the replay), then stop */
+static void bad(const char *line)
+{
+	if (getenv("FUZZ_SHOW") != NULL) {
+		fputs(line, stderr);
+		fputc('\n', stderr);
+	}
+	__builtin_trap();
+}
+
 /* The bytes as a packet NFLOG hands over (src/parse/packet.c), its first byte choosing the
  * hook's family and the LOG flags: the line written for it is one the parser reads as a LOG
  * record with every token in its place (the kernel's grammar, both directions). */
@@ -95,7 +106,51 @@ static void packet_roundtrip(const uint8_t *data, size_t size)
 	if (n >= sizeof(line) || line[n] != '\0')
 		__builtin_trap();
 	if (nfp_parse(line, n, &r) != NFP_LOG || r.n_unknown != 0)
-		__builtin_trap();
+		bad(line);
+}
+
+/* The bytes as an nftables trace event's headers (src/parse/nfttrace.c): the packet and step
+ * lines written for it are monitor lines the parser reads with every token in its place. */
+static void nfttrace_roundtrip(const uint8_t *data, size_t size)
+{
+	static char line[2048];
+	static struct nfp_record r;
+	if (size < 4)
+		return;
+	uint8_t *pk = malloc(size - 4);
+	if (pk == NULL && size > 4)
+		return;
+	if (size > 4)
+		memcpy(pk, data + 4, size - 4);
+	struct nfp_nfttrace e = { 0 };
+	e.id = (uint32_t)data[0] << 8 | data[1];
+	e.family = (data[0] & 1) ? 1 : 2;
+	e.nfproto = (data[0] & 2) ? 10 : 2;
+	e.type = 1u + data[1] % 3;
+	e.table = "t";
+	e.chain = "c";
+	e.handle = data[2];
+	e.has_verdict = 1;
+	e.verdict = (int32_t)(int8_t)data[3] % 6;
+	e.jump_target = "j";
+	e.has_mark = data[2] & 1;
+	e.mark = data[2];
+	e.iif = "eth0";
+	e.iiftype = 1;
+	e.ll = pk;
+	e.ll_len = size - 4 < 14 ? size - 4 : 14;
+	e.nh = pk;
+	e.nh_len = size - 4;
+	size_t off = (data[0] & 2) ? 40 : 20;
+	e.th = size - 4 > off ? pk + off : NULL;
+	e.th_len = size - 4 > off ? size - 4 - off : 0;
+	size_t n = nfp_nfttrace_packet(&e, line, sizeof(line));
+	if (n > 0 && (nfp_parse(line, n, &r) != NFP_TRACE || r.n_unknown != 0))
+		bad(line);
+	n = nfp_nfttrace_step(&e, line, sizeof(line));
+	if (nfp_parse(line, n, &r) != NFP_TRACE || r.n_unknown != 0)
+		bad(line);
+	free(pk);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -109,6 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(line, data, size);
 #ifndef FUZZ_RULES_ONLY
 	packet_roundtrip(data, size);
+	nfttrace_roundtrip(data, size);
 	if (nfp_parse(line, size, &rec) != NFP_NONE) {
 		static char text[1 << 18];
 		struct nfp_ecs_meta m = { "2026-11-27T00:00:00+00:00", "fuzz", line, size, NULL };

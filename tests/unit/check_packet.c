@@ -177,6 +177,52 @@ START_TEST(test_arp_bridge_bounds)
 }
 END_TEST
 
+/* nftables trace events as `nft monitor trace` prints them (tests/netns/nft_trace.py checks
+ * them against nft itself): steps of each kind, verdicts with targets, the packet line */
+START_TEST(test_nfttrace)
+{
+	char line[512];
+	struct nfp_nfttrace t = { 0 };
+	t.id = 0x812c9a27;
+	t.family = 1;
+	t.nfproto = 2;
+	t.table = "fw";
+	t.chain = "in";
+	t.type = 3;
+	t.handle = 10;
+	t.has_verdict = 1;
+	t.verdict = -3;
+	t.jump_target = "svc";
+	nfp_nfttrace_step(&t, line, sizeof(line));
+	ck_assert_str_eq(line, "trace id 812c9a27 inet fw in unknown rule handle 10 (verdict jump svc)");
+	struct nfp_record *r = parse_str(line);
+	ck_assert_int_eq(r->type, NFP_TRACE);
+	ck_assert_uint_eq(r->pkt[0].v[NFP_F_TRACE_HANDLE].u, 10);
+	t.type = 1, t.has_policy = 1, t.policy = 0, t.has_mark = 1, t.mark = 0x2a;
+	nfp_nfttrace_step(&t, line, sizeof(line));
+	ck_assert_str_eq(line, "trace id 812c9a27 inet fw in policy drop meta mark 0x2a ");
+	t.type = 2, t.verdict = -1, t.mark = 0;
+	nfp_nfttrace_step(&t, line, sizeof(line));
+	ck_assert_str_eq(line, "trace id 812c9a27 inet fw in verdict continue ");
+	/* no headers: no packet line */
+	ck_assert_uint_eq(nfp_nfttrace_packet(&t, line, sizeof(line)), 0);
+	plen = 0;
+	b("45b8 0028 0001 4000 4006 0000 0a000001 0a000002");
+	b("a029 1389 00000000 00000000 5012 2000 0000 0000");
+	t.type = 3, t.nh = pkt, t.nh_len = 20, t.th = pkt + 20, t.th_len = 20, t.iif = "eth0", t.iiftype = 1;
+	t.ll = eth, t.ll_len = 14;
+	nfp_nfttrace_packet(&t, line, sizeof(line));
+	ck_assert_str_eq(line, "trace id 812c9a27 inet fw in packet: iif \"eth0\" ether saddr 02:00:00:00:00:01 "
+			       "ether daddr 02:00:00:00:00:02 ip saddr 10.0.0.1 ip daddr 10.0.0.2 ip dscp ef ip ecn "
+			       "not-ect ip ttl 64 ip id 1 ip protocol tcp ip length 40 tcp sport 41001 tcp dport 5001 "
+			       "tcp flags == syn | ack tcp window 8192 ");
+	r = parse_str(line);
+	ck_assert_int_eq(r->type, NFP_TRACE);
+	ck_assert_uint_eq(r->n_unknown, 0);
+	ck_assert_uint_eq(r->pkt[0].v[NFP_F_TOS].u, 0xb8 & 0xfc);
+}
+END_TEST
+
 Suite *packet_suite(void)
 {
 	Suite *s = suite_create("packet");
@@ -185,6 +231,7 @@ Suite *packet_suite(void)
 	tcase_add_test(tc, test_icmp);
 	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_arp_bridge_bounds);
+	tcase_add_test(tc, test_nfttrace);
 	suite_add_tcase(s, tc);
 	return s;
 }
