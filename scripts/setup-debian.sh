@@ -17,7 +17,7 @@ deps=${1:-$top/.deps}
 mkdir -p "$deps"
 
 build_pkgs="build-essential autoconf automake libtool pkg-config libestr-dev libfastjson-dev
- zlib1g-dev check rsyslog dpkg-dev python3 nettle-dev libnetfilter-log-dev libnftnl-dev libmnl-dev"
+ zlib1g-dev check rsyslog dpkg-dev python3 nettle-dev libnetfilter-log-dev libnftnl-dev libmnl-dev libnftables-dev"
 test_pkgs="iproute2 procps valgrind binutils iptables nftables python3-scapy rsyslog-elasticsearch curl
  clang libclang-rt-14-dev rsyslog-relp rsyslog-gnutls openssl systemd iputils-ping ufw ferm chromium"
 package_pkgs="debhelper lintian fakeroot"

@@ -222,7 +222,8 @@ size_t nfp_packet_render(const struct nfp_packet_meta *m, const uint8_t *pkt, si
 
 /* An nftables trace event's netlink attributes (src/parse/nfttrace.c) as the lines
  * `nft monitor trace` prints: the packet line (0 when the event carries no headers) and the
- * step line ("unknown rule handle N (verdict V)", "policy V", "verdict V"). family is the
+ * step line ("unknown rule handle N (verdict V)" or with the rule's text "rule <text> # handle N
+ * (verdict V)", "policy V", "verdict V"). family is the
  * table's NFPROTO, nfproto the packet's; type 1 policy, 2 return, 3 rule; verdict as the
  * kernel gives it (NF_ACCEPT 1, NFT_JUMP -3, ...). No allocation; NUL-terminated. */
 struct nfp_nfttrace {
@@ -238,6 +239,9 @@ struct nfp_nfttrace {
 	const uint8_t *ll, *nh, *th;
 	size_t ll_len, nh_len, th_len;
 	unsigned th_proto; /* the transport protocol after IPv6 extension headers (0: the header's) */
+	const char *rule_text; /* the rule as `nft -a list ruleset` prints it, where known: then the
+				* step is nft -a's "rule <text> # handle N (verdict V)" */
+	size_t rule_len;
 };
 size_t nfp_nfttrace_packet(const struct nfp_nfttrace *t, char *out, size_t cap);
 size_t nfp_nfttrace_step(const struct nfp_nfttrace *t, char *out, size_t cap);

@@ -46,6 +46,7 @@
 #include <libnetfilter_log/libnetfilter_log.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/trace.h>
+#include <nftables/libnftables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <json.h>
@@ -63,6 +64,7 @@
 #include "unicode-helper.h"
 #include "dirty.h"
 #include "nfp.h"
+#include "rules/nfp_resolve.h"
 
 MODULE_TYPE_INPUT
 MODULE_TYPE_NOKEEP
@@ -72,6 +74,10 @@ struct instanceConf_s {
 	int group;             /* -1: none (a trace input) */
 	int trace;             /* trace="on": nftables trace events instead of an NFLOG group */
 	struct mnl_socket *nl; /* the trace socket */
+	int ruleText;          /* trace.ruleText: the rules' text from the ruleset, listed over netlink */
+	struct nft_ctx *nft;   /* libnftables, bound to the namespace: "list ruleset" */
+	struct nfp_ruleset *rs;/* the last listing */
+	time_t listedAt;
 	char *netns;           /* NULL: rsyslogd's own namespace */
 	uchar *pszTag;
 	size_t lenTag;
@@ -116,6 +122,7 @@ static unsigned renderFlags; /* NFP_RENDER_AE on kernels that print it */
 static struct cnfparamdescr inppdescr[] = {
 	{ "group", eCmdHdlrInt, 0 },
 	{ "trace", eCmdHdlrBinary, 0 },
+	{ "trace.ruletext", eCmdHdlrBinary, 0 },
 	{ "netns", eCmdHdlrString, 0 },
 	{ "tag", eCmdHdlrString, 0 },
 	{ "ruleset", eCmdHdlrString, 0 },
@@ -166,6 +173,7 @@ CODESTARTnewInpInst
 	CHKmalloc(inst = calloc(1, sizeof(*inst)));
 	inst->fd = inst->ifsock = -1;
 	inst->group = -1;
+	inst->ruleText = 1;
 	inst->copyRange = 1024;
 	inst->rcvBuf = 4 * 1024 * 1024;
 	for (int i = 0; i < inppblk.nParams; i++) {
@@ -181,6 +189,8 @@ CODESTARTnewInpInst
 			inst->group = (int)pvals[i].val.d.n;
 		} else if (!strcmp(n, "trace")) {
 			inst->trace = (int)pvals[i].val.d.n;
+		} else if (!strcmp(n, "trace.ruletext")) {
+			inst->ruleText = (int)pvals[i].val.d.n;
 		} else if (!strcmp(n, "netns")) {
 			CHKmalloc(inst->netns = es_str2cstr(pvals[i].val.d.estr, NULL));
 			if (!netns_ok(inst->netns)) {
@@ -439,6 +449,40 @@ static void submit_line(instanceConf_t *inst, const char *line, size_t n, uint32
 		STATSCOUNTER_INC(inst->submitted, inst->mutSubmitted);
 }
 
+/* The ruleset as `nft -a list ruleset` prints it, read over the instance's libnftables context
+ * (its socket is in the instance's namespace); kept until a handle is not found in it, listed
+ * again at most once a second. */
+static void relist(instanceConf_t *inst)
+{
+	char err[256];
+	time_t now = time(NULL);
+	if (inst->nft == NULL || now == inst->listedAt)
+		return;
+	inst->listedAt = now;
+	if (nft_run_cmd_from_buffer(inst->nft, "list ruleset") != 0)
+		return;
+	const char *text = nft_ctx_get_output_buffer(inst->nft);
+	struct nfp_ruleset *rs = text != NULL ? nfp_ruleset_parse(text, strlen(text), NFP_RS_NFT, "netlink", err, sizeof(err)) : NULL;
+	if (rs == NULL)
+		return;
+	if (inst->rs != NULL)
+		nfp_ruleset_free(inst->rs);
+	inst->rs = rs;
+}
+
+static const struct nfp_rs_rule *rule_of(instanceConf_t *inst, unsigned family, const char *table, uint64_t handle)
+{
+	for (int pass = 0; pass < 2 && table != NULL && handle <= UINT32_MAX; pass++) {
+		const struct nfp_rs_table *t = inst->rs ? nfp_rs_table(inst->rs, (int)family, table, strlen(table)) : NULL;
+		const struct nfp_rs_rule *r = t != NULL ? nfp_rs_by_handle(inst->rs, t, (uint32_t)handle) : NULL;
+		if (r != NULL)
+			return r;
+		if (pass == 0)
+			relist(inst);
+	}
+	return NULL;
+}
+
 static const uint8_t *trace_data(const struct nftnl_trace *t, uint16_t a, size_t *n)
 {
 	uint32_t l = 0;
@@ -451,7 +495,7 @@ static int on_trace(const struct nlmsghdr *nlh, void *data)
 {
 	instanceConf_t *inst = data;
 	struct nftnl_trace *t;
-	char iif[IF_NAMESIZE + 1] = "", oif[IF_NAMESIZE + 1] = "", line[2048];
+	char iif[IF_NAMESIZE + 1] = "", oif[IF_NAMESIZE + 1] = "", line[4096];
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES || NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)
 		return MNL_CB_OK;
 	STATSCOUNTER_INC(inst->events, inst->mutEvents);
@@ -489,6 +533,13 @@ static int on_trace(const struct nlmsghdr *nlh, void *data)
 	e.ll = trace_data(t, NFTNL_TRACE_LL_HEADER, &e.ll_len);
 	e.nh = trace_data(t, NFTNL_TRACE_NETWORK_HEADER, &e.nh_len);
 	e.th = trace_data(t, NFTNL_TRACE_TRANSPORT_HEADER, &e.th_len);
+	if (e.type == NFT_TRACETYPE_RULE && inst->ruleText) {
+		const struct nfp_rs_rule *r = rule_of(inst, e.family, e.table, e.handle);
+		if (r != NULL) {
+			e.rule_text = r->text.p;
+			e.rule_len = r->text.len;
+		}
+	}
 	/* as nft prints them: the packet first (on a rule event that carries headers), then the step */
 	size_t n;
 	if (e.type == NFT_TRACETYPE_RULE && (n = nfp_nfttrace_packet(&e, line, sizeof(line))) > 0)
@@ -537,6 +588,14 @@ static int open_inst(instanceConf_t *inst)
 			goto done;
 		}
 		inst->fd = mnl_socket_get_fd(inst->nl);
+		if (inst->ruleText) { /* libnftables' socket is made here: in the namespace */
+			if ((inst->nft = nft_ctx_new(NFT_CTX_DEFAULT)) != NULL) {
+				nft_ctx_output_set_flags(inst->nft, NFT_CTX_OUTPUT_HANDLE);
+				nft_ctx_buffer_output(inst->nft);
+				inst->listedAt = 0;
+				relist(inst);
+			}
+		}
 		goto opened;
 	}
 	if ((inst->h = nflog_open()) == NULL) {
@@ -591,6 +650,12 @@ static void close_inst(instanceConf_t *inst)
 	if (inst->nl != NULL)
 		mnl_socket_close(inst->nl);
 	inst->nl = NULL;
+	if (inst->nft != NULL)
+		nft_ctx_free(inst->nft);
+	inst->nft = NULL;
+	if (inst->rs != NULL)
+		nfp_ruleset_free(inst->rs);
+	inst->rs = NULL;
 	if (inst->gh != NULL)
 		nflog_unbind_group(inst->gh);
 	if (inst->h != NULL)

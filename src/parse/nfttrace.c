@@ -1,8 +1,10 @@
 /* An nftables trace event (the netlink attributes `nft monitor trace` reads) written as the
  * lines `nft monitor trace` prints for it, so that the monitor parser (monitor.c) and the walks
  * read events from netlink and from the monitor's text alike. The rule's text is not in the
- * event (nft looks it up in its cache): the rule line is nft's own form for a rule it does not
- * know, "unknown rule handle N (verdict V)", and snapshots name the rule by its handle.
+ * event (nft looks it up in its cache): given the text (the input module lists the ruleset over
+ * netlink) the rule line is `nft -a monitor trace`'s "rule <text> # handle N (verdict V)",
+ * without it nft's own form for a rule it does not know, "unknown rule handle N (verdict V)";
+ * either way snapshots name the rule by its handle.
  * The packet line carries the headers the kernel sent, in nft's words for the fields the
  * monitor parser reads. No allocation; output cut at its size. */
 #include <string.h>
@@ -306,7 +308,13 @@ size_t nfp_nfttrace_step(const struct nfp_nfttrace *t, char *out, size_t cap)
 	hdr(&w, t);
 	switch (t->type) {
 	case 3: /* a rule */
-		puts_(&w, "unknown rule handle ");
+		if (t->rule_text != NULL && t->rule_len > 0) {
+			puts_(&w, "rule ");
+			put(&w, t->rule_text, t->rule_len);
+			puts_(&w, " # handle ");
+		} else {
+			puts_(&w, "unknown rule handle ");
+		}
 		dec(&w, t->handle);
 		puts_(&w, " (verdict ");
 		verdict(&w, t->verdict, t->jump_target);

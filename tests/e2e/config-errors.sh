@@ -102,7 +102,7 @@ if [ -f "$im" ]; then
 		'group="3" netns="r") input(type="imnetfilter" group="3" netns="r"'
 	check_in in-group-two-ns 0 "" 'group="3" netns="r") input(type="imnetfilter" group="3" netns="s"'
 	check_in in-unknown 1 "parameter 'gruop' not known" 'group="1" gruop="2"'
-	check_in in-trace 0 "" 'trace="on" netns="r") input(type="imnetfilter" trace="on" netns="s"'
+	check_in in-trace 0 "" 'trace="on" netns="r") input(type="imnetfilter" trace="on" netns="s" trace.ruleText="off"'
 	check_in in-trace-and-group 1 "imnetfilter: parameter 'trace': an input reads either an NFLOG group or trace events" 'trace="on" group="1"'
 	check_in in-trace-twice 1 "imnetfilter: parameter 'trace': trace events of netns r are read by another" \
 		'trace="on" netns="r") input(type="imnetfilter" trace="on" netns="r"'

@@ -147,6 +147,7 @@ contrib_fixtures() {
 # and /etc/rsyslog.d/tls
 contrib_snippet() {
 	sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" -e "s|/var/log/|$WORK/log/|g" \
+	    -e "s|module(load=\"imnetfilter\")|module(load=\"${IMNETFILTER_MODULE:-$top_builddir/.libs/imnetfilter.so}\")|" \
 	    -e "s|/var/spool/rsyslog/|$WORK/spool/|g" -e "s|/var/lib/mmnetfilter/|$WORK/lib/|g" -e "s|/etc/rsyslog.d/tls/|$WORK/tls/|g" \
 	    "$top_srcdir/contrib/rsyslog.d/$1" > "$2/$1"
 }

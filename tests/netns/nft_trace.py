@@ -204,9 +204,19 @@ def check(monlines, ref, docs):
             errs.append(f"rule handle {t.get('handle')}: snapshot named {got!r}, nft printed {texts.get(t.get('handle'))!r}")
         else:
             named += 1
+    # the step lines themselves: with the rules' text listed over netlink, nft -a's own lines
+    # (counter values aside: nft printed its cache's, the listing has later ones)
+    norm = lambda l: re.sub(r"counter packets \d+ bytes \d+", "counter", l.rstrip())
+    theirs = [norm(l) for l in monlines if " packet: " not in l]
+    ours = [norm(d["msg"]) for d in docs if " packet: " not in d["msg"]]
+    same_lines = sum(1 for l in theirs if l in ours)
+    if sorted(theirs) != sorted(ours):
+        errs.append("step lines differ from nft -a monitor trace:\n  " +
+                    "\n  ".join(sorted(set(theirs) ^ set(ours))[:10]))
     verdicts = sorted({s[5] for v in a.values() for s in v["steps"] if s[5]})
     print(f"nft-trace: {len(a)} traced packets, {nsteps} steps printed by nft -a monitor trace, each with its "
-          f"netlink twin (table, chain, kind, handle, verdict; packet fields); {named} rule steps named from the "
+          f"netlink twin (table, chain, kind, handle, verdict; packet fields; {same_lines} step lines byte-equal, "
+          f"rule text listed over netlink); {named} rule steps named from the "
           f"snapshot as nft printed them; verdicts {verdicts}; namespace C kept out")
     return errs
 

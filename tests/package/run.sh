@@ -63,7 +63,9 @@ dpkg -L rsyslog-mmnetfilter | grep -q '\.la$' && fail "the package installs a li
 [ -f "$moddir/imnetfilter.so" ] && dpkg -S "$moddir/imnetfilter.so" | grep -q '^rsyslog-mmnetfilter:' || fail "imnetfilter.so not in rsyslog-mmnetfilter"
 printf 'module(load="imnetfilter")\ninput(type="imnetfilter" group="9")\naction(type="omfile" file="%s/x")\n' "$WORK" > "$WORK/im.conf"
 rsyslogd -N1 -f "$WORK/im.conf" > "$WORK/im.log" 2>&1 || { cat "$WORK/im.log"; fail "the packaged imnetfilter does not load"; }
-dpkg-deb -f "$mod_deb" Depends | grep -q 'libnetfilter-log1' || fail "rsyslog-mmnetfilter does not depend on libnetfilter-log1"
+for l in libnetfilter-log1 libnftnl11 libmnl0 libnftables1; do
+	dpkg-deb -f "$mod_deb" Depends | grep -q "$l" || fail "rsyslog-mmnetfilter does not depend on $l (imnetfilter)"
+done
 /usr/bin/nfparse --version | grep -q '^nfparse ' || fail "nfparse --version"
 man -w nfparse >/dev/null 2>&1 || [ -f /usr/share/man/man1/nfparse.1.gz ] || fail "no nfparse(1)"
 share=/usr/share/rsyslog-mmnetfilter
