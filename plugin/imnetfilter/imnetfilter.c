@@ -118,6 +118,19 @@ static prop_t *pInputName = NULL;
 static instanceConf_t *confRoot = NULL, *confTail = NULL;
 static modConfData_t *loadModConf = NULL;
 static unsigned renderFlags; /* NFP_RENDER_AE on kernels that print it */
+/* messages go to rsyslog's queue in batches (one lock per batch, not per packet): the input
+ * thread is the only one that fills it; flushed after each read of a socket */
+#define BATCH 256
+static smsg_t *batchMsgs[BATCH];
+static multi_submit_t batch = { BATCH, 0, batchMsgs };
+
+static void submit(instanceConf_t *inst, smsg_t *pMsg)
+{
+	batch.ppMsgs[batch.nElem++] = pMsg;
+	STATSCOUNTER_INC(inst->submitted, inst->mutSubmitted);
+	if (batch.nElem == batch.maxElem)
+		multiSubmitMsg2(&batch);
+}
 
 static struct cnfparamdescr inppdescr[] = {
 	{ "group", eCmdHdlrInt, 0 },
@@ -418,8 +431,7 @@ static int on_packet(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg, struct n
 		jset(j, "netns_inode", json_object_new_int64((int64_t)inst->nsino));
 		msgAddJSON(pMsg, (uchar *)"!nflog", j, 0, 0);
 	}
-	if (submitMsg2(pMsg) == RS_RET_OK)
-		STATSCOUNTER_INC(inst->submitted, inst->mutSubmitted);
+	submit(inst, pMsg);
 	return 0;
 }
 
@@ -445,8 +457,7 @@ static void submit_line(instanceConf_t *inst, const char *line, size_t n, uint32
 		jset(j, "netns_inode", json_object_new_int64((int64_t)inst->nsino));
 		msgAddJSON(pMsg, (uchar *)"!nftrace", j, 0, 0);
 	}
-	if (submitMsg2(pMsg) == RS_RET_OK)
-		STATSCOUNTER_INC(inst->submitted, inst->mutSubmitted);
+	submit(inst, pMsg);
 }
 
 /* The ruleset as `nft -a list ruleset` prints it, read over the instance's libnftables context
@@ -724,6 +735,7 @@ CODESTARTrunInput
 				else
 					nflog_handle_packet(map[k]->h, buf, (int)r);
 			}
+			multiSubmitFlush(&batch);
 		}
 	}
 	for (instanceConf_t *i = confRoot; i != NULL; i = i->next)
