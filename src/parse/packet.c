@@ -452,6 +452,18 @@ size_t nfp_packet_render(const struct nfp_packet_meta *m, const uint8_t *pkt, si
 	if (outcap == 0)
 		return 0;
 	put(&w, m->prefix, m->prefix != NULL ? strnlen(m->prefix, m->prefix_max) : 0);
+	/* bridge hooks: NFLOG names the bridge as the device and the port as the physical one;
+	 * LOG prints the port (the packet's own device there) and no PHYS*= */
+	struct nfp_packet_meta b;
+	if (m->family == 7) {
+		b = *m;
+		if (b.physin != NULL && b.physin[0])
+			b.in = b.physin;
+		if (b.physout != NULL && b.physout[0])
+			b.out = b.physout;
+		b.physin = b.physout = NULL;
+		m = &b;
+	}
 	puts_(&w, "IN=");
 	name(&w, m->in);
 	puts_(&w, " OUT=");

@@ -29,7 +29,7 @@ args = ap.parse_args()
 
 RUN = "".join(random.choice(string.ascii_lowercase) for _ in range(4))
 NSA, NSB, NSC, NSD = (f"mnf-{RUN}-{x}" for x in "abcd")
-IFA, IFB = f"mnA{RUN}", f"mnB{RUN}"
+IFA, IFB, BR = f"mnA{RUN}", f"mnB{RUN}", f"mnR{RUN}"
 A4, B4 = "10.78.0.1", "10.78.0.2"
 A6, B6 = "fd78::1", "fd78::2"
 P = f"nfl{RUN}"
@@ -42,7 +42,11 @@ def setup():
     for ns in (NSA, NSB, NSC, NSD):
         sh("ip", "netns", "add", ns); created.append(ns)
     sh("ip", "link", "add", IFA, "netns", NSA, "type", "veth", "peer", "name", IFB, "netns", NSB)
-    for ns, ifc, a4, a6 in ((NSA, IFA, A4, A6), (NSB, IFB, B4, B6)):
+    # B's side of the link is a port of a bridge (its address on the bridge): the bridge
+    # family's hooks see the frames too
+    sh("ip", "link", "add", BR, "type", "bridge", ns=NSB)
+    sh("ip", "link", "set", IFB, "master", BR, "up", ns=NSB)
+    for ns, ifc, a4, a6 in ((NSA, IFA, A4, A6), (NSB, BR, B4, B6)):
         sh("ip", "addr", "add", a4 + "/24", "dev", ifc, ns=ns)
         sh("ip", "addr", "add", a6 + "/64", "dev", ifc, "nodad", ns=ns)
         sh("ip", "link", "set", ifc, "up", ns=ns)
@@ -67,6 +71,9 @@ table ip6 t6 {{
 }}
 table arp ta {{
   chain in {{ type filter hook input priority 0; log prefix "{P} a: " log group {GROUP} prefix "{P} a: "; }}
+}}
+table bridge tb {{
+  chain in {{ type filter hook input priority 0; ether saddr != 00:00:00:00:00:00 udp dport 6001 log prefix "{P} br: " log group {GROUP} prefix "{P} br: "; }}
 }}
 """)
     # C and D: their own loopback traffic logged to the same group number
@@ -182,6 +189,8 @@ if $msg contains "{P}" then {{
         kfd = kmsg_open()
         rs = start_rsyslogd(args.rsyslogd, conf, work)
         time.sleep(1.0)
+        rs.send_signal(signal.SIGHUP)  # a HUP (logrotate's) leaves the inputs reading
+        time.sleep(0.5)
         sh("/usr/bin/python3", "-c", SENDER, A4, B4, A6, B6, ns=NSA)
         for ns in (NSC, NSD):
             sh("ping", "-c", "2", "-i", "0.2", "-W", "1", "127.0.0.1", ns=ns, check=False)
@@ -265,7 +274,11 @@ def check_twins(kernel, docs):
     if kc != got:
         errs.append(f"kernel counted {kc} packets on B's NFLOG rule, imnetfilter delivered {got}")
     kinds_seen = sorted({re.sub(r".*PROTO=(\S+).*", r"\1", d["msg"]) if "PROTO=" in d["msg"] else "ARP" for d in nfl})
-    print(f"nflog-twins: {pairs} LOG lines, each with its NFLOG twin (same text, same record); kinds {kinds_seen}; "
+    hooks = sorted({k.split(" ", 1)[1].split(":")[0] for k in kinds})
+    if hooks != ["a", "br", "i4", "i6", "o4", "o6"]:
+        errs.append(f"LOG lines of rules {hooks}, want every rule of the setup (a br i4 i6 o4 o6)")
+    print(f"nflog-twins: {pairs} LOG lines, each with its NFLOG twin (same text, same record); rules {hooks} "
+          f"(arp, bridge, ip and ip6 input and output); kinds {kinds_seen}; "
           f"B's NFLOG rule counter {kc} = delivered {got}; namespace C {len(cdocs)} events, D none")
     return errs
 

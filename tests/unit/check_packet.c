@@ -170,8 +170,12 @@ START_TEST(test_arp_bridge_bounds)
 	m.physin = "veth1";
 	m.out = "";
 	size_t n = nfp_packet_render(&m, pkt, plen, line, sizeof(line));
-	/* cut at the buffer's size, terminated */
+	/* a bridge hook: LOG prints the port as IN=, no PHYSIN=; cut at the buffer's size, terminated */
 	ck_assert_uint_eq(n, sizeof(line) - 1);
+	ck_assert_str_eq(line, "IN=veth1 OUT= MAC= SRC=10.0.0.1 DST=10.0.0.2 LEN=20 TOS=0x00 PR");
+	/* the inet hooks with br_netfilter: the bridge as IN=, the port as PHYSIN= */
+	m.family = 2;
+	nfp_packet_render(&m, pkt, plen, line, sizeof(line));
 	ck_assert_str_eq(line, "IN=br0 OUT= PHYSIN=veth1 MAC= SRC=10.0.0.1 DST=10.0.0.2 LEN=20 ");
 	ck_assert_uint_eq(nfp_packet_render(&m, pkt, plen, line, 0), 0);
 }
