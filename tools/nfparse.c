@@ -20,6 +20,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: nfparse [-a] [-e] [-m] [-n] [-s] [RULES] [FILE...]\n"
 	      "       nfparse explain [--json] [-m] [RULES] [FILE...]\n"
+	      "       nfparse report --html PAGE [RULES] [--prefix-rules FILE] [FILE...]\n"
 	      "       nfparse --version\n"
 	      "  Reads netfilter kernel-log lines (files or stdin) and writes one JSON object per\n"
 	      "  netfilter record, as mmnetfilter stores it in its container.\n"
@@ -217,6 +218,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "explain") == 0)
 		return nfparse_explain(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return nfparse_report(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "aemnsh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = 1; break;

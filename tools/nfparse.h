@@ -34,6 +34,8 @@ int nfparse_explain(int argc, char **argv);
 int nfparse_whatif(const struct nfp_snapshots *ss, const char *spec, int json);
 struct nfp_record;
 void nfparse_whatif_log(const struct nfp_snapshots *ss, const struct nfp_record *rec, const char *line, int json);
+/* report.c: the `report` mode (report --html FILE) */
+int nfparse_report(int argc, char **argv);
 /* html.c: explain --html FILE, the walks as pictures in one self-contained page */
 struct nfp_walk;
 struct nfp_swalk;

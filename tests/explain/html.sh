@@ -22,39 +22,12 @@ render() { # render PAGE: PAGE.png and PAGE.dom
 		--dump-dom "file://$w/$1.html" > "$w/$1.dom" 2> /dev/null
 }
 for p in seed whatif log; do render $p; done
-exec python3 - "$w" <<'PY'
-import re, struct, sys, zlib
+exec python3 - "$w" "$s/tests/explain" <<'PY'
+import re, sys
 w = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+from pagecheck import png
 bad = n = 0
-def png(path):
-    """width, height and RGB rows of an 8-bit RGB/RGBA PNG (what Chromium writes)"""
-    data = open(path, "rb").read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, hdr = 8, b"", None
-    while pos < len(data):
-        ln, typ = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + ln]
-        if typ == b"IHDR":
-            hdr = struct.unpack(">IIBBBBB", body)
-        elif typ == b"IDAT":
-            idat += body
-        pos += 12 + ln
-    width, height, depth, ctype = hdr[0], hdr[1], hdr[2], hdr[3]
-    bpp = {2: 3, 6: 4}[ctype]
-    raw, rows, prev, i = zlib.decompress(idat), [], bytearray(width * bpp), 0
-    for _ in range(height):
-        f, line = raw[i], bytearray(raw[i + 1:i + 1 + width * bpp]); i += 1 + width * bpp
-        for x in range(len(line)):
-            a = line[x - bpp] if x >= bpp else 0
-            b_, c = prev[x], prev[x - bpp] if x >= bpp else 0
-            if f == 1: line[x] = (line[x] + a) & 255
-            elif f == 2: line[x] = (line[x] + b_) & 255
-            elif f == 3: line[x] = (line[x] + (a + b_) // 2) & 255
-            elif f == 4:
-                p = a + b_ - c; pa, pb, pc = abs(p - a), abs(p - b_), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b_ if pb <= pc else c)) & 255
-        rows.append(bytes(line)); prev = line
-    return width, height, bpp, rows
 checks = {
     "seed": {"passed": ["PREROUTING", "FORWARD", "POSTROUTING"], "unused": ["INPUT", "OUTPUT"], "colour": (0, 119, 0),
              "text": ["nat:quantum-l3-agent-POSTROUTING:rule:1"]},
