@@ -9,4 +9,4 @@ bash scripts/setup-debian.sh
 ./configure -q --enable-werror "$@"
 make -s -j"$(nproc)"
 make -s install >/dev/null
-echo "build: nfparse and mmnetfilter.so built; module installed in $(sed -n 's/^moddir = //p' Makefile)"
+echo "build: nfparse, mmnetfilter.so and imnetfilter.so built; modules installed in $(sed -n 's/^moddir = //p' Makefile)"

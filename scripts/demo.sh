@@ -35,12 +35,12 @@ for i in $(seq 1 300); do
 done
 stop_rsyslogd
 
-echo "=== $WORK/netfilter.jsonl (one document per netfilter record) ==="
-cat "$WORK/netfilter.jsonl"
-echo "=== the seed case's last TRACE line, pretty-printed ==="
+echo "=== which rule took the traced ping: nfparse explain over the same lines and the nat table ==="
+"$top/nfparse" explain --iptables-rules "$top/contrib/sample/iptables-save-nat.txt" "$sample"
+echo "=== $nin lines sent: $(wc -l < "$WORK/netfilter.jsonl") netfilter records, $(wc -l < "$WORK/other.log") other messages ==="
+echo "=== the seed case's last TRACE line as rsyslogd stored it, pretty-printed ==="
 grep 'quantum-l3-agent-POSTROUTING:rule:1' "$WORK/netfilter.jsonl" | python3 -m json.tool
 echo "=== $WORK/other.log (not netfilter: passed through unchanged) ==="
 cat "$WORK/other.log"
-echo "=== $nin lines sent: $(wc -l < "$WORK/netfilter.jsonl") netfilter records, $(wc -l < "$WORK/other.log") other messages ==="
-echo "=== which rule took the traced ping: nfparse explain over the same lines and the nat table ==="
-"$top/nfparse" explain --iptables-rules "$top/contrib/sample/iptables-save-nat.txt" "$sample"
+echo "=== $WORK/netfilter.jsonl (one document per netfilter record) ==="
+cat "$WORK/netfilter.jsonl"

@@ -12,7 +12,7 @@ from_rs = open(sys.argv[3]).read().splitlines() if len(sys.argv) > 3 else None
 # fields that are not about the log line: pipeline metadata, GeoIP, the syslog envelope
 IGNORE_PREFIX = ("@timestamp", "event.created", "event.original", "tags", "log.", "source.geo", "source.as",
                  "destination.geo", "destination.as", "ecs.version", "message")
-# documented deviations (README, "ECS schema"): where Elastic is wrong, or reads the syslog envelope
+# documented deviations (doc/elasticsearch.md): where Elastic is wrong, or reads the syslog envelope
 DEVIATIONS = {
     # a MAC= longer than 14 bytes (VLAN device): Elastic takes the last two bytes as the EtherType
     ("iptables.ether_type", "MAC=90:10:92:6e:ea:a7:90:10:73:ba:d6:77:08:00:45:fc:02:1c"): "bytes 13-14 are the EtherType (0x0800); Elastic reads 0x021c",

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The core's layout (README "Layout") holds: every source of src/ is in a stage folder (but
+# The core's layout (doc/development.md, "Layout") holds: every source of src/ is in a stage folder (but
 # src/nfp.h, the record every stage shares), and the stages call one way only,
 #   parse -> rules -> enrich -> state -> emit
 # a file may include the headers of its own and earlier stages, and each object of libnfp.a
