@@ -1,7 +1,7 @@
 /* Prefix rules: a site's own LOG prefix conventions, a line each (see nfp_enrich.h and
  * contrib/prefix-rules/netfilter.prefixes for the format). A pattern is literal text with
- * captures ({name}: one or more bytes, {name:num}: digits, {name:word}: [A-Za-z0-9_.]) and '*'
- * (any run, possibly empty); \* \{ \\ stand for the byte itself. It matches the whole prefix,
+ * captures ({name}: one or more bytes, {name:num}: digits, {name:word}: [A-Za-z0-9_.],
+ * {name:a|b|c}: one of the words listed) and '*' (any run, possibly empty); \* \{ \\ stand for the byte itself. It matches the whole prefix,
  * trailing spaces left out. Matching is linear in the prefix's length for a given pattern: one
  * table of "the rest of the pattern matches from here", filled from the end, then captures
  * taken as short as that table allows.
@@ -17,10 +17,10 @@
 #define MAX_IN 256 /* longest prefix matched (nft allows 127 bytes, iptables 29) */
 
 enum tok_kind { T_LIT, T_CAP, T_STAR };
-enum cls { C_ANY, C_NUM, C_WORD };
+enum cls { C_ANY, C_NUM, C_WORD, C_ALT };
 struct tok {
 	uint8_t kind, cls, cap; /* cap: capture index */
-	uint16_t off, len;      /* T_LIT: the text in the rule's strings */
+	uint16_t off, len;      /* T_LIT: the text in the rule's strings; C_ALT: the words, '|' between */
 };
 enum field { F_ACTION, F_TYPE, F_NAME, F_ID, F_RULESET, F_TAG0, F__COUNT = F_TAG0 + NFP_PREFIX_TAGS };
 struct prule {
@@ -96,6 +96,16 @@ static size_t value(const char *s, size_t i, size_t n, char *buf, size_t cap, si
 	return i;
 }
 
+/* 1 if the n bytes at s hold w */
+static int strstr_n(const char *s, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(s + i, w, k) == 0)
+			return 1;
+	return 0;
+}
+
 static int compile(struct nfp_prefix_rules *rs, struct prule *r, const char *p, size_t n, const char *name, char *err,
 		   size_t errlen)
 {
@@ -130,8 +140,17 @@ static int compile(struct nfp_prefix_rules *rs, struct prule *r, const char *p, 
 					t->cls = C_NUM;
 				else if (kl == 4 && memcmp(colon + 1, "word", 4) == 0)
 					t->cls = C_WORD;
-				else
-					return fail(err, errlen, name, r->line, "capture kind is num or word", colon + 1, kl);
+				else if (kl > 2 && memchr(colon + 1, '|', kl) != NULL && colon[1] != '|' && colon[kl] != '|' &&
+					 strstr_n(colon + 1, kl, "||") == 0) {
+					long off = keep(rs, colon + 1, kl);
+					if (off < 0)
+						return fail(err, errlen, name, r->line, "out of memory", "", 0);
+					t->cls = C_ALT;
+					t->off = (uint16_t)off;
+					t->len = (uint16_t)kl;
+				} else {
+					return fail(err, errlen, name, r->line, "capture kind is num or word, or words a|b|...", colon + 1, kl);
+				}
 				nl = (size_t)(colon - (p + i + 1));
 			}
 			if (nl == 0 || nl >= sizeof(r->capname[0]))
@@ -368,6 +387,21 @@ static int in_cls(int cls, char c)
 	return 1;
 }
 
+/* the length of the first of k's words at s[i..] after which the rest matches (rest[]), 0 if none */
+static size_t alt_at(const struct nfp_prefix_rules *rs, const struct tok *k, const char *s, size_t n, size_t i,
+		     const uint8_t *rest)
+{
+	const char *w = rs->strings + k->off, *end = w + k->len;
+	while (w < end) {
+		const char *bar = memchr(w, '|', (size_t)(end - w));
+		size_t wl = (size_t)((bar != NULL ? bar : end) - w);
+		if (wl > 0 && i + wl <= n && memcmp(s + i, w, wl) == 0 && rest[i + wl])
+			return wl;
+		w += wl + 1;
+	}
+	return 0;
+}
+
 /* does rule r match s[0..n)? caps get each capture's [start, end) */
 static int match(const struct nfp_prefix_rules *rs, const struct prule *r, const char *s, size_t n,
 		 uint16_t caps[MAX_CAP][2])
@@ -389,6 +423,8 @@ static int match(const struct nfp_prefix_rules *rs, const struct prule *r, const
 				v = ii + k->len <= n && memcmp(rs->strings + k->off, s + ii, k->len) == 0 && ok[t + 1][ii + k->len];
 			else if (k->kind == T_STAR)
 				v = ok[t + 1][ii] || (ii < n && ok[t][ii + 1]);
+			else if (k->cls == C_ALT) /* one of the words */
+				v = alt_at(rs, k, s, n, ii, ok[t + 1]) != 0;
 			else /* one or more of the class */
 				v = ii < n && in_cls(k->cls, s[ii]) && (ok[t + 1][ii + 1] || ok[t][ii + 1]);
 			ok[t][ii] = v;
@@ -406,7 +442,7 @@ static int match(const struct nfp_prefix_rules *rs, const struct prule *r, const
 			while (!ok[t + 1][i])
 				i++;
 		} else {
-			size_t j = i + 1;
+			size_t j = k->cls == C_ALT ? i + alt_at(rs, k, s, n, i, ok[t + 1]) : i + 1;
 			while (!ok[t + 1][j])
 				j++;
 			caps[k->cap][0] = (uint16_t)i;

@@ -45,14 +45,17 @@ with tempfile.TemporaryDirectory() as t:
     for text, msg in (('"x" colour=red', ":1: unknown key"), ('x action=drop', ":1: a rule starts with its \"pattern\""),
                       ('# c\n"{a" action=drop', ":2: unclosed '{' in pattern"), ('"a" rule.name="{b}"', ":1: no capture of that name"),
                       ('"{a:hex}"', ":1: capture kind is num or word"), ('"a" type=maybe', ":1: type is allowed, denied or none"),
-                      ('"a" tag=1 tag=2 tag=3 tag=4 tag=5', ":1: more than 4 tags"), ('"a', ":1: unclosed '\"'")):
+                      ('"a" tag=1 tag=2 tag=3 tag=4 tag=5', ":1: more than 4 tags"), ('"a', ":1: unclosed '\"'"),
+                      ('"{a:x||y}"', ":1: capture kind is num or word, or words a|b")):
         n += 1
         f = os.path.join(t, "bad.prefixes")
         open(f, "w").write(text + "\n")
         r = subprocess.run([tool, "--prefix-rules", f, "/dev/null"], capture_output=True, text=True)
         if r.returncode != 2 or f"nfparse: --prefix-rules: {f}{msg}" not in r.stderr:
             bad += 1; print(f"FAIL bad rules {text!r}: exit {r.returncode}: {r.stderr.strip()}")
-print(f"prefix-rules: {n} cases (real lines of 7 conventions, native, precedence, 8 mistakes)")
+lines = open(data).read().splitlines()
+conv = sum(1 for i, l in enumerate(lines) if l and not l.startswith("#") and i > 0 and lines[i - 1].startswith("#"))
+print(f"prefix-rules: {n} cases (real lines from {conv} sources, native, precedence, 9 mistakes)")
 print(f"{n - bad} passed, {bad} failed")
 sys.exit(1 if bad else 0)
 PY
