@@ -250,9 +250,9 @@ static void ecs_observer(struct ecs *c)
 	const char *host = c->m != NULL ? c->m->hostname : NULL;
 	const char *in = NULL, *out = NULL;
 	int inl = 0, outl = 0;
-	if (vd->ubnt && vd->zone_split) { /* "<in>-<out>" */
-		in = vd->rule_name, out = vd->rule_name + vd->zone_split + 1;
-		inl = (int)vd->zone_split, outl = (int)(vd->rule_name_len - vd->zone_split - 1);
+	if (vd->zone_in != NULL && vd->zone_out != NULL) {
+		in = vd->zone_in, out = vd->zone_out;
+		inl = (int)vd->zone_in_len, outl = (int)vd->zone_out_len;
 	}
 	if (host == NULL && in == NULL && !(nfp_has(p, NFP_F_IN) && p->v[NFP_F_IN].s.len > 0) &&
 	    !(nfp_has(p, NFP_F_OUT) && p->v[NFP_F_OUT].s.len > 0))
@@ -459,10 +459,10 @@ static void ecs_ubiquiti(const struct ecs *c)
 	nfp_sink_open(k, "ubiquiti");
 	nfp_sink_str(k, "rule_set", vd->rule_name, vd->rule_name_len);
 	nfp_sink_str(k, "rule_number", vd->rule_id, vd->rule_id_len);
-	if (vd->zone_split) {
-		nfp_sink_str(k, "input_zone", vd->rule_name, vd->zone_split);
-		nfp_sink_str(k, "output_zone", vd->rule_name + vd->zone_split + 1, vd->rule_name_len - vd->zone_split - 1);
-	}
+	if (vd->zone_in != NULL)
+		nfp_sink_str(k, "input_zone", vd->zone_in, vd->zone_in_len);
+	if (vd->zone_out != NULL)
+		nfp_sink_str(k, "output_zone", vd->zone_out, vd->zone_out_len);
 	nfp_sink_close(k);
 }
 

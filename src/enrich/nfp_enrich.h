@@ -82,9 +82,11 @@ struct nfp_prefix_verdict {
 	int type; /* 0 unknown, 1 allowed, 2 denied */
 	const char *rule_name, *rule_id, *ruleset;
 	size_t rule_name_len, rule_id_len, ruleset_len;
-	/* Ubiquiti EdgeOS / VyOS: [<rule set>-<rule number|default>-<A|D|R>] */
+	/* the zones the packet came from and goes to (ECS observer.ingress/egress.zone), NULL if not said */
+	const char *zone_in, *zone_out;
+	size_t zone_in_len, zone_out_len;
+	/* vendor=ubiquiti: ECS iptables.ubiquiti.{rule_set,rule_number,input_zone,output_zone} */
 	int ubnt;
-	size_t zone_split; /* "wan-lan": position of the '-' between the zones, or 0 */
 	/* a prefix rule (nfp_prefix_rules_apply): its line, its tags; values live in store */
 	unsigned rule_line;
 	const char *tags[NFP_PREFIX_TAGS];
@@ -108,6 +110,8 @@ struct nfp_prefix_rules *nfp_prefix_rules_parse(const char *text, size_t len, co
 void nfp_prefix_rules_free(struct nfp_prefix_rules *rs);
 unsigned nfp_prefix_rules_count(const struct nfp_prefix_rules *rs);
 const char *nfp_prefix_rules_path(const struct nfp_prefix_rules *rs);
+/* the conventions built in (contrib/prefix-rules/netfilter.prefixes), read at the first call */
+const struct nfp_prefix_rules *nfp_prefix_defaults(void);
 /* the first rule matching prefix p (n bytes) into v: its line, 0 when none matches (v untouched) */
 unsigned nfp_prefix_rules_apply(const struct nfp_prefix_rules *rs, const char *p, size_t n, struct nfp_prefix_verdict *v);
 

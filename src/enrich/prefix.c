@@ -1,7 +1,9 @@
-/* What a LOG rule's prefix says happened, by the conventions of the generators that write
- * them (see nfp_enrich.h). */
+/* What a LOG rule's prefix says happened: by the conventions of the generators that write them
+ * (rules, see nfp_enrich.h), else by its last word. */
+#include <pthread.h>
 #include <string.h>
 #include "enrich/nfp_enrich.h"
+#include "enrich/prefix_default.h"
 
 static int ci_has(const char *s, size_t n, const char *w)
 {
@@ -35,57 +37,39 @@ static void set_action(struct nfp_prefix_verdict *v, const char *w, size_t n)
 	v->action[k] = 0;
 }
 
+/* The conventions of the generators (ufw, firewalld, Shorewall, EdgeOS, VyOS, OpenWrt, Proxmox,
+ * csf): the shipped contrib/prefix-rules/netfilter.prefixes, built in (src/enrich/prefix_default.h
+ * is that file, made by make), read once */
+static struct nfp_prefix_rules *defaults;
+static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
+
+static void load_defaults(void)
+{
+	char err[256];
+	defaults = nfp_prefix_rules_parse(prefix_default, sizeof(prefix_default) - 1, "netfilter.prefixes (built in)", err,
+					  sizeof(err));
+}
+
+const struct nfp_prefix_rules *nfp_prefix_defaults(void)
+{
+	pthread_once(&defaults_once, load_defaults);
+	return defaults;
+}
+
 void nfp_prefix_verdict(const char *p, size_t n, struct nfp_prefix_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
-	size_t raw_n = n;
+	if (nfp_prefix_rules_apply(nfp_prefix_defaults(), p, n, v)) {
+		v->rule_line = 0; /* a convention's, not a site's rule */
+		return;
+	}
+	memset(v, 0, sizeof(*v));
 	while (n > 0 && p[n - 1] == ' ')
 		n--;
 	if (n == 0)
 		return;
-	/* Ubiquiti EdgeOS / VyOS: the prefix abuts IN= (no trailing space) */
-	if (n == raw_n && n > 5 && p[0] == '[' && p[n - 1] == ']' && p[n - 3] == '-' &&
-	    (p[n - 2] == 'A' || p[n - 2] == 'D' || p[n - 2] == 'R')) {
-		size_t e = n - 3, d = e;
-		while (d > 1 && p[d - 1] != '-')
-			d--;
-		if (d > 2 && p[d - 1] == '-') {
-			v->ubnt = 1;
-			v->rule_name = p + 1;
-			v->rule_name_len = d - 2;
-			v->rule_id = p + d;
-			v->rule_id_len = e - d;
-			const char *a = p[n - 2] == 'A' ? "accept" : p[n - 2] == 'D' ? "drop" : "reject";
-			set_action(v, a, strlen(a));
-			v->type = p[n - 2] == 'A' ? 1 : 2;
-			const char *dash = memchr(v->rule_name, '-', v->rule_name_len);
-			if (dash != NULL && memchr(dash + 1, '-', v->rule_name_len - (size_t)(dash + 1 - v->rule_name)) == NULL)
-				v->zone_split = (size_t)(dash - v->rule_name);
-			return;
-		}
-	}
-	/* UFW: [UFW BLOCK] [UFW ALLOW] [UFW AUDIT] [UFW LIMIT BLOCK] */
-	if (n > 6 && memcmp(p, "[UFW ", 5) == 0 && p[n - 1] == ']') {
-		set_action(v, p + 5, n - 6);
-		v->type = word_type(p + 5, n - 6);
-		return;
-	}
-	/* Shorewall:<chain>:<ACTION>: */
-	if (n > 11 && memcmp(p, "Shorewall:", 10) == 0) {
-		const char *c = p + 10, *e = memchr(c, ':', n - 10);
-		if (e != NULL) {
-			size_t al = n - (size_t)(e + 1 - p);
-			if (al > 0 && p[n - 1] == ':')
-				al--;
-			v->rule_name = c;
-			v->rule_name_len = (size_t)(e - c);
-			set_action(v, e + 1, al);
-			v->type = word_type(e + 1, al);
-			return;
-		}
-	}
-	/* a last word saying what happened: "DENY:", "iptables DROP_INPUT:", firewalld's
-	 * "filter_IN_public_REJECT:" */
+	/* no convention: a last word saying what happened ("DENY:", "iptables DROP_INPUT:",
+	 * "FINAL_REJECT:") is the action */
 	size_t e = n, b;
 	if (p[e - 1] == ':')
 		e--;
@@ -93,18 +77,7 @@ void nfp_prefix_verdict(const char *p, size_t n, struct nfp_prefix_verdict *v)
 	while (b > 0 && p[b - 1] != ' ' && p[b - 1] != ']' && p[b - 1] != ':')
 		b--;
 	if (e > b && word_type(p + b, e - b)) {
-		size_t us = e;
 		v->type = word_type(p + b, e - b);
-		/* firewalld: <table>_<dir>_<zone>_<ACTION>: the rule is the whole name, the action its end */
-		while (us > b && p[us - 1] != '_')
-			us--;
-		if (us > b && memcmp(p + b, "filter_", 7) == 0) {
-			v->rule_name = p + b;
-			v->rule_name_len = e - b;
-			set_action(v, p + us, e - us);
-		} else {
-			set_action(v, p + b, e - b);
-		}
+		set_action(v, p + b, e - b);
 	}
 }
-

@@ -22,7 +22,7 @@ struct tok {
 	uint8_t kind, cls, cap; /* cap: capture index */
 	uint16_t off, len;      /* T_LIT: the text in the rule's strings; C_ALT: the words, '|' between */
 };
-enum field { F_ACTION, F_TYPE, F_NAME, F_ID, F_RULESET, F_TAG0, F__COUNT = F_TAG0 + NFP_PREFIX_TAGS };
+enum field { F_ACTION, F_TYPE, F_NAME, F_ID, F_RULESET, F_ZIN, F_ZOUT, F_VENDOR, F_GLUED, F_TAG0, F__COUNT = F_TAG0 + NFP_PREFIX_TAGS };
 struct prule {
 	struct tok t[MAX_TOK];
 	unsigned ntok, ncap, line;
@@ -30,6 +30,8 @@ struct prule {
 	uint16_t foff[F__COUNT], flen[F__COUNT]; /* value templates in strings; flen 0: not set */
 	uint8_t fset[F__COUNT];
 	int type; /* 0 not said, 1 allowed, 2 denied, 3 none */
+	int vendor; /* 1: ubiquiti */
+	int glued;  /* only a prefix without a trailing space */
 };
 struct nfp_prefix_rules {
 	struct prule *r;
@@ -213,7 +215,8 @@ static int parse_line(struct nfp_prefix_rules *rs, const char *s, size_t n, unsi
 		const char *key;
 		enum field f;
 	} keys[] = { { "action", F_ACTION }, { "type", F_TYPE }, { "rule.name", F_NAME }, { "rule.id", F_ID },
-		     { "rule.ruleset", F_RULESET }, { "tag", F_TAG0 } };
+		     { "rule.ruleset", F_RULESET }, { "zone.in", F_ZIN }, { "zone.out", F_ZOUT }, { "vendor", F_VENDOR },
+		     { "glued", F_GLUED }, { "tag", F_TAG0 } };
 	char buf[512];
 	size_t i = 0, len;
 	int bad;
@@ -245,14 +248,14 @@ static int parse_line(struct nfp_prefix_rules *rs, const char *s, size_t n, unsi
 			i++;
 		ke = i;
 		if (i >= n || s[i] != '=')
-			return fail(err, errlen, name, line, "expected key=value (action, type, rule.name, rule.id, rule.ruleset, tag)",
+			return fail(err, errlen, name, line, "expected key=value (action, type, rule.name, rule.id, rule.ruleset, zone.in, zone.out, vendor, glued, tag)",
 				    s + ks, ke - ks);
 		int f = -1;
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 			if (strlen(keys[k].key) == ke - ks && memcmp(keys[k].key, s + ks, ke - ks) == 0)
 				f = (int)keys[k].f;
 		if (f < 0)
-			return fail(err, errlen, name, line, "unknown key (action, type, rule.name, rule.id, rule.ruleset, tag)",
+			return fail(err, errlen, name, line, "unknown key (action, type, rule.name, rule.id, rule.ruleset, zone.in, zone.out, vendor, glued, tag)",
 				    s + ks, ke - ks);
 		i = value(s, i + 1, n, buf, sizeof(buf), &len, &bad);
 		if (bad)
@@ -275,6 +278,22 @@ static int parse_line(struct nfp_prefix_rules *rs, const char *s, size_t n, unsi
 				r->type = 3;
 			else
 				return fail(err, errlen, name, line, "type is allowed, denied or none", buf, len);
+			r->fset[f] = 1;
+			continue;
+		}
+		if (f == F_GLUED) { /* the prefix abuts IN= (no space): "[WAN_IN-10-A]IN=" */
+			if (len == 3 && memcmp(buf, "yes", 3) == 0)
+				r->glued = 1;
+			else
+				return fail(err, errlen, name, line, "glued is yes", buf, len);
+			r->fset[f] = 1;
+			continue;
+		}
+		if (f == F_VENDOR) { /* what else the vendor's fields say (ECS iptables.<vendor>) */
+			if (len == 8 && memcmp(buf, "ubiquiti", 8) == 0)
+				r->vendor = 1;
+			else
+				return fail(err, errlen, name, line, "vendor is ubiquiti", buf, len);
 			r->fset[f] = 1;
 			continue;
 		}
@@ -484,6 +503,7 @@ static void render(const struct nfp_prefix_rules *rs, const struct prule *r, enu
 unsigned nfp_prefix_rules_apply(const struct nfp_prefix_rules *rs, const char *p, size_t n, struct nfp_prefix_verdict *v)
 {
 	uint16_t caps[MAX_CAP][2];
+	size_t raw = n;
 	if (rs == NULL)
 		return 0;
 	while (n > 0 && p[n - 1] == ' ')
@@ -494,7 +514,7 @@ unsigned nfp_prefix_rules_apply(const struct nfp_prefix_rules *rs, const char *p
 		const struct prule *r = &rs->r[k];
 		const char *o;
 		size_t ol;
-		if (!match(rs, r, p, n, caps))
+		if ((r->glued && raw != n) || !match(rs, r, p, n, caps))
 			continue;
 		memset(v, 0, sizeof(*v));
 		v->rule_line = r->line;
@@ -512,6 +532,11 @@ unsigned nfp_prefix_rules_apply(const struct nfp_prefix_rules *rs, const char *p
 			render(rs, r, F_ID, p, caps, v, &v->rule_id, &v->rule_id_len);
 		if (r->fset[F_RULESET])
 			render(rs, r, F_RULESET, p, caps, v, &v->ruleset, &v->ruleset_len);
+		if (r->fset[F_ZIN])
+			render(rs, r, F_ZIN, p, caps, v, &v->zone_in, &v->zone_in_len);
+		if (r->fset[F_ZOUT])
+			render(rs, r, F_ZOUT, p, caps, v, &v->zone_out, &v->zone_out_len);
+		v->ubnt = r->vendor == 1;
 		for (unsigned t = 0; t < NFP_PREFIX_TAGS && r->fset[F_TAG0 + t]; t++) {
 			render(rs, r, (enum field)(F_TAG0 + t), p, caps, v, &v->tags[t], &v->tag_len[t]);
 			v->ntags = t + 1;
