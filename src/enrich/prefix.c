@@ -50,6 +50,13 @@ static void load_defaults(void)
 					  sizeof(err));
 }
 
+/* the module can be unloaded (rsyslogd's dlclose at exit): the rules go with it */
+__attribute__((destructor)) static void free_defaults(void)
+{
+	nfp_prefix_rules_free(defaults);
+	defaults = NULL;
+}
+
 const struct nfp_prefix_rules *nfp_prefix_defaults(void)
 {
 	pthread_once(&defaults_once, load_defaults);
