@@ -68,6 +68,7 @@ typedef struct wrkrInstanceData {
 	instanceData *pData;
 	struct nfp_record rec; /* scratch, reused for every message */
 	struct nfp_snap_ref ref;
+	struct nfp_prefix_ref pref;  /* prefixRules: this worker's generation of the rules */
 	struct nfp_snap_cache hosts; /* rulesDir: references into the last hosts' snapshot sets */
 	char *txt;             /* format="text": the document's text, grown as needed */
 	size_t txtcap;
@@ -138,6 +139,7 @@ CODESTARTcreateWrkrInstance
 	memset(&pWrkrData->rec, 0, sizeof(pWrkrData->rec));
 	memset(&pWrkrData->ref, 0, sizeof(pWrkrData->ref));
 	memset(&pWrkrData->hosts, 0, sizeof(pWrkrData->hosts));
+	memset(&pWrkrData->pref, 0, sizeof(pWrkrData->pref));
 	pWrkrData->txt = NULL;
 	pWrkrData->txtcap = 0;
 ENDcreateWrkrInstance
@@ -152,7 +154,7 @@ CODESTARTfreeInstance
 	nfp_hostsnaps_free(pData->hosts);
 	free(pData->rulesDir);
 	nfp_dedup_guard_free(pData->dedup);
-	nfp_prefix_rules_free(pData->prules);
+	nfp_prefix_set_free(pData->prules);
 	if (pData->ctr.obj != NULL)
 		statsobj.Destruct(&pData->ctr.obj);
 	free(pData->statsName);
@@ -165,6 +167,7 @@ ENDfreeInstance
 BEGINfreeWrkrInstance
 CODESTARTfreeWrkrInstance
 	nfp_snapset_put(&pWrkrData->ref);
+	nfp_prefix_set_put(&pWrkrData->pref);
 	nfp_snap_cache_put(&pWrkrData->hosts);
 	free(pWrkrData->txt);
 ENDfreeWrkrInstance
@@ -196,11 +199,23 @@ static void tell_missing(instanceData *pData)
 			       "that family are not resolved until it appears (it is loaded then)", names[k], pData->rules[k]);
 }
 
+/* prefixRules reloaded (file changed, or HUP): said in rsyslog's log, a failure once per state */
+static void prefix_reloaded(instanceData *pData, int r, const char *err)
+{
+	if (r > 0)
+		LogMsg(0, RS_RET_OK, LOG_INFO, "mmnetfilter: prefix rules reloaded from %s", nfp_prefix_set_path(pData->prules));
+	else if (r < 0)
+		LogError(0, RS_RET_CONF_FILE_NOT_FOUND, "mmnetfilter: parameter 'prefixRules': reloading failed, the previous "
+			 "rules stay in use: %s", err);
+}
+
 BEGINdoHUP
 	char err[512];
 CODESTARTdoHUP
 	if (pData->snaps != NULL)
 		reloaded(pData, nfp_snapset_reload(pData->snaps, 1, err, sizeof(err)), err);
+	if (pData->prules != NULL)
+		prefix_reloaded(pData, nfp_prefix_set_reload(pData->prules, 1, err, sizeof(err)), err);
 ENDdoHUP
 
 BEGINdbgPrintInstInfo
@@ -375,7 +390,13 @@ CODESTARTdoAction
 #endif
 		struct nfp_resolution res;
 		const char *host = (const char *)getHOSTNAME(pMsg);
-		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res, pData->sel, pData->prules };
+		const struct nfp_prefix_rules *pr = NULL;
+		if (pData->prules != NULL) { /* the site's rules, following their file */
+			char perr[512];
+			prefix_reloaded(pData, nfp_prefix_set_poll(pData->prules, time(NULL), perr, sizeof(perr)), perr);
+			pr = nfp_prefix_set_get(pData->prules, &pWrkrData->pref);
+		}
+		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res, pData->sel, pr };
 		res.status = NFP_RES_NONE;
 		enum nfp_id_kind kind = NFP_ID_RANDOM;
 		if (pData->schema == SCHEMA_ECS || pData->dedup != NULL) {

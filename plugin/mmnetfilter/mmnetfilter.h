@@ -43,7 +43,8 @@ typedef struct _instanceData {
 	struct nfp_hostsnaps *hosts;    /* NULL without rulesDir */
 	struct nfp_select *sel;         /* fields=: the native record's fields (NULL: all) */
 	struct nfp_dedup_guard *dedup;  /* dedup="on": the window of digests seen (src/state/guard.c) */
-	struct nfp_prefix_rules *prules; /* prefixRules: the site's prefix conventions (NULL: built in) */
+	struct nfp_prefix_set *prules;  /* prefixRules: the site's prefix conventions, following their file
+					 * (NULL: the built-in ones only) */
 	int initial_counted;            /* atomic: the load at startup is counted with the first message
 					 * (counters gathered during config load are dropped by rsyslog) */
 } instanceData;

@@ -246,8 +246,8 @@ rsRetVal mmnf_configure(instanceData *pData, struct cnfparamvals *pvals, struct 
 		} else if (!strcmp(name, "prefixrules")) {
 			char *path = es_str2cstr(pvals[i].val.d.estr, NULL), err[512];
 			CHKmalloc(path);
-			nfp_prefix_rules_free(pData->prules);
-			pData->prules = nfp_prefix_rules_load(path, err, sizeof(err));
+			nfp_prefix_set_free(pData->prules);
+			pData->prules = nfp_prefix_set_new(path, err, sizeof(err));
 			free(path);
 			if (pData->prules == NULL) {
 				parser_errmsg("mmnetfilter: parameter 'prefixRules': %s", err);

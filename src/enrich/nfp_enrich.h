@@ -11,6 +11,7 @@
 #define NFP_ENRICH_H_INCLUDED
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include "nfp.h"
 
 /* trace.packet: the identifier of one packet's walk. Monitor lines carry the kernel's own
@@ -110,6 +111,27 @@ struct nfp_prefix_rules *nfp_prefix_rules_parse(const char *text, size_t len, co
 void nfp_prefix_rules_free(struct nfp_prefix_rules *rs);
 unsigned nfp_prefix_rules_count(const struct nfp_prefix_rules *rs);
 const char *nfp_prefix_rules_path(const struct nfp_prefix_rules *rs);
+/* A site's prefix rules that follow their file (src/enrich/prefixset.c), for long-running
+ * readers: nfp_prefix_set_get gives the reader's current rules (one atomic load per call while
+ * nothing changed); nfp_prefix_set_poll looks at the file at most once a second of now and
+ * loads a changed one; nfp_prefix_set_reload does it now (force: even if the file looks the
+ * same). Both return 1 when new rules are in use, 0 when nothing changed or a failure was
+ * reported before, -1 on a new failure (err says why; the previous rules stay in use). */
+struct nfp_prefix_set;
+struct nfp_prefix_gen;
+struct nfp_prefix_ref {
+	struct nfp_prefix_gen *g;
+	unsigned gen;
+	struct nfp_prefix_set *set;
+};
+struct nfp_prefix_set *nfp_prefix_set_new(const char *path, char *err, size_t errlen);
+void nfp_prefix_set_free(struct nfp_prefix_set *s);
+const char *nfp_prefix_set_path(const struct nfp_prefix_set *s);
+int nfp_prefix_set_reload(struct nfp_prefix_set *s, int force, char *err, size_t errlen);
+int nfp_prefix_set_poll(struct nfp_prefix_set *s, time_t now, char *err, size_t errlen);
+const struct nfp_prefix_rules *nfp_prefix_set_get(struct nfp_prefix_set *s, struct nfp_prefix_ref *ref);
+void nfp_prefix_set_put(struct nfp_prefix_ref *ref);
+
 /* the conventions built in (contrib/prefix-rules/netfilter.prefixes), read at the first call */
 const struct nfp_prefix_rules *nfp_prefix_defaults(void);
 /* the first rule matching prefix p (n bytes) into v: its line, 0 when none matches (v untouched) */

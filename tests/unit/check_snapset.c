@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "suites.h"
 #include "rules/nfp_snapset.h"
+#include "enrich/nfp_enrich.h"
 
 static char path[64];
 
@@ -155,6 +156,63 @@ START_TEST(test_poll_loads_in_background)
 }
 END_TEST
 
+/* a site's prefix rules following their file: a new version is used at the next poll of a later
+ * second (and by a reader holding the old one once it looks again), a broken version keeps the
+ * old rules and is reported once, a forced reload (HUP) reports it again */
+static void write_prefixes(const char *action)
+{
+	char tmp[80];
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(f);
+	if (action != NULL)
+		fprintf(f, "# a site\n\"[site-{z:word}]\" action=%s type=denied rule.name=\"{z}\"\n", action);
+	else
+		fputs("\"[site-{z:word}]\" colour=red\n", f);
+	fclose(f);
+	ck_assert_int_eq(rename(tmp, path), 0);
+}
+
+static const char *action_of(struct nfp_prefix_set *ps, struct nfp_prefix_ref *ref)
+{
+	static struct nfp_prefix_verdict v;
+	memset(&v, 0, sizeof(v));
+	if (!nfp_prefix_rules_apply(nfp_prefix_set_get(ps, ref), "[site-wan]", 10, &v))
+		return "";
+	return v.action;
+}
+
+START_TEST(test_prefix_set_follows_file)
+{
+	char err[512];
+	struct nfp_prefix_ref a = { 0 }, b = { 0 };
+	snprintf(path, sizeof(path), "/tmp/mnf-prefixset-%d", (int)getpid());
+	write_prefixes("deny");
+	struct nfp_prefix_set *ps = nfp_prefix_set_new(path, err, sizeof(err));
+	ck_assert_ptr_nonnull(ps);
+	ck_assert_str_eq(action_of(ps, &a), "deny");
+	ck_assert_str_eq(action_of(ps, &b), "deny");
+	write_prefixes("drop");
+	ck_assert_int_eq(nfp_prefix_set_poll(ps, 1000, err, sizeof(err)), 1);
+	ck_assert_int_eq(nfp_prefix_set_poll(ps, 1000, err, sizeof(err)), 0); /* the same second: not looked at */
+	ck_assert_str_eq(action_of(ps, &a), "drop");
+	write_prefixes(NULL); /* broken: the old rules stay, reported once */
+	ck_assert_int_eq(nfp_prefix_set_poll(ps, 1001, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, ":1: unknown key"));
+	ck_assert_int_eq(nfp_prefix_set_poll(ps, 1002, err, sizeof(err)), 0);
+	ck_assert_int_eq(nfp_prefix_set_reload(ps, 1, err, sizeof(err)), -1); /* HUP: said again */
+	ck_assert_str_eq(action_of(ps, &a), "drop");
+	ck_assert_str_eq(action_of(ps, &b), "drop"); /* the reader that held the first generation moved on */
+	write_prefixes("reject");
+	ck_assert_int_eq(nfp_prefix_set_reload(ps, 0, err, sizeof(err)), 1);
+	ck_assert_str_eq(action_of(ps, &b), "reject");
+	nfp_prefix_set_put(&a);
+	nfp_prefix_set_put(&b);
+	nfp_prefix_set_free(ps);
+	unlink(path);
+}
+END_TEST
+
 Suite *snapset_suite(void)
 {
 	Suite *s = suite_create("snapset");
@@ -162,6 +220,7 @@ Suite *snapset_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_reload_under_readers);
 	tcase_add_test(tc, test_poll_loads_in_background);
+	tcase_add_test(tc, test_prefix_set_follows_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
