@@ -115,13 +115,19 @@ CONF
 }
 
 # es_contrib_conf HOST PORT: the contrib base and Elasticsearch snippets as $WORK/base.conf and
-# $WORK/es.conf, with this test's module, server, files, spool and a 1 s resume interval; plain
-# HTTP (ES_TLS=1: HTTPS with the CA $WORK/tls/es-ca.pem and the password $ES_PASSWORD)
+# $WORK/es.conf, with this test's module, settings ($WORK/es: url), files, spool and a 1 s resume
+# interval; plain HTTP (ES_TLS=1: HTTPS with the CA $WORK/tls/es-ca.pem, user mmnetfilter and
+# the password $ES_PASSWORD)
 es_contrib_conf() {
-	local tls='s|usehttps="on"|usehttps="off"|; s| tls.cacert="[^"]*"||; s| uid="[^"]*"||; s| pwd=`[^`]*`||'
-	# the snippet reads the password from a file (pwd=`cat FILE`): the test's own
-	[ -n "${ES_TLS:-}" ] && { tls="s|/etc/rsyslog.d/tls/|$WORK/tls/|"; mkdir -p "$WORK/tls"; printf %s "$ES_PASSWORD" > "$WORK/tls/es-password"; }
-	sed -e "s|server=\"localhost\"|server=\"$1\"|; s|serverport=\"9200\"|serverport=\"$2\"|" -e "$tls" \
+	# the snippet reads the cluster's settings from files (/etc/mmnetfilter/elasticsearch): the test's own
+	local tls='s| tls.cacert="[^"]*"||; s| uid=`[^`]*`||; s| pwd=`[^`]*`||' scheme=http
+	mkdir -p "$WORK/es"
+	if [ -n "${ES_TLS:-}" ]; then
+		tls=""; scheme=https
+		printf %s "$ES_PASSWORD" > "$WORK/es/password"; printf %s "mmnetfilter" > "$WORK/es/user"; cp "$WORK/tls/es-ca.pem" "$WORK/es/ca.pem"
+	fi
+	printf %s "$scheme://$1:$2" > "$WORK/es/url"
+	sed -e "s|/etc/mmnetfilter/elasticsearch/|$WORK/es/|g" -e "$tls" \
 	    -e "s|/var/log/rsyslog-netfilter-es-errors.json|$WORK/es-errors.json|; s|/var/log/rsyslog-netfilter-es-rejected.json|$WORK/es-rejected.json|" \
 	    -e "s|/var/spool/rsyslog/|$WORK/spool/|" -e "s|action.resumeInterval=\"5\"|action.resumeInterval=\"1\"|" \
 	    "$top_srcdir/contrib/rsyslog.d/mmnetfilter-elasticsearch.conf" > "$WORK/es.conf"
@@ -139,7 +145,10 @@ contrib_fixtures() {
 	sh "$top_srcdir/contrib/tls/mmnetfilter-make-certs" "$WORK/tls" central=central.example.org \
 		edge=edge1.edge.example.org >/dev/null || fail "mmnetfilter-make-certs"
 	cp "$WORK/tls/ca.pem" "$WORK/tls/es-ca.pem"
-	printf %s "fixture-password" > "$WORK/tls/es-password" # the Elasticsearch snippet reads it (pwd=`cat ...`)
+	# the Elasticsearch snippet's settings (server=`cat ...`, uid, pwd, tls.cacert)
+	mkdir -p "$WORK/es"
+	printf %s "https://localhost:9200" > "$WORK/es/url"; printf %s "mmnetfilter" > "$WORK/es/user"
+	printf %s "fixture-password" > "$WORK/es/password"; cp "$WORK/tls/ca.pem" "$WORK/es/ca.pem"
 }
 
 # contrib_snippet NAME DIR: contrib/rsyslog.d/NAME as /etc/rsyslog.d would hold it, in DIR, with
@@ -149,5 +158,6 @@ contrib_snippet() {
 	sed -e "s|module(load=\"mmnetfilter\")|module(load=\"$MODULE\")|" -e "s|/var/log/|$WORK/log/|g" \
 	    -e "s|module(load=\"imnetfilter\")|module(load=\"${IMNETFILTER_MODULE:-$top_builddir/.libs/imnetfilter.so}\")|" \
 	    -e "s|/var/spool/rsyslog/|$WORK/spool/|g" -e "s|/var/lib/mmnetfilter/|$WORK/lib/|g" -e "s|/etc/rsyslog.d/tls/|$WORK/tls/|g" \
+	    -e "s|/etc/mmnetfilter/elasticsearch/|$WORK/es/|g" \
 	    "$top_srcdir/contrib/rsyslog.d/$1" > "$2/$1"
 }

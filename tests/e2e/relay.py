@@ -16,7 +16,7 @@ resend of one is written again, counted); Elasticsearch holds every record once 
 edge's host name (observer.hostname); a sender without a certificate delivers nothing; esmock refused no request
 of rsyslog's for credentials but refuses one without them.
 """
-import argparse, base64, collections, json, os, signal, socket, ssl, subprocess, sys, time, urllib.request
+import argparse, shutil, base64, collections, json, os, signal, socket, ssl, subprocess, sys, time, urllib.request
 
 ap = argparse.ArgumentParser()
 for a in ("--module", "--rsyslogd", "--top", "--work"):
@@ -49,6 +49,16 @@ def snippet(name):
     return open(os.path.join(CONTRIB, "rsyslog.d", name)).read()
 
 
+def es_settings():
+    """the one place the snippet, the reconciler's unit and mmnetfilter-es-setup read the cluster's
+    settings from (/etc/mmnetfilter/elasticsearch), as this test's"""
+    d = os.path.join(W, "es")
+    os.makedirs(d, exist_ok=True)
+    for name, value in (("url", f"https://localhost:{ES}"), ("user", "mmnetfilter"), ("password", PASSWORD)):
+        open(os.path.join(d, name), "w").write(value)
+    shutil.copy(f"{W}/tls/ca.pem", os.path.join(d, "ca.pem"))
+
+
 def central_conf():
     d = os.path.join(W, "central")
     os.makedirs(os.path.join(d, "spool"), exist_ok=True)
@@ -57,11 +67,11 @@ def central_conf():
     central = sub(snippet("mmnetfilter-central.conf"), tls + [
         ("/var/log/central/", f"{d}/log/"), ('port="2514"', f'port="{RELP}"'), ('port="6514"', f'port="{TLS}"'),
         ("# call netfilter_es", "call netfilter_es")])
-    es = sub(snippet("mmnetfilter-elasticsearch.conf"), tls + [
-        ('serverport="9200"', f'serverport="{ES}"'),
+    es = sub(snippet("mmnetfilter-elasticsearch.conf"), [
+        ("/etc/mmnetfilter/elasticsearch/", f"{W}/es/"),
         ("/var/spool/rsyslog/", f"{d}/spool/"), ("/var/log/", f"{d}/log/"),
         ('action.resumeInterval="5"', 'action.resumeInterval="1"')])
-    open(os.path.join(W, "tls", "es-password"), "w").write(PASSWORD)  # the snippet's pwd=`cat ...`
+    es_settings()
     conf = os.path.join(d, "rsyslog.conf")
     stats = f'module(load="impstats" interval="1" format="json" log.syslog="off" log.file="{d}/stats.log")\n'
     open(conf, "w").write(f'global(workDirectory="{d}" localHostname="central.example.org")\n' + stats
@@ -182,6 +192,12 @@ def main():
     subprocess.run(["cp", f"{W}/tls/ca.pem", f"{W}/tls/es-ca.pem"], check=True)
     esmock_start()
     cconf = central_conf()
+    # the template and the pipeline, installed by mmnetfilter-es-setup from the same settings
+    r = subprocess.run(["sh", os.path.join(CONTRIB, "elasticsearch/mmnetfilter-es-setup"), "--config-dir", f"{W}/es"],
+                       capture_output=True, text=True, timeout=60)
+    st, pl = es_get("/_ingest/pipeline/netfilter")
+    if r.returncode != 0 or st != 200 or "netfilter" not in pl or "installed _index_template/netfilter" not in r.stdout:
+        raise RuntimeError(f"mmnetfilter-es-setup: exit {r.returncode}: {r.stdout} {r.stderr}; the pipeline: {st}")
     start("central", cconf)
     econf = {e: edge_conf(e, r) for e, r in EDGES.items()}
     for e, c in econf.items():
@@ -259,13 +275,10 @@ def check(t0):
         errs.append(f"Elasticsearch documents per host: {dict(per_host)}")
     # the reconciler as its systemd unit runs it (HTTPS, the CA, user and password file) over the
     # central server's spool: every spooled document is already there, nothing to send again
-    pwfile = os.path.join(W, "tls", "es-password")
-    open(pwfile, "w").write(PASSWORD)
     unit = open(os.path.join(CONTRIB, "systemd/mmnetfilter-es-reconcile.service")).read()
     argv = next(l for l in unit.splitlines() if l.startswith("ExecStart=")).split()[1:]
-    argv = [x.replace("/usr/share/rsyslog-mmnetfilter/", f"{CONTRIB}/").replace("/etc/rsyslog.d/tls/", f"{W}/tls/")
-             .replace("/var/spool/rsyslog/", f"{W}/central/spool/").replace("https://localhost:9200", f"https://localhost:{ES}")
-            for x in argv]
+    argv = [x.replace("/usr/share/rsyslog-mmnetfilter/", f"{CONTRIB}/").replace("/etc/mmnetfilter/elasticsearch", f"{W}/es")
+             .replace("/var/spool/rsyslog/", f"{W}/central/spool/") for x in argv]
     argv[argv.index("--min-age") + 1] = "0"
     w = argv.index("--watch")  # one pass here, not the service's loop
     del argv[w:w + 2]
@@ -291,7 +304,7 @@ def check(t0):
             run = v
     dups += run
     print(f"relay: the central server's dedup window caught {dups} records the edges delivered twice")
-    print(f"relay: Elasticsearch over HTTPS with a password: {len(docs)} documents ({len(ids)} distinct event.id, "
+    print(f"relay: Elasticsearch over HTTPS with a password, settings in one place (the snippet, the reconciler, mmnetfilter-es-setup installed template and pipeline): {len(docs)} documents ({len(ids)} distinct event.id, "
           f"{sum(c - 1 for c in keys.values() if c > 1)} duplicates), per host {dict(sorted(per_host.items()))}; "
           f"{stats['bulk_requests']} bulk requests; a request without credentials: {st_unauth}; "
           f"the reconciler over HTTPS with the unit's arguments: {rec.stdout.strip().splitlines()[-1] if rec.stdout.strip() else '?'}; "

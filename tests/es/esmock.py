@@ -4,6 +4,7 @@ these machines). Faithful where rsyslog's omelasticsearch depends on it:
   GET /                 cluster info with a version
   GET /_cat/health      omelasticsearch's connection check
   PUT /_index_template/N   stores a composable template (the shipped one is loaded at start)
+  PUT /_ingest/pipeline/N  stores an ingest pipeline (a processors list); GET of either returns it
   POST /_bulk, /<index>/_bulk   NDJSON bodies; "create"/"index" actions; per-item results in the
                         real response shape; documents checked against the matching template's
                         mappings ("dynamic": "strict": an unmapped field is a per-item 400
@@ -110,6 +111,7 @@ class State:
     def __init__(self):
         self.lock = threading.Lock()
         self.templates = {}
+        self.pipelines = {}
         self.docs = {}        # (index, id) -> doc
         self.order = []
         self.seq = 0
@@ -186,6 +188,12 @@ class H(BaseHTTPRequestHandler):
         if u.path == "/_mock/docs":
             with S.lock:
                 return self.reply(200, {"count": len(S.order), "docs": [S.docs[k] for k in S.order]})
+        if u.path.startswith("/_index_template/") and u.path.rsplit("/", 1)[1] in S.templates:
+            n = u.path.rsplit("/", 1)[1]
+            return self.reply(200, {"index_templates": [{"name": n, "index_template": S.templates[n]}]})
+        if u.path.startswith("/_ingest/pipeline/") and u.path.rsplit("/", 1)[1] in S.pipelines:
+            n = u.path.rsplit("/", 1)[1]
+            return self.reply(200, {n: S.pipelines[n]})
         if u.path == "/_mock/stats":
             with S.lock:
                 return self.reply(200, S.stats)
@@ -201,6 +209,12 @@ class H(BaseHTTPRequestHandler):
             if err:
                 return self.reply(400, {"error": {"type": "x_content_parse_exception", "reason": err}, "status": 400})
             S.templates[u.path.rsplit("/", 1)[1]] = t
+            return self.reply(200, {"acknowledged": True})
+        if u.path.startswith("/_ingest/pipeline/"):
+            p = json.loads(self.body())
+            if not isinstance(p.get("processors"), list) or not all(isinstance(x, dict) and len(x) == 1 for x in p["processors"]):
+                return self.reply(400, {"error": {"type": "parse_exception", "reason": "[processors] required property is missing"}, "status": 400})
+            S.pipelines[u.path.rsplit("/", 1)[1]] = p
             return self.reply(200, {"acknowledged": True})
         self.reply(404, {"status": 404})
 
