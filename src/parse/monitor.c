@@ -404,6 +404,7 @@ static const struct {
 	{ "tcp", "flags", NFP_F_TCP_FLAGS, H_TCPF, 6, 0 },
 	{ "udp", "sport", NFP_F_UDP_SPT, H_DEC, 17, 65535 }, { "udp", "dport", NFP_F_UDP_DPT, H_DEC, 17, 65535 },
 	{ "udp", "length", NFP_F_UDP_LEN, H_DEC, 17, 65535 },
+	{ "udplite", "sport", NFP_F_UDP_SPT, H_DEC, 136, 65535 }, { "udplite", "dport", NFP_F_UDP_DPT, H_DEC, 136, 65535 },
 	{ "icmp", "type", NFP_F_ICMP_TYPE, H_ICMPT, 1, 0 }, { "icmp", "code", NFP_F_ICMP_CODE, H_ICMPC, 1, 0 },
 	{ "icmp", "id", NFP_F_ICMP_ID, H_DEC, 1, 65535 }, { "icmp", "sequence", NFP_F_ICMP_SEQ, H_DEC, 1, 65535 },
 	{ "icmp", "mtu", NFP_F_MTU, H_DEC, 1, 65535 }, { "icmp", "gateway", NFP_F_GATEWAY, H_IP4, 1, 0 },

@@ -202,7 +202,7 @@ static void transport(struct w *w, unsigned proto, const uint8_t *th, size_t n)
 		put(w, " ", 1);
 		kv(w, "tcp window ", be16(th + 14));
 	}
-	if ((proto == 17 || proto == 136) && n >= 6)
+	if (proto == 17 && n >= 6)
 		kv(w, "udp length ", be16(th + 4));
 	if ((proto == 1 || proto == 58) && n >= 2) {
 		const char *k = proto == 1 ? "icmp" : "icmpv6";
