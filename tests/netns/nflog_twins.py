@@ -298,7 +298,7 @@ def flood(path, stats, group, name, port, tag, buf):
     for _ in range(60):
         time.sleep(0.5)
         now = sum(1 for _ in open(path)) if os.path.exists(path) else 0
-        if now == seen:
+        if now == seen and now > 0:
             break
         seen, drained = now, time.time()
     sh("/usr/bin/python3", "-c", FLOODER, "1", B4, str(port), ns=NSA)
