@@ -7,8 +7,8 @@ A journald of our own: private directories bound over /run/systemd, /run/log and
 of the test. rsyslogd runs the contrib snippets mmnetfilter-base.conf + mmnetfilter-journald.conf
 (imjournal in, omjournal out). journalctl must then find every SYN, once, by
 NETFILTER_SRC=... NETFILTER_DPT=22, with the right fields; across a restart of rsyslogd (SYNs
-sent before, while it is stopped, after); never a forged line a user process wrote to the
-journal; and no entry of ours read back in a loop.
+sent before, while it is stopped, after); never a forged line a user process (root, or an
+unprivileged user) wrote to the journal; and no entry of ours read back in a loop.
 """
 import argparse, json, os, random, signal, string, struct, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -143,8 +143,11 @@ def main():
     syns(SPORTS[0])
     # a user process writes a firewall-looking line to the journal: not a kernel entry
     forged = f"{MARK}: IN={IFB} OUT= MAC= SRC={A4} DST={B4} LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP SPT=40999 DPT=22 WINDOW=1 RES=0x00 SYN URGP=0"
-    subprocess.run(["logger", "--journald"], input=f"MESSAGE={forged}\nSYSLOG_IDENTIFIER=kernel\n", text=True, check=True)
-    subprocess.run(["systemd-cat", "-t", "kernel", "echo", forged], check=True)
+    # (by root, and by an unprivileged user: the journal's _TRANSPORT and _UID are its own, not the writer's)
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    for who in ([], nobody):
+        subprocess.run(who + ["logger", "--journald"], input=f"MESSAGE={forged}\nSYSLOG_IDENTIFIER=kernel\n", text=True, check=True)
+        subprocess.run(who + ["systemd-cat", "-t", "kernel", "echo", forged], check=True)
     first = ours(8)
     stop()
     syns(SPORTS[1])
@@ -166,7 +169,9 @@ def main():
         lost = sorted(set(want) - set(spt)); dup = sorted(p for p in set(spt) if spt.count(p) > 1)
         errs.append(f"source ports found: {len(spt)} entries for {len(want)} SYNs; lost {lost}, twice {dup}")
     if len(kern) != len(want): errs.append(f"journald imported {len(kern)} kernel lines of ours, {len(want)} SYNs sent")
-    if len(forgeries) != 2: errs.append(f"the 2 forged lines: {len(forgeries)} in the journal (the check needs them there)")
+    if len(forgeries) != 4: errs.append(f"the 4 forged lines: {len(forgeries)} in the journal (the check needs them there)")
+    if sorted(e.get("_UID") for e in forgeries) != ["0", "0", "65534", "65534"]:
+        errs.append(f"the forged lines' _UID: {sorted(e.get('_UID') for e in forgeries)}, want two by root and two by nobody")
     if len(allours) != len(got): errs.append(f"{len(allours)} mmnetfilter entries with our marker, {len(got)} SYN records: forged or looped entries")
     for e in got:
         w = {"NETFILTER_TYPE": "log", "NETFILTER_PREFIX": f"{MARK}: ", "NETFILTER_IN": IFB, "NETFILTER_OUT": "",
@@ -184,7 +189,8 @@ def main():
     print(f"journald: {len(want)} SYNs (8 before, 8 while rsyslogd was stopped, 8 after its restart) -> journald {len(kern)} "
           f"kernel entries -> imjournal -> mmnetfilter -> omjournal: journalctl NETFILTER_SRC={A4} NETFILTER_DPT=22 finds "
           f"{len(got)} ({len(set(spt))} distinct, {len(spt) - len(set(spt))} duplicates, {len(set(want) - set(spt))} lost); "
-          f"{len(forgeries)} forged user lines in the journal: {len(allours) - len(got)} entries; {time.time() - t0:.1f} s; {len(errs)} problems")
+          f"{len(forgeries)} forged user lines in the journal (2 by root, 2 by an unprivileged user): {len(allours) - len(got)} entries; "
+          f"{time.time() - t0:.1f} s; {len(errs)} problems")
     return 1 if errs else 0
 
 
