@@ -8,73 +8,17 @@
  * output is cut at out's size like the kernel's 1 KiB line buffer. */
 #include <string.h>
 #include "nfp.h"
+#include "parse/textw.h"
 
-struct w {
-	char *o;
-	size_t n, cap;
-};
-
-static void put(struct w *w, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n && w->n + 1 < w->cap; i++)
-		w->o[w->n++] = s[i];
-}
-static void puts_(struct w *w, const char *s)
-{
-	put(w, s, strlen(s));
-}
-static void dec(struct w *w, uint64_t v)
-{
-	char b[20];
-	put(w, b, nfp_format_dec(v, b));
-}
-static void hexn(struct w *w, uint64_t v, int digits, int upper)
-{
-	static const char lo[] = "0123456789abcdef", up[] = "0123456789ABCDEF";
-	char b[16];
-	int k = 0;
-	do {
-		b[k++] = (upper ? up : lo)[v & 15];
-		v >>= 4;
-	} while (v || k < digits);
-	while (k > 0)
-		put(w, &b[--k], 1);
-}
-static void kv(struct w *w, const char *key, uint64_t v)
-{
-	puts_(w, key);
-	dec(w, v);
-	put(w, " ", 1);
-}
-static void ip4(struct w *w, const uint8_t *a)
-{
-	char b[NFP_IPSTR_MAX];
-	put(w, b, nfp_format_ip(4, a, b));
-}
 /* %pI6: eight groups of four lowercase hex digits, never compressed */
-static void ip6full(struct w *w, const uint8_t *a)
+static void ip6full(struct nfp_tw *w, const uint8_t *a)
 {
 	for (int i = 0; i < 16; i += 2) {
 		if (i)
-			put(w, ":", 1);
-		hexn(w, (unsigned)a[i] << 8 | a[i + 1], 4, 0);
+			tw_put(w, ":", 1);
+		tw_hexn(w, (unsigned)a[i] << 8 | a[i + 1], 4, 0);
 	}
 }
-static void mac(struct w *w, const uint8_t *m)
-{
-	char b[NFP_MACSTR_MAX];
-	put(w, b, nfp_format_mac(m, b));
-}
-
-static unsigned be16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* the packet: cap bytes copied, len the packet's length */
 struct pk {
 	const uint8_t *d;
@@ -88,17 +32,17 @@ static const uint8_t *at(const struct pk *p, size_t off, size_t n)
 		return NULL;
 	return p->d + off;
 }
-static void incomplete(struct w *w, const struct pk *p, size_t off)
+static void incomplete(struct nfp_tw *w, const struct pk *p, size_t off)
 {
-	puts_(w, "INCOMPLETE [");
-	dec(w, off <= p->len ? p->len - off : 0);
-	puts_(w, " bytes] ");
+	tw_puts(w, "INCOMPLETE [");
+	tw_dec(w, off <= p->len ? p->len - off : 0);
+	tw_puts(w, " bytes] ");
 }
 
 /* TCP and UDP as nf_log_dump_{tcp,udp}_header; 1 when the line stops there */
-static int tcp(struct w *w, const struct pk *p, int fragment, size_t off)
+static int tcp(struct nfp_tw *w, const struct pk *p, int fragment, size_t off)
 {
-	puts_(w, "PROTO=TCP ");
+	tw_puts(w, "PROTO=TCP ");
 	if (fragment)
 		return 0;
 	const uint8_t *t = at(p, off, 20);
@@ -106,30 +50,30 @@ static int tcp(struct w *w, const struct pk *p, int fragment, size_t off)
 		incomplete(w, p, off);
 		return 1;
 	}
-	kv(w, "SPT=", be16(t));
-	kv(w, "DPT=", be16(t + 2));
+	tw_kv(w, "SPT=", tw_be16(t));
+	tw_kv(w, "DPT=", tw_be16(t + 2));
 	if (p->flags & NFP_RENDER_TCPSEQ) {
-		kv(w, "SEQ=", be32(t + 4));
-		kv(w, "ACK=", be32(t + 8));
+		tw_kv(w, "SEQ=", tw_be32(t + 4));
+		tw_kv(w, "ACK=", tw_be32(t + 8));
 	}
-	kv(w, "WINDOW=", be16(t + 14));
+	tw_kv(w, "WINDOW=", tw_be16(t + 14));
 	/* the reserved bits of the data-offset byte; with AccECN the lowest is the AE flag */
 	unsigned res = t[12] & (p->flags & NFP_RENDER_AE ? 0x0e : 0x0f);
-	puts_(w, "RES=0x");
-	hexn(w, res << 2, 2, 0);
-	put(w, " ", 1);
+	tw_puts(w, "RES=0x");
+	tw_hexn(w, res << 2, 2, 0);
+	tw_put(w, " ", 1);
 	if ((p->flags & NFP_RENDER_AE) && (t[12] & 1))
-		puts_(w, "AE ");
+		tw_puts(w, "AE ");
 	static const char *const fl[8] = { "CWR ", "ECE ", "URG ", "ACK ", "PSH ", "RST ", "SYN ", "FIN " };
 	for (int i = 0; i < 8; i++)
 		if (t[13] & (0x80 >> i))
-			puts_(w, fl[i]);
-	kv(w, "URGP=", be16(t + 18));
+			tw_puts(w, fl[i]);
+	tw_kv(w, "URGP=", tw_be16(t + 18));
 	return 0;
 }
-static int udp(struct w *w, const struct pk *p, unsigned proto, int fragment, size_t off)
+static int udp(struct nfp_tw *w, const struct pk *p, unsigned proto, int fragment, size_t off)
 {
-	puts_(w, proto == 17 ? "PROTO=UDP " : "PROTO=UDPLITE ");
+	tw_puts(w, proto == 17 ? "PROTO=UDP " : "PROTO=UDPLITE ");
 	if (fragment)
 		return 0;
 	const uint8_t *u = at(p, off, 8);
@@ -137,54 +81,54 @@ static int udp(struct w *w, const struct pk *p, unsigned proto, int fragment, si
 		incomplete(w, p, off);
 		return 1;
 	}
-	kv(w, "SPT=", be16(u));
-	kv(w, "DPT=", be16(u + 2));
-	kv(w, "LEN=", be16(u + 4));
+	tw_kv(w, "SPT=", tw_be16(u));
+	tw_kv(w, "DPT=", tw_be16(u + 2));
+	tw_kv(w, "LEN=", tw_be16(u + 4));
 	return 0;
 }
 
-static void uidgid(struct w *w, const struct nfp_packet_meta *m)
+static void uidgid(struct nfp_tw *w, const struct nfp_packet_meta *m)
 {
 	if ((m->flags & NFP_RENDER_UID) && m->has_uid) {
-		kv(w, "UID=", m->uid);
-		kv(w, "GID=", m->gid);
+		tw_kv(w, "UID=", m->uid);
+		tw_kv(w, "GID=", m->gid);
 	}
 }
 
 /* dump_ipv4_packet: off where the header starts (0 outer, else the quoted packet) */
-static void ipv4(struct w *w, const struct pk *p, const struct nfp_packet_meta *m, size_t off)
+static void ipv4(struct nfp_tw *w, const struct pk *p, const struct nfp_packet_meta *m, size_t off)
 {
 	const uint8_t *h = at(p, off, 20);
 	if (h == NULL) {
-		puts_(w, "TRUNCATED");
+		tw_puts(w, "TRUNCATED");
 		return;
 	}
-	unsigned ihl = (h[0] & 15) * 4u, frag = be16(h + 6), proto = h[9];
+	unsigned ihl = (h[0] & 15) * 4u, frag = tw_be16(h + 6), proto = h[9];
 	int fragment = (frag & 0x1fff) != 0;
 	size_t l4 = off + ihl;
-	puts_(w, "SRC=");
-	ip4(w, h + 12);
-	puts_(w, " DST=");
-	ip4(w, h + 16);
-	put(w, " ", 1);
-	kv(w, "LEN=", be16(h + 2));
-	puts_(w, "TOS=0x");
-	hexn(w, h[1] & 0x1e, 2, 1);
-	puts_(w, " PREC=0x");
-	hexn(w, h[1] & 0xe0, 2, 1);
-	put(w, " ", 1);
-	kv(w, "TTL=", h[8]);
-	kv(w, "ID=", be16(h + 4));
+	tw_puts(w, "SRC=");
+	tw_ip(w, 4, h + 12);
+	tw_puts(w, " DST=");
+	tw_ip(w, 4, h + 16);
+	tw_put(w, " ", 1);
+	tw_kv(w, "LEN=", tw_be16(h + 2));
+	tw_puts(w, "TOS=0x");
+	tw_hexn(w, h[1] & 0x1e, 2, 1);
+	tw_puts(w, " PREC=0x");
+	tw_hexn(w, h[1] & 0xe0, 2, 1);
+	tw_put(w, " ", 1);
+	tw_kv(w, "TTL=", h[8]);
+	tw_kv(w, "ID=", tw_be16(h + 4));
 	if (frag & 0x8000)
-		puts_(w, "CE ");
+		tw_puts(w, "CE ");
 	if (frag & 0x4000)
-		puts_(w, "DF ");
+		tw_puts(w, "DF ");
 	if (frag & 0x2000)
-		puts_(w, "MF ");
+		tw_puts(w, "MF ");
 	if (fragment) {
-		puts_(w, "FRAG:");
-		dec(w, frag & 0x1fff);
-		put(w, " ", 1);
+		tw_puts(w, "FRAG:");
+		tw_dec(w, frag & 0x1fff);
+		tw_put(w, " ", 1);
 	}
 	switch (proto) {
 	case 6:
@@ -200,7 +144,7 @@ static void ipv4(struct w *w, const struct pk *p, const struct nfp_packet_meta *
 		/* the least the kernel wants to see of each type before it prints more */
 		static const uint8_t need[19] = { [0] = 4, [3] = 28, [4] = 28, [5] = 28, [8] = 4, [11] = 28,
 						  [12] = 28, [13] = 20, [14] = 20, [17] = 12, [18] = 12 };
-		puts_(w, "PROTO=ICMP ");
+		tw_puts(w, "PROTO=ICMP ");
 		if (fragment)
 			break;
 		const uint8_t *c = at(p, l4, 8);
@@ -208,8 +152,8 @@ static void ipv4(struct w *w, const struct pk *p, const struct nfp_packet_meta *
 			incomplete(w, p, l4);
 			break;
 		}
-		kv(w, "TYPE=", c[0]);
-		kv(w, "CODE=", c[1]);
+		tw_kv(w, "TYPE=", c[0]);
+		tw_kv(w, "CODE=", c[1]);
 		if (c[0] <= 18 && need[c[0]] && (l4 > p->len || p->len - l4 < need[c[0]])) {
 			incomplete(w, p, l4);
 			break;
@@ -217,27 +161,27 @@ static void ipv4(struct w *w, const struct pk *p, const struct nfp_packet_meta *
 		switch (c[0]) {
 		case 0:
 		case 8:
-			kv(w, "ID=", be16(c + 4));
-			kv(w, "SEQ=", be16(c + 6));
+			tw_kv(w, "ID=", tw_be16(c + 4));
+			tw_kv(w, "SEQ=", tw_be16(c + 6));
 			break;
 		case 12:
-			kv(w, "PARAMETER=", c[4]);
+			tw_kv(w, "PARAMETER=", c[4]);
 			break;
 		case 5:
-			puts_(w, "GATEWAY=");
-			ip4(w, c + 4);
-			put(w, " ", 1);
+			tw_puts(w, "GATEWAY=");
+			tw_ip(w, 4, c + 4);
+			tw_put(w, " ", 1);
 			/* fall through */
 		case 3:
 		case 4:
 		case 11:
 			if (off == 0) { /* one level of quoting */
-				put(w, "[", 1);
+				tw_put(w, "[", 1);
 				ipv4(w, p, m, l4 + 8);
-				puts_(w, "] ");
+				tw_puts(w, "] ");
 			}
 			if (c[0] == 3 && c[1] == 4)
-				kv(w, "MTU=", be16(c + 6));
+				tw_kv(w, "MTU=", tw_be16(c + 6));
 			break;
 		}
 		break;
@@ -245,19 +189,19 @@ static void ipv4(struct w *w, const struct pk *p, const struct nfp_packet_meta *
 	case 51: {
 		if (fragment)
 			break;
-		puts_(w, "PROTO=AH ");
+		tw_puts(w, "PROTO=AH ");
 		const uint8_t *a = at(p, l4, 12);
 		if (a == NULL) {
 			incomplete(w, p, l4);
 			break;
 		}
-		puts_(w, "SPI=0x");
-		hexn(w, be32(a + 4), 1, 0);
-		put(w, " ", 1);
+		tw_puts(w, "SPI=0x");
+		tw_hexn(w, tw_be32(a + 4), 1, 0);
+		tw_put(w, " ", 1);
 		break;
 	}
 	case 50: {
-		puts_(w, "PROTO=ESP ");
+		tw_puts(w, "PROTO=ESP ");
 		if (fragment)
 			break;
 		const uint8_t *e = at(p, l4, 8);
@@ -265,42 +209,42 @@ static void ipv4(struct w *w, const struct pk *p, const struct nfp_packet_meta *
 			incomplete(w, p, l4);
 			break;
 		}
-		puts_(w, "SPI=0x");
-		hexn(w, be32(e), 1, 0);
-		put(w, " ", 1);
+		tw_puts(w, "SPI=0x");
+		tw_hexn(w, tw_be32(e), 1, 0);
+		tw_put(w, " ", 1);
 		break;
 	}
 	default:
-		kv(w, "PROTO=", proto);
+		tw_kv(w, "PROTO=", proto);
 	}
 	if (off == 0) {
 		uidgid(w, m);
 		if (m->mark) {
-			puts_(w, "MARK=0x");
-			hexn(w, m->mark, 1, 0);
-			put(w, " ", 1);
+			tw_puts(w, "MARK=0x");
+			tw_hexn(w, m->mark, 1, 0);
+			tw_put(w, " ", 1);
 		}
 	}
 }
 
 /* dump_ipv6_packet */
-static void ipv6(struct w *w, const struct pk *p, const struct nfp_packet_meta *m, size_t off, int recurse)
+static void ipv6(struct nfp_tw *w, const struct pk *p, const struct nfp_packet_meta *m, size_t off, int recurse)
 {
 	const uint8_t *h = at(p, off, 40);
 	if (h == NULL) {
-		puts_(w, "TRUNCATED");
+		tw_puts(w, "TRUNCATED");
 		return;
 	}
-	uint32_t first = be32(h);
-	puts_(w, "SRC=");
+	uint32_t first = tw_be32(h);
+	tw_puts(w, "SRC=");
 	ip6full(w, h + 8);
-	puts_(w, " DST=");
+	tw_puts(w, " DST=");
 	ip6full(w, h + 24);
-	put(w, " ", 1);
-	kv(w, "LEN=", be16(h + 4) + 40u);
-	kv(w, "TC=", (first & 0x0ff00000) >> 20);
-	kv(w, "HOPLIMIT=", h[7]);
-	kv(w, "FLOWLBL=", first & 0x000fffff);
+	tw_put(w, " ", 1);
+	tw_kv(w, "LEN=", tw_be16(h + 4) + 40u);
+	tw_kv(w, "TC=", (first & 0x0ff00000) >> 20);
+	tw_kv(w, "HOPLIMIT=", h[7]);
+	tw_kv(w, "FLOWLBL=", first & 0x000fffff);
 	int fragment = 0;
 	size_t ptr = off + 40;
 	unsigned cur = h[6];
@@ -309,25 +253,25 @@ static void ipv6(struct w *w, const struct pk *p, const struct nfp_packet_meta *
 		const uint8_t *e = at(p, ptr, 2);
 		size_t hl;
 		if (e == NULL) {
-			puts_(w, "TRUNCATED");
+			tw_puts(w, "TRUNCATED");
 			return;
 		}
 		switch (cur) {
 		case 44: {
-			puts_(w, "FRAG:");
+			tw_puts(w, "FRAG:");
 			const uint8_t *f = at(p, ptr, 8);
 			if (f == NULL) {
-				puts_(w, "TRUNCATED ");
+				tw_puts(w, "TRUNCATED ");
 				return;
 			}
-			dec(w, be16(f + 2) & 0xfff8);
-			put(w, " ", 1);
+			tw_dec(w, tw_be16(f + 2) & 0xfff8);
+			tw_put(w, " ", 1);
 			if (f[3] & 1)
-				puts_(w, "INCOMPLETE ");
-			puts_(w, "ID:");
-			hexn(w, be32(f + 4), 8, 0);
-			put(w, " ", 1);
-			if (be16(f + 2) & 0xfff8)
+				tw_puts(w, "INCOMPLETE ");
+			tw_puts(w, "ID:");
+			tw_hexn(w, tw_be32(f + 4), 8, 0);
+			tw_put(w, " ", 1);
+			if (tw_be16(f + 2) & 0xfff8)
 				fragment = 1;
 			hl = 8;
 			break;
@@ -359,7 +303,7 @@ static void ipv6(struct w *w, const struct pk *p, const struct nfp_packet_meta *
 			return;
 		break;
 	case 58: {
-		puts_(w, "PROTO=ICMPv6 ");
+		tw_puts(w, "PROTO=ICMPv6 ");
 		if (fragment)
 			break;
 		const uint8_t *c = at(p, ptr, 8);
@@ -367,91 +311,91 @@ static void ipv6(struct w *w, const struct pk *p, const struct nfp_packet_meta *
 			incomplete(w, p, ptr);
 			return;
 		}
-		kv(w, "TYPE=", c[0]);
-		kv(w, "CODE=", c[1]);
+		tw_kv(w, "TYPE=", c[0]);
+		tw_kv(w, "CODE=", c[1]);
 		switch (c[0]) {
 		case 128:
 		case 129:
-			kv(w, "ID=", be16(c + 4));
-			kv(w, "SEQ=", be16(c + 6));
+			tw_kv(w, "ID=", tw_be16(c + 4));
+			tw_kv(w, "SEQ=", tw_be16(c + 6));
 			break;
 		case 4:
-			puts_(w, "POINTER=");
-			hexn(w, be32(c + 4), 8, 0);
-			put(w, " ", 1);
+			tw_puts(w, "POINTER=");
+			tw_hexn(w, tw_be32(c + 4), 8, 0);
+			tw_put(w, " ", 1);
 			/* fall through */
 		case 1:
 		case 2:
 		case 3:
 			if (recurse) {
-				put(w, "[", 1);
+				tw_put(w, "[", 1);
 				ipv6(w, p, m, ptr + 8, 0);
-				puts_(w, "] ");
+				tw_puts(w, "] ");
 			}
 			if (c[0] == 2)
-				kv(w, "MTU=", be32(c + 4));
+				tw_kv(w, "MTU=", tw_be32(c + 4));
 			break;
 		}
 		break;
 	}
 	default:
-		kv(w, "PROTO=", cur);
+		tw_kv(w, "PROTO=", cur);
 	}
 	if (recurse) {
 		uidgid(w, m);
 		if (m->mark) {
-			puts_(w, "MARK=0x");
-			hexn(w, m->mark, 1, 0);
-			put(w, " ", 1);
+			tw_puts(w, "MARK=0x");
+			tw_hexn(w, m->mark, 1, 0);
+			tw_put(w, " ", 1);
 		}
 	}
 }
 
 /* dump_arp_packet: no trailing space */
-static void arp(struct w *w, const struct pk *p)
+static void arp(struct nfp_tw *w, const struct pk *p)
 {
 	const uint8_t *a = at(p, 0, 8);
 	if (a == NULL) {
-		puts_(w, "TRUNCATED");
+		tw_puts(w, "TRUNCATED");
 		return;
 	}
-	puts_(w, "ARP HTYPE=");
-	dec(w, be16(a));
-	puts_(w, " PTYPE=0x");
-	hexn(w, be16(a + 2), 4, 0);
-	puts_(w, " OPCODE=");
-	dec(w, be16(a + 6));
-	if (be16(a) != 1 || a[4] != 6 || a[5] != 4)
+	tw_puts(w, "ARP HTYPE=");
+	tw_dec(w, tw_be16(a));
+	tw_puts(w, " PTYPE=0x");
+	tw_hexn(w, tw_be16(a + 2), 4, 0);
+	tw_puts(w, " OPCODE=");
+	tw_dec(w, tw_be16(a + 6));
+	if (tw_be16(a) != 1 || a[4] != 6 || a[5] != 4)
 		return;
 	const uint8_t *b = at(p, 8, 20);
 	if (b == NULL) {
-		puts_(w, " INCOMPLETE [");
-		dec(w, p->len >= 8 ? p->len - 8 : 0);
-		puts_(w, " bytes]");
+		tw_puts(w, " INCOMPLETE [");
+		tw_dec(w, p->len >= 8 ? p->len - 8 : 0);
+		tw_puts(w, " bytes]");
 		return;
 	}
-	puts_(w, " MACSRC=");
-	mac(w, b);
-	puts_(w, " IPSRC=");
-	ip4(w, b + 6);
-	puts_(w, " MACDST=");
-	mac(w, b + 10);
-	puts_(w, " IPDST=");
-	ip4(w, b + 16);
+	tw_puts(w, " MACSRC=");
+	tw_mac(w, b);
+	tw_puts(w, " IPSRC=");
+	tw_ip(w, 4, b + 6);
+	tw_puts(w, " MACDST=");
+	tw_mac(w, b + 10);
+	tw_puts(w, " IPDST=");
+	tw_ip(w, 4, b + 16);
 }
 
-static void name(struct w *w, const char *s)
+static void name(struct nfp_tw *w, const char *s)
 {
 	if (s != NULL)
-		put(w, s, strnlen(s, 16));
+		tw_put(w, s, strnlen(s, 16));
 }
 
 size_t nfp_packet_render(const struct nfp_packet_meta *m, const uint8_t *pkt, size_t cap, char *out, size_t outcap)
 {
-	struct w w = { out, 0, outcap };
+	struct nfp_tw w = { out, 0, outcap };
 	if (outcap == 0)
 		return 0;
-	put(&w, m->prefix, m->prefix != NULL ? strnlen(m->prefix, m->prefix_max) : 0);
+	tw_put(&w, m->prefix, m->prefix != NULL ? strnlen(m->prefix, m->prefix_max) : 0);
 	/* bridge hooks: NFLOG names the bridge as the device and the port as the physical one;
 	 * LOG prints the port (the packet's own device there) and no PHYS*= */
 	struct nfp_packet_meta b;
@@ -464,20 +408,20 @@ size_t nfp_packet_render(const struct nfp_packet_meta *m, const uint8_t *pkt, si
 		b.physin = b.physout = NULL;
 		m = &b;
 	}
-	puts_(&w, "IN=");
+	tw_puts(&w, "IN=");
 	name(&w, m->in);
-	puts_(&w, " OUT=");
+	tw_puts(&w, " OUT=");
 	name(&w, m->out);
-	put(&w, " ", 1);
+	tw_put(&w, " ", 1);
 	if (m->physin != NULL && m->physin[0] && (m->in == NULL || strncmp(m->physin, m->in, 16) != 0)) {
-		puts_(&w, "PHYSIN=");
+		tw_puts(&w, "PHYSIN=");
 		name(&w, m->physin);
-		put(&w, " ", 1);
+		tw_put(&w, " ", 1);
 	}
 	if (m->physout != NULL && m->physout[0] && (m->out == NULL || strncmp(m->physout, m->out, 16) != 0)) {
-		puts_(&w, "PHYSOUT=");
+		tw_puts(&w, "PHYSOUT=");
 		name(&w, m->physout);
-		put(&w, " ", 1);
+		tw_put(&w, " ", 1);
 	}
 	/* what the packet is: the hook's family, or for bridge and netdev hooks the ethertype */
 	int kind = m->family == 2 ? 4 : m->family == 10 ? 6 : m->family == 3 ? 3 : 0;
@@ -486,21 +430,21 @@ size_t nfp_packet_render(const struct nfp_packet_meta *m, const uint8_t *pkt, si
 		       (m->ethertype == 0x0806 || m->ethertype == 0x8035) ? 3 : 0;
 	/* the link header: only with an input device, never on ARP lines */
 	if (kind != 3 && m->in != NULL && m->in[0]) {
-		puts_(&w, "MAC=");
+		tw_puts(&w, "MAC=");
 		for (size_t i = 0; i < m->hwhdr_len; i++) {
 			if (i)
-				put(&w, ":", 1);
-			hexn(&w, m->hwhdr[i], 2, 0);
+				tw_put(&w, ":", 1);
+			tw_hexn(&w, m->hwhdr[i], 2, 0);
 		}
-		put(&w, " ", 1);
+		tw_put(&w, " ", 1);
 	}
 	size_t len = cap;
 	const uint8_t *h = pkt;
 	/* the packet's own length, as the kernel's skb holds it (trimmed to the header's length) */
 	if (kind == 4 && cap >= 4)
-		len = be16(h + 2);
+		len = tw_be16(h + 2);
 	else if (kind == 6 && cap >= 6)
-		len = be16(h + 4) + 40u;
+		len = tw_be16(h + 4) + 40u;
 	struct pk p = { pkt, cap, len, m->flags };
 	if (kind == 4)
 		ipv4(&w, &p, m, 0);
