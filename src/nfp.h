@@ -219,6 +219,17 @@ struct nfp_packet_meta {
 	unsigned flags;
 };
 size_t nfp_packet_render(const struct nfp_packet_meta *m, const uint8_t *pkt, size_t cap, char *out, size_t outcap);
+/* the render flags the running kernel's LOG target implies, from its release ("6.18.44-...":
+ * NFP_RENDER_AE from 6.18 on) */
+unsigned nfp_render_flags_of(const char *release);
+/* A kernel sequence (NFLOG's per-group numbering): the packets lost before seq, which a gap
+ * says the kernel could not hand over; 0 for the first number seen, the next one, or one
+ * behind (the numbering started again: a new binding), from which it counts on. */
+struct nfp_seq {
+	int have;
+	uint32_t next;
+};
+uint32_t nfp_seq_lost(struct nfp_seq *s, uint32_t seq);
 
 /* An nftables trace event's netlink attributes (src/parse/nfttrace.c) as the lines
  * `nft monitor trace` prints: the packet line (0 when the event carries no headers) and the

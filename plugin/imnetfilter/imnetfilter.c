@@ -93,8 +93,7 @@ struct instanceConf_s {
 	int fd, ifsock;        /* the NFLOG socket; a socket in the same namespace for interface names */
 	unsigned long long nsino;
 	time_t retryAt;
-	int haveSeq;
-	uint32_t nextSeq;
+	struct nfp_seq seq;    /* the group's numbering, for what the kernel lost */
 	statsobj_t *stats;
 	STATSCOUNTER_DEF(events, mutEvents)
 	STATSCOUNTER_DEF(submitted, mutSubmitted)
@@ -178,7 +177,6 @@ static int netns_ok(const char *s)
 BEGINnewInpInst
 	struct cnfparamvals *pvals;
 	instanceConf_t *inst = NULL;
-	char *ns = NULL;
 CODESTARTnewInpInst
 	pvals = nvlstGetParams(lst, &inppblk, NULL);
 	if (pvals == NULL)
@@ -305,7 +303,6 @@ CODESTARTnewInpInst
 		confTail = confTail->next = inst;
 	inst = NULL;
 finalize_it:
-	free(ns);
 	if (inst != NULL)
 		freeInst(inst);
 	if (pvals != NULL)
@@ -337,22 +334,39 @@ static const char *hook_name(unsigned family, unsigned hook)
 		return hook == 0 ? "ingress" : hook == 1 ? "egress" : "unknown";
 	return hook < 5 ? ip[hook] : "unknown";
 }
-static const char *family_name(unsigned f)
-{
-	switch (f) {
-	case NFPROTO_IPV4: return "ip";
-	case NFPROTO_IPV6: return "ip6";
-	case NFPROTO_ARP: return "arp";
-	case NFPROTO_BRIDGE: return "bridge";
-	case NFPROTO_NETDEV: return "netdev";
-	default: return "unknown";
-	}
-}
-
 static void jset(struct json_object *o, const char *k, struct json_object *v)
 {
 	if (v != NULL)
 		json_object_object_add(o, k, v);
+}
+
+/* One message: the text, facility kern at the given severity, the input's tag, host, input name
+ * and ruleset; j (taken, may be NULL) with the namespace added goes to the variable name */
+static void submit_text(instanceConf_t *inst, const char *line, size_t n, int severity, const char *name,
+			struct json_object *j)
+{
+	smsg_t *pMsg;
+	if (msgConstruct(&pMsg) != RS_RET_OK) {
+		if (j != NULL)
+			json_object_put(j);
+		return;
+	}
+	MsgSetFlowControlType(pMsg, eFLOWCTL_LIGHT_DELAY);
+	MsgSetInputName(pMsg, pInputName);
+	MsgSetRcvFrom(pMsg, glbl.GetLocalHostNameProp());
+	MsgSetHOSTNAME(pMsg, glblGetLocalHostName(), (int)ustrlen(glblGetLocalHostName()));
+	MsgSetTAG(pMsg, inst->pszTag, inst->lenTag);
+	msgSetPRI(pMsg, LOG_KERN | severity);
+	MsgSetRawMsg(pMsg, line, n);
+	MsgSetMSGoffs(pMsg, 0);
+	MsgSetRuleset(pMsg, inst->pBindRuleset);
+	if (j != NULL) {
+		if (inst->netns != NULL)
+			jset(j, "netns", json_object_new_string(inst->netns));
+		jset(j, "netns_inode", json_object_new_int64((int64_t)inst->nsino));
+		msgAddJSON(pMsg, (uchar *)name, j, 0, 0);
+	}
+	submit(inst, pMsg);
 }
 
 static int on_packet(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg, struct nflog_data *nfa, void *data)
@@ -365,20 +379,14 @@ static int on_packet(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg, struct n
 	int plen = nflog_get_payload(nfa, &payload);
 	uint32_t seq = 0, gseq = 0, uid = 0, gid = 0;
 	int hasSeq = nflog_get_seq(nfa, &seq) == 0, hasGseq = nflog_get_seq_global(nfa, &gseq) == 0;
-	smsg_t *pMsg;
 	struct json_object *j;
 	(void)gh;
 	STATSCOUNTER_INC(inst->events, inst->mutEvents);
 	/* a gap in the group's numbering: packets the kernel dropped (its queue to us was full) */
 	if (hasSeq) {
-		if (inst->haveSeq && seq != inst->nextSeq) {
-			uint32_t gap = seq - inst->nextSeq;
-			if (gap < 0x80000000u)
-				for (uint32_t k = 0; k < gap; k++)
-					STATSCOUNTER_INC(inst->lost, inst->mutLost);
-		}
-		inst->haveSeq = 1;
-		inst->nextSeq = seq + 1;
+		uint32_t lost = nfp_seq_lost(&inst->seq, seq);
+		if (lost > 0)
+			STATSCOUNTER_ADD(inst->lost, inst->mutLost, lost);
 	}
 	if (plen < 0 || payload == NULL || ph == NULL) {
 		STATSCOUNTER_INC(inst->decodeErrors, inst->mutDecodeErrors);
@@ -407,57 +415,26 @@ static int on_packet(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg, struct n
 		m.gid = gid;
 	}
 	size_t n = nfp_packet_render(&m, (const uint8_t *)payload, (size_t)plen, line, sizeof(line));
-	if (msgConstruct(&pMsg) != RS_RET_OK)
-		return 0;
-	MsgSetFlowControlType(pMsg, eFLOWCTL_LIGHT_DELAY);
-	MsgSetInputName(pMsg, pInputName);
-	MsgSetRcvFrom(pMsg, glbl.GetLocalHostNameProp());
-	MsgSetHOSTNAME(pMsg, glblGetLocalHostName(), (int)ustrlen(glblGetLocalHostName()));
-	MsgSetTAG(pMsg, inst->pszTag, inst->lenTag);
-	msgSetPRI(pMsg, LOG_KERN | LOG_WARNING);
-	MsgSetRawMsg(pMsg, line, n);
-	MsgSetMSGoffs(pMsg, 0);
-	MsgSetRuleset(pMsg, inst->pBindRuleset);
 	if ((j = json_object_new_object()) != NULL) {
 		jset(j, "group", json_object_new_int(inst->group));
 		if (hasSeq)
 			jset(j, "seq", json_object_new_int64(seq));
 		if (hasGseq)
 			jset(j, "seq_global", json_object_new_int64(gseq));
-		jset(j, "family", json_object_new_string(family_name(m.family)));
+		enum nfp_word fw = nfp_family_word(m.family);
+		jset(j, "family", json_object_new_string(fw != NFP_W__COUNT ? nfp_words[fw] : "unknown"));
 		jset(j, "hook", json_object_new_string(hook_name(m.family, ph->hook)));
-		if (inst->netns != NULL)
-			jset(j, "netns", json_object_new_string(inst->netns));
-		jset(j, "netns_inode", json_object_new_int64((int64_t)inst->nsino));
-		msgAddJSON(pMsg, (uchar *)"!nflog", j, 0, 0);
 	}
-	submit(inst, pMsg);
+	submit_text(inst, line, n, LOG_WARNING, "!nflog", j);
 	return 0;
 }
 
 static void submit_line(instanceConf_t *inst, const char *line, size_t n, uint32_t id)
 {
-	smsg_t *pMsg;
-	struct json_object *j;
-	if (msgConstruct(&pMsg) != RS_RET_OK)
-		return;
-	MsgSetFlowControlType(pMsg, eFLOWCTL_LIGHT_DELAY);
-	MsgSetInputName(pMsg, pInputName);
-	MsgSetRcvFrom(pMsg, glbl.GetLocalHostNameProp());
-	MsgSetHOSTNAME(pMsg, glblGetLocalHostName(), (int)ustrlen(glblGetLocalHostName()));
-	MsgSetTAG(pMsg, inst->pszTag, inst->lenTag);
-	msgSetPRI(pMsg, LOG_KERN | LOG_INFO);
-	MsgSetRawMsg(pMsg, line, n);
-	MsgSetMSGoffs(pMsg, 0);
-	MsgSetRuleset(pMsg, inst->pBindRuleset);
-	if ((j = json_object_new_object()) != NULL) {
+	struct json_object *j = json_object_new_object();
+	if (j != NULL)
 		jset(j, "id", json_object_new_int64(id));
-		if (inst->netns != NULL)
-			jset(j, "netns", json_object_new_string(inst->netns));
-		jset(j, "netns_inode", json_object_new_int64((int64_t)inst->nsino));
-		msgAddJSON(pMsg, (uchar *)"!nftrace", j, 0, 0);
-	}
-	submit(inst, pMsg);
+	submit_text(inst, line, n, LOG_INFO, "!nftrace", j);
 }
 
 /* The ruleset as `nft -a list ruleset` prints it, read over the instance's libnftables context
@@ -678,17 +655,17 @@ static void close_inst(instanceConf_t *inst)
 	inst->fd = inst->ifsock = -1;
 }
 
-/* the kernel's LOG format is the kernel's: AccECN kernels (6.18) print AE */
+/* the kernel's LOG format is the running kernel's (nfp_render_flags_of: AccECN kernels print AE) */
 static unsigned kernel_render_flags(void)
 {
+	char rel[64] = "";
 	FILE *f = fopen("/proc/sys/kernel/osrelease", "r");
-	int maj = 0, min = 0;
 	if (f != NULL) {
-		if (fscanf(f, "%d.%d", &maj, &min) != 2)
-			maj = min = 0;
+		if (fgets(rel, sizeof(rel), f) == NULL)
+			rel[0] = '\0';
 		fclose(f);
 	}
-	return (maj > 6 || (maj == 6 && min >= 18)) ? NFP_RENDER_AE : 0;
+	return nfp_render_flags_of(rel);
 }
 
 BEGINrunInput

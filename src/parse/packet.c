@@ -455,3 +455,22 @@ size_t nfp_packet_render(const struct nfp_packet_meta *m, const uint8_t *pkt, si
 	out[w.n] = '\0';
 	return w.n;
 }
+
+unsigned nfp_render_flags_of(const char *release)
+{
+	uint64_t maj = 0, min = 0;
+	size_t n = release != NULL ? strlen(release) : 0, a = nfp_dec(release, n, 999, &maj), b = 0;
+	if (a > 0 && a < n && release[a] == '.')
+		b = nfp_dec(release + a + 1, n - a - 1, 999, &min);
+	if (a == 0 || b == 0)
+		return 0;
+	return (maj > 6 || (maj == 6 && min >= 18)) ? NFP_RENDER_AE : 0;
+}
+
+uint32_t nfp_seq_lost(struct nfp_seq *s, uint32_t seq)
+{
+	uint32_t gap = s->have ? seq - s->next : 0;
+	s->have = 1;
+	s->next = seq + 1;
+	return gap < 0x80000000u ? gap : 0; /* behind: numbering started again (a new binding) */
+}

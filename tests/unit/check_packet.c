@@ -227,6 +227,29 @@ START_TEST(test_nfttrace)
 }
 END_TEST
 
+/* the running kernel's format from its release; the losses a kernel sequence's gaps say */
+START_TEST(test_release_and_sequence)
+{
+	ck_assert_uint_eq(nfp_render_flags_of("6.18.44-fc-v1272"), NFP_RENDER_AE);
+	ck_assert_uint_eq(nfp_render_flags_of("7.0.1"), NFP_RENDER_AE);
+	ck_assert_uint_eq(nfp_render_flags_of("6.1.0-28-amd64"), 0);
+	ck_assert_uint_eq(nfp_render_flags_of("5.19.0"), 0);
+	ck_assert_uint_eq(nfp_render_flags_of("x"), 0);
+	ck_assert_uint_eq(nfp_render_flags_of(""), 0);
+	ck_assert_uint_eq(nfp_render_flags_of(NULL), 0);
+	struct nfp_seq q = { 0 };
+	ck_assert_uint_eq(nfp_seq_lost(&q, 100), 0);  /* the first seen */
+	ck_assert_uint_eq(nfp_seq_lost(&q, 101), 0);
+	ck_assert_uint_eq(nfp_seq_lost(&q, 105), 3);  /* 102, 103, 104 */
+	ck_assert_uint_eq(nfp_seq_lost(&q, 0), 0);    /* behind: numbering started again */
+	ck_assert_uint_eq(nfp_seq_lost(&q, 1), 0);
+	ck_assert_uint_eq(nfp_seq_lost(&q, 3), 1);
+	q.next = 0xfffffffeu;
+	ck_assert_uint_eq(nfp_seq_lost(&q, 1), 3);    /* across the wrap: 0xfffffffe, 0xffffffff, 0 */
+	ck_assert_uint_eq(q.next, 2);
+}
+END_TEST
+
 Suite *packet_suite(void)
 {
 	Suite *s = suite_create("packet");
@@ -236,6 +259,7 @@ Suite *packet_suite(void)
 	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_arp_bridge_bounds);
 	tcase_add_test(tc, test_nfttrace);
+	tcase_add_test(tc, test_release_and_sequence);
 	suite_add_tcase(s, tc);
 	return s;
 }
