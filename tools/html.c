@@ -26,17 +26,22 @@ struct pstep {
 static FILE *out;
 static unsigned nwalks;
 
-static void esc(const char *s, size_t n)
+void nfparse_html_esc(FILE *f, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n && s[i] && s[i] != '\n'; i++) {
 		switch (s[i]) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(s[i], out);
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(s[i], f);
 		}
 	}
+}
+
+static void esc(const char *s, size_t n)
+{
+	nfparse_html_esc(out, s, n);
 }
 
 static void escs(const char *s)

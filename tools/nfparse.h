@@ -40,6 +40,8 @@ int nfparse_report(int argc, char **argv);
 struct nfp_walk;
 struct nfp_swalk;
 int nfparse_html_open(const char *path);
+/* s (up to n bytes, a NUL or a newline) as HTML text into f */
+void nfparse_html_esc(FILE *f, const char *s, size_t n);
 void nfparse_html_walk(const struct nfp_walk *w);
 void nfparse_html_static(const char *title, const char *what, const struct nfp_ruleset *rs, const struct nfp_swalk *w);
 void nfparse_html_close(void);

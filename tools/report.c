@@ -214,15 +214,7 @@ static FILE *out;
 
 static void esc(const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(*s, out);
-		}
-	}
+	nfparse_html_esc(out, s, strlen(s));
 }
 
 static void table(const char *id, const char *title, const struct tally *t, int by_drops, size_t max)
