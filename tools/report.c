@@ -138,13 +138,12 @@ static void one(const char *line, size_t off, size_t n, const char *time, struct
 	nfp_resolve(&snaps, rec, line + off, &res);
 	/* the fate: the rules', else the prefix's word */
 	int drop = res.outcome == NFP_V_DROP || res.outcome == NFP_V_REJECT;
-	if (res.outcome == NFP_V_NONE && nfp_has(p, NFP_F_PREFIX)) {
-		struct nfp_prefix_verdict vd;
-		const char *px = line + off + p->v[NFP_F_PREFIX].s.off;
-		size_t pn = p->v[NFP_F_PREFIX].s.len;
-		if (prules == NULL || !nfp_prefix_rules_apply(prules, px, pn, &vd))
-			nfp_prefix_verdict(px, pn, &vd);
-		drop = vd.type == 2;
+	if (res.outcome == NFP_V_NONE && nfp_has(p, NFP_F_PREFIX)) { /* the site's rules, then the conventions */
+		struct nfp_origin o = { 0 };
+		struct nfp_facts f;
+		o.prules = prules;
+		nfp_enrich(rec, line + off, &o, NFP_FACT_PREFIX, &f);
+		drop = f.prefix.type == 2;
 	}
 	ndrop += drop != 0;
 	if (nfp_has(p, NFP_F_SRC)) {
