@@ -249,7 +249,6 @@ struct nfp_nfttrace {
 	unsigned iiftype;
 	const uint8_t *ll, *nh, *th;
 	size_t ll_len, nh_len, th_len;
-	unsigned th_proto; /* the transport protocol after IPv6 extension headers (0: the header's) */
 	const char *rule_text; /* the rule as `nft -a list ruleset` prints it, where known: then the
 				* step is nft -a's "rule <text> # handle N (verdict V)" */
 	size_t rule_len;

@@ -233,8 +233,8 @@ size_t nfp_nfttrace_packet(const struct nfp_nfttrace *t, char *out, size_t cap)
 			tw_dec(&w, h[6]);
 		tw_put(&w, " ", 1);
 		tw_kv(&w, "ip6 length ", tw_be16(h + 4));
-		/* the transport header the kernel found (after any extension headers) */
-		transport(&w, t->th_proto ? t->th_proto : h[6], t->th, t->th_len);
+		/* the transport header the kernel found, read as the IPv6 header's next header says */
+		transport(&w, h[6], t->th, t->th_len);
 	}
 	if (t->has_mark && t->mark) {
 		tw_puts(&w, "meta mark ");
