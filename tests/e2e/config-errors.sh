@@ -4,16 +4,19 @@
 . "$(dirname "$0")/lib.sh"
 pass=0
 
-check() { # check NAME EXPECT_RC REGEX ACTION_PARAMS
-	local name=$1 want=$2 re=$3 params=$4 rc=0
-	# a complete config: the only possible error is ours
-	{ conf_head; echo "action(type=\"mmnetfilter\" $params)"; echo "action(type=\"omfile\" file=\"$WORK/out\")"; } > "$WORK/$name.conf"
+verify() { # verify NAME EXPECT_RC REGEX: rsyslogd -N1 on $WORK/NAME.conf, its exit and message
+	local name=$1 want=$2 re=$3 rc=0
 	"$RSYSLOGD" -N1 -f "$WORK/$name.conf" > "$WORK/$name.out" 2>&1 || rc=$?
 	[ "$rc" = "$want" ] || { cat "$WORK/$name.out"; fail "$name: exit $rc, want $want"; }
 	if [ -n "$re" ]; then
 		grep -Eq "$re" "$WORK/$name.out" || { cat "$WORK/$name.out"; fail "$name: no message matching /$re/"; }
 	fi
 	pass=$((pass + 1))
+}
+check() { # check NAME EXPECT_RC REGEX ACTION_PARAMS
+	# a complete config: the only possible error is ours
+	{ conf_head; echo "action(type=\"mmnetfilter\" $4)"; echo "action(type=\"omfile\" file=\"$WORK/out\")"; } > "$WORK/$1.conf"
+	verify "$1" "$2" "$3"
 }
 
 check defaults 0 "" ''
@@ -81,14 +84,8 @@ check dedup-state-two 0 "" \
 # imnetfilter's inputs (where it is built): the same rule, each mistake named
 im=${IMNETFILTER_MODULE:-$top_builddir/.libs/imnetfilter.so}
 check_in() { # check_in NAME EXPECT_RC REGEX INPUT_PARAMS
-	local name=$1 want=$2 re=$3 params=$4 rc=0
-	{ conf_head; echo "module(load=\"$im\")"; echo "input(type=\"imnetfilter\" $params)"; echo "action(type=\"omfile\" file=\"$WORK/out\")"; } > "$WORK/$name.conf"
-	"$RSYSLOGD" -N1 -f "$WORK/$name.conf" > "$WORK/$name.out" 2>&1 || rc=$?
-	[ "$rc" = "$want" ] || { cat "$WORK/$name.out"; fail "$name: exit $rc, want $want"; }
-	if [ -n "$re" ]; then
-		grep -Eq "$re" "$WORK/$name.out" || { cat "$WORK/$name.out"; fail "$name: no message matching /$re/"; }
-	fi
-	pass=$((pass + 1))
+	{ conf_head; echo "module(load=\"$im\")"; echo "input(type=\"imnetfilter\" $4)"; echo "action(type=\"omfile\" file=\"$WORK/out\")"; } > "$WORK/$1.conf"
+	verify "$1" "$2" "$3"
 }
 if [ -f "$im" ]; then
 	check_in in-ok 0 "" 'group="5" netns="router" tag="kernel:" uidGid="on" copyRange="512" rcvBufSize="8m" statsName="fw"'
