@@ -390,10 +390,11 @@ CODESTARTdoAction
 #endif
 		struct nfp_resolution res;
 		const char *host = (const char *)getHOSTNAME(pMsg);
+		const time_t now = time(NULL); /* the second every file check and the window go by */
 		const struct nfp_prefix_rules *pr = NULL;
 		if (pData->prules != NULL) { /* the site's rules, following their file */
 			char perr[512];
-			prefix_reloaded(pData, nfp_prefix_set_poll(pData->prules, time(NULL), perr, sizeof(perr)), perr);
+			prefix_reloaded(pData, nfp_prefix_set_poll(pData->prules, now, perr, sizeof(perr)), perr);
 			pr = nfp_prefix_set_get(pData->prules, &pWrkrData->pref);
 		}
 		struct nfp_extra x = { host, host != NULL ? strlen(host) : 0, &res, pData->sel, pr };
@@ -407,7 +408,7 @@ CODESTARTdoAction
 		/* only records with an identity of their own enter the duplicate window: another
 		 * line, or a record that carries none, is never marked duplicate */
 		if (pData->dedup != NULL && kind != NFP_ID_RANDOM &&
-		    nfp_dedup_guard_seen(pData->dedup, digest, time(NULL),
+		    nfp_dedup_guard_seen(pData->dedup, digest, now,
 					 runModConf != NULL ? (const char *)glblGetWorkDirRaw(runModConf->pConf) : NULL)) {
 			/* delivered before: marked, not written again ($parsesuccess FAIL: outputs of records skip it) */
 			CHKiRet(put_doc(pWrkrData, pMsg, NFP_DOC_DUPLICATE, rec, NULL, &m, NULL));
@@ -418,7 +419,7 @@ CODESTARTdoAction
 			count(pData, rec);
 			FINALIZE;
 		}
-		const struct nfp_snapshots *ss = snapshots_for(pWrkrData, host, time(NULL));
+		const struct nfp_snapshots *ss = snapshots_for(pWrkrData, host, now);
 		if (ss != NULL) {
 			if (nfp_resolve(ss, rec, (const char *)text, &res) == NFP_RES_RESOLVED) {
 				COUNT(pData, resolved, mutResolved);
