@@ -96,6 +96,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "dedup", eCmdHdlrBinary, 0 },
 	{ "dedup.window", eCmdHdlrInt, 0 },
 	{ "dedup.statefile", eCmdHdlrString, 0 },
+	{ "dedup.sinkfile", eCmdHdlrString, 0 },
 	{ "serializer", eCmdHdlrGetWord, 0 },
 	{ "format", eCmdHdlrGetWord, 0 },
 	{ "rulesdir", eCmdHdlrString, 0 },

@@ -196,15 +196,21 @@ finalize_it:
 
 /* dedup="on": the window; its state file is read with the first record (global(workDirectory)
  * is known only once the whole configuration is loaded) */
-static rsRetVal open_dedup(instanceData *pData, int on, size_t window, const char *state)
+static rsRetVal open_dedup(instanceData *pData, int on, size_t window, const char *state, const char *sink)
 {
 	DEFiRet;
 	if (!on) {
-		if (window != 0 || state != NULL) {
-			parser_errmsg("mmnetfilter: parameter '%s' needs dedup=\"on\"", state != NULL ? "dedup.stateFile" : "dedup.window");
+		if (window != 0 || state != NULL || sink != NULL) {
+			parser_errmsg("mmnetfilter: parameter '%s' needs dedup=\"on\"",
+				      state != NULL ? "dedup.stateFile" : sink != NULL ? "dedup.sinkFile" : "dedup.window");
 			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 		}
 		FINALIZE;
+	}
+	if (sink != NULL && sink[0] != '/') { /* omfile's file name, which is absolute */
+		parser_errmsg("mmnetfilter: parameter 'dedup.sinkFile': '%s' is not an absolute file name (the "
+			      "file= of the omfile action these records are written to)", sink);
+		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 	}
 	if (state != NULL && state[0] == '\0') {
 		parser_errmsg("mmnetfilter: parameter 'dedup.stateFile': empty file name");
@@ -220,7 +226,7 @@ static rsRetVal open_dedup(instanceData *pData, int on, size_t window, const cha
 		if (ntaken < (int)(sizeof(taken) / sizeof(taken[0])))
 			CHKmalloc(taken[ntaken++] = strdup(state));
 	}
-	CHKmalloc(pData->dedup = nfp_dedup_guard_new(window != 0 ? window : 100000, state, dedup_report));
+	CHKmalloc(pData->dedup = nfp_dedup_guard_new(window != 0 ? window : 100000, state, sink, dedup_report));
 finalize_it:
 	RETiRet;
 }
@@ -231,7 +237,7 @@ rsRetVal mmnf_configure(instanceData *pData, struct cnfparamvals *pvals, struct 
 {
 	size_t dedup_window = 0;
 	int dedup_on = 0;
-	char *state = NULL;
+	char *state = NULL, *sink = NULL;
 	DEFiRet;
 	for (int i = 0; i < blk->nParams; ++i) {
 		const char *name = blk->descr[i].name;
@@ -273,6 +279,9 @@ rsRetVal mmnf_configure(instanceData *pData, struct cnfparamvals *pvals, struct 
 		} else if (!strcmp(name, "dedup.statefile")) {
 			free(state);
 			CHKmalloc(state = es_str2cstr(pvals[i].val.d.estr, NULL));
+		} else if (!strcmp(name, "dedup.sinkfile")) {
+			free(sink);
+			CHKmalloc(sink = es_str2cstr(pvals[i].val.d.estr, NULL));
 		} else if (!strcmp(name, "rulesdir")) {
 			CHKiRet(set_rules_dir(pData, pvals[i].val.d.estr));
 		} else if (!strcmp(name, "rulesdir.maxhosts")) {
@@ -300,10 +309,16 @@ rsRetVal mmnf_configure(instanceData *pData, struct cnfparamvals *pvals, struct 
 			      "document is always complete");
 		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 	}
+	if (sink != NULL && pData->schema == SCHEMA_ECS) {
+		parser_errmsg("mmnetfilter: parameter 'dedup.sinkFile' reads the member event_id of native records; "
+			      "with schema=\"ecs\" put the window in an action of schema=\"native\" before it");
+		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+	}
 	CHKiRet(open_snapshots(pData));
-	CHKiRet(open_dedup(pData, dedup_on, dedup_window, state));
+	CHKiRet(open_dedup(pData, dedup_on, dedup_window, state, sink));
 finalize_it:
 	free(state);
+	free(sink);
 	RETiRet;
 }
 

@@ -248,11 +248,13 @@ int nfp_native(struct nfp_sink *k, const struct nfp_record *rec, const char *lin
 
 	if (rec->type == NFP_NONE)
 		return 0;
-	if (sel != NULL && !sel->packet)
-		fx = NULL;
 	nfp_sink_open(k, NULL);
 	t = nfp_type_name(rec->type);
 	nfp_sink_str(k, "type", t, strlen(t));
+	if (fx != NULL && fx->has_event_id) /* the identity the duplicate window keeps (dedup="on") */
+		nfp_sink_str(k, "event_id", fx->event_id, 40);
+	if (sel != NULL && !sel->packet)
+		fx = NULL;
 	pkt(k, rec, 0, line, fx, sel);
 	if (x != NULL && x->res != NULL && x->res->status != NFP_RES_NONE && (sel == NULL || sel->rule)) {
 		nfp_sink_open(k, "rule");
@@ -301,7 +303,8 @@ int nfp_document(struct nfp_sink *k, enum nfp_doc kind, const struct nfp_record 
 		return 0;
 	switch (kind) {
 	case NFP_DOC_NATIVE: /* the enrich stage first; the emitter renders record + facts */
-		nfp_enrich(rec, line, &o, NFP_FACT_PACKET | (o.prules != NULL ? NFP_FACT_PREFIX : 0), &f);
+		nfp_enrich(rec, line, &o,
+			   NFP_FACT_PACKET | (o.prules != NULL ? NFP_FACT_PREFIX : 0) | (o.digest != NULL ? NFP_FACT_EVENT_ID : 0), &f);
 		if (o.prules == NULL)
 			f.prefix.rule_line = 0;
 		return nfp_native(k, rec, line, x, &f);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 uint64_t nfp_digest_key(const uint8_t d[20])
@@ -113,6 +114,13 @@ int nfp_dedup_seen(struct nfp_dedup *d, uint64_t k)
 	return 0;
 }
 
+int nfp_dedup_has(const struct nfp_dedup *d, uint64_t k)
+{
+	if (k == 0)
+		k = 1;
+	return d->table[find(d, k)] == k;
+}
+
 size_t nfp_dedup_count(const struct nfp_dedup *d)
 {
 	return d->count;
@@ -130,15 +138,17 @@ int nfp_dedup_dirty(const struct nfp_dedup *d)
  * the file. */
 static const char magic[] = "mmnetfilter-dedup 2\n";
 
-static int write_keys(FILE *f, const struct nfp_dedup *d, size_t n)
+/* the keys at ring positions [from, to) (0 the oldest) */
+static int write_keys(FILE *f, const struct nfp_dedup *d, size_t from, size_t to)
 {
-	for (size_t i = d->count - n; i < d->count; i++)
+	for (size_t i = from; i < to; i++)
 		if (fprintf(f, "%016llx\n", (unsigned long long)d->ring[(d->head + i) % d->window]) != 17)
 			return 0;
 	return 1;
 }
 
-static int rewrite(struct nfp_dedup *d, const char *path, char *err, size_t errlen)
+/* the state file anew with the keys up to ring position 'to' */
+static int rewrite(struct nfp_dedup *d, const char *path, size_t to, char *err, size_t errlen)
 {
 	size_t plen = strlen(path);
 	char *tmp = malloc(plen + 8);
@@ -155,7 +165,7 @@ static int rewrite(struct nfp_dedup *d, const char *path, char *err, size_t errl
 		free(tmp);
 		return -1;
 	}
-	ok = fputs(magic, f) >= 0 && write_keys(f, d, d->count);
+	ok = fputs(magic, f) >= 0 && write_keys(f, d, 0, to);
 	ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
 	ok = (fclose(f) == 0) && ok;
 	if (!ok || rename(tmp, path) != 0) {
@@ -165,25 +175,42 @@ static int rewrite(struct nfp_dedup *d, const char *path, char *err, size_t errl
 		return -1;
 	}
 	free(tmp);
-	d->file_keys = d->count;
+	d->file_keys = to;
 	d->have_file = 1;
 	return 0;
 }
 
+uint64_t nfp_dedup_added(const struct nfp_dedup *d)
+{
+	return d->added;
+}
+
 int nfp_dedup_save(struct nfp_dedup *d, const char *path, char *err, size_t errlen)
 {
-	uint64_t delta = d->added - d->saved;
+	return nfp_dedup_save_upto(d, path, d->added, err, errlen);
+}
+
+int nfp_dedup_save_upto(struct nfp_dedup *d, const char *path, uint64_t upto, char *err, size_t errlen)
+{
+	uint64_t delta;
 	FILE *f;
 	int ok;
-	if (!d->have_file || delta > d->count || d->file_keys + delta > 2 * d->window) {
-		if (rewrite(d, path, err, errlen) != 0)
+	if (upto > d->added)
+		upto = d->added;
+	if (upto <= d->saved)
+		return 0;
+	/* ring positions: the key added as number s (0-based) is at count - (added - s) */
+	const size_t to = d->added - upto >= d->count ? 0 : d->count - (size_t)(d->added - upto);
+	delta = upto - d->saved;
+	if (!d->have_file || d->added - d->saved > d->count || d->file_keys + delta > 2 * d->window) {
+		if (rewrite(d, path, to, err, errlen) != 0)
 			return -1;
-	} else if (delta > 0) {
+	} else {
 		if ((f = fopen(path, "a")) == NULL) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			return -1;
 		}
-		ok = write_keys(f, d, (size_t)delta) && fflush(f) == 0 && fsync(fileno(f)) == 0;
+		ok = write_keys(f, d, to - (size_t)delta, to) && fflush(f) == 0 && fsync(fileno(f)) == 0;
 		ok = (fclose(f) == 0) && ok;
 		if (!ok) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -192,7 +219,7 @@ int nfp_dedup_save(struct nfp_dedup *d, const char *path, char *err, size_t errl
 		}
 		d->file_keys += (size_t)delta;
 	}
-	d->saved = d->added;
+	d->saved = upto;
 	return 0;
 }
 
@@ -242,4 +269,143 @@ int nfp_dedup_load(struct nfp_dedup *d, const char *path, char *err, size_t errl
 	d->file_keys = n;
 	d->have_file = 1;
 	return 1;
+}
+
+/* A 40-hex-digit event_id at p (the digest in hex) as the window's key: the first 64 bits. */
+static int event_key(const char *p, const char *end, uint64_t *key)
+{
+	uint64_t k = 0;
+	if (end - p < 41 || p[40] != '"')
+		return 0;
+	for (int i = 0; i < 40; i++) {
+		int c = (unsigned char)p[i], v;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else
+			return 0;
+		if (i < 16)
+			k = (k << 4) | (uint64_t)v;
+	}
+	*key = k != 0 ? k : 1;
+	return 1;
+}
+
+/* the key of one JSON line: its member "event_id" (libfastjson and rsyslog write it with
+ * spaces around the colon, or without; a quote inside a string value is escaped, so a
+ * message's text cannot forge the member) */
+static int line_key(const char *s, size_t n, uint64_t *key)
+{
+	static const char name[] = "\"event_id\"";
+	const size_t nl = sizeof(name) - 1;
+	const char *end = s + n;
+	for (const char *p = s; p < end; p++) {
+		const char *q, *b;
+		if ((p = memchr(p, '"', (size_t)(end - p))) == NULL || (size_t)(end - p) < nl)
+			return 0;
+		if (memcmp(p, name, nl) != 0)
+			continue;
+		for (b = p; b > s && (b[-1] == ' ' || b[-1] == '\t');)
+			b--;
+		if (b == s || (b[-1] != '{' && b[-1] != ','))
+			continue;
+		for (q = p + nl; q < end && *q == ' ';)
+			q++;
+		if (q == end || *q++ != ':')
+			continue;
+		while (q < end && *q == ' ')
+			q++;
+		if (q == end || *q != '"')
+			continue;
+		return event_key(q + 1, end, key);
+	}
+	return 0;
+}
+
+#define LEARN_BLOCK 65536
+#define LEARN_KNOWN_RUN 256 /* consecutive records the window has: the part the state file covers */
+#define LEARN_MAX_BYTES (1024LL * 1024 * 1024)
+
+int nfp_dedup_learn(struct nfp_dedup *d, const char *path, size_t *learned, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	struct stat st;
+	char *buf;
+	uint64_t *keys = NULL;
+	size_t nkeys = 0, cap = 0, lines = 0, known = 0;
+	long long pos, scanned = 0;
+	int rc = 0;
+	*learned = 0;
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) != 0 || (buf = malloc(LEARN_BLOCK)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	/* from the end backwards, a block at a time; a block's first line, which may begin in the
+	 * block before, is read again as the last line of that one. The file's last line without
+	 * its newline is an append cut short: not a record written. */
+	pos = (long long)st.st_size;
+	while (pos > 0 && scanned < LEARN_MAX_BYTES && known < LEARN_KNOWN_RUN && lines < 2 * d->window) {
+		long long start = pos > LEARN_BLOCK ? pos - LEARN_BLOCK : 0;
+		size_t n = (size_t)(pos - start), e;
+		if (fseeko(f, (off_t)start, SEEK_SET) != 0 || fread(buf, 1, n, f) != n) {
+			snprintf(err, errlen, "%s: %s", path, ferror(f) ? strerror(errno) : "shorter than it was");
+			rc = -1;
+			break;
+		}
+		scanned += (long long)n;
+		e = n;
+		if (pos == (long long)st.st_size) /* the last line counts only with its newline */
+			while (e > 0 && buf[e - 1] != '\n')
+				e--;
+		while (e > 0 && known < LEARN_KNOWN_RUN && lines < 2 * d->window) {
+			size_t b = e - 1; /* buf[e-1] is the line's newline */
+			uint64_t k;
+			while (b > 0 && buf[b - 1] != '\n')
+				b--;
+			if (b == 0 && start > 0)
+				break; /* the line may begin in the block before */
+			lines++;
+			if (line_key(buf + b, e - 1 - b, &k)) {
+				if (nfp_dedup_has(d, k)) {
+					known++;
+				} else {
+					known = 0;
+					if (nkeys == cap) {
+						uint64_t *nk = realloc(keys, (cap ? 2 * cap : 1024) * sizeof(*nk));
+						if (nk == NULL) {
+							snprintf(err, errlen, "%s: out of memory", path);
+							rc = -1;
+							goto done;
+						}
+						keys = nk;
+						cap = cap ? 2 * cap : 1024;
+					}
+					keys[nkeys++] = k;
+				}
+			}
+			e = b;
+		}
+		if (e == n && start > 0) { /* a line longer than a block: not a record of ours */
+			pos = start;
+			continue;
+		}
+		pos = start + (long long)e;
+	}
+done:
+	/* oldest first, as they were written; more than the window holds keeps the newest */
+	for (size_t i = nkeys; i-- > 0;)
+		if (!nfp_dedup_seen(d, keys[i]))
+			(*learned)++;
+	free(keys);
+	free(buf);
+	fclose(f);
+	return rc;
 }

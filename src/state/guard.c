@@ -13,19 +13,24 @@ struct nfp_dedup_guard {
 	struct nfp_dedup *d;
 	pthread_mutex_t mut;
 	char *state;  /* the state file (absolute once loaded), or NULL */
+	char *sink;   /* the file the records are written to (dedup.sinkFile), or NULL */
 	time_t saved;
+	uint64_t mark; /* the window's keys at the last save: the next save goes up to here */
 	int loaded;   /* the state file was read (with the first record) */
 	void (*report)(const char *msg);
 };
 
-struct nfp_dedup_guard *nfp_dedup_guard_new(size_t window, const char *state, void (*report)(const char *msg))
+struct nfp_dedup_guard *nfp_dedup_guard_new(size_t window, const char *state, const char *sink,
+					     void (*report)(const char *msg))
 {
 	struct nfp_dedup_guard *g = calloc(1, sizeof(*g));
 	if (g == NULL)
 		return NULL;
 	g->report = report;
-	if ((g->d = nfp_dedup_new(window)) == NULL || (state != NULL && (g->state = strdup(state)) == NULL)) {
+	if ((g->d = nfp_dedup_new(window)) == NULL || (state != NULL && (g->state = strdup(state)) == NULL) ||
+	    (sink != NULL && (g->sink = strdup(sink)) == NULL)) {
 		nfp_dedup_free(g->d);
+		free(g->state);
 		free(g);
 		return NULL;
 	}
@@ -43,14 +48,30 @@ __attribute__((format(printf, 2, 3))) static void say(const struct nfp_dedup_gua
 	g->report(msg);
 }
 
+/* what reached the output since the state file was last saved (a crash: up to 10 s of records) */
+static void learn(struct nfp_dedup_guard *g)
+{
+	char err[512];
+	size_t n;
+	if (g->sink == NULL)
+		return;
+	if (nfp_dedup_learn(g->d, g->sink, &n, err, sizeof(err)) < 0)
+		say(g, "mmnetfilter: parameter 'dedup.sinkFile': %s; the window has what was read before that", err);
+	if (n > 0)
+		say(g, "mmnetfilter: parameter 'dedup.sinkFile': %zu records in %s that the state file did not have "
+		       "(rsyslogd stopped without saving it) are in the window: they are not written again", n, g->sink);
+}
+
 /* the state file, once: a relative name is in workdir; a file that does not load is
  * reported, and the window keeps what was read before the damage. Under mut. */
 static void load(struct nfp_dedup_guard *g, const char *workdir)
 {
 	char err[512];
 	g->loaded = 1;
-	if (g->state == NULL)
+	if (g->state == NULL) {
+		learn(g);
 		return;
+	}
 	if (g->state[0] != '/') {
 		char *abs;
 		if (workdir == NULL || (abs = malloc(strlen(workdir) + strlen(g->state) + 2)) == NULL) {
@@ -58,6 +79,7 @@ static void load(struct nfp_dedup_guard *g, const char *workdir)
 			       "global(workDirectory=...): the window is not kept over a restart", g->state);
 			free(g->state);
 			g->state = NULL;
+			learn(g);
 			return;
 		}
 		sprintf(abs, "%s/%s", workdir, g->state);
@@ -67,6 +89,7 @@ static void load(struct nfp_dedup_guard *g, const char *workdir)
 	if (nfp_dedup_load(g->d, g->state, err, sizeof(err)) < 0)
 		say(g, "mmnetfilter: parameter 'dedup.stateFile': %s; the window starts with what was read before "
 		       "that (records delivered before the restart may be written again)", err);
+	learn(g);
 }
 
 int nfp_dedup_guard_seen(struct nfp_dedup_guard *g, const uint8_t digest[20], time_t now, const char *workdir)
@@ -77,13 +100,19 @@ int nfp_dedup_guard_seen(struct nfp_dedup_guard *g, const uint8_t digest[20], ti
 	if (!g->loaded) {
 		load(g, workdir);
 		g->saved = now;
+		g->mark = nfp_dedup_added(g->d); /* what was loaded and learned is written */
+	}
+	/* A save takes the keys up to the mark of the save before it: every key saved came in at
+	 * least SAVE_EVERY seconds earlier, when the actions after this one wrote its record
+	 * within the same batch. So a crash leaves a window behind the output (which
+	 * dedup.sinkFile makes up for), never ahead of it (which would lose records). */
+	if (g->state != NULL && now - g->saved >= SAVE_EVERY) {
+		g->saved = now;
+		if (nfp_dedup_save_upto(g->d, g->state, g->mark, err, sizeof(err)) != 0)
+			say(g, "mmnetfilter: parameter 'dedup.stateFile': saving failed: %s", err);
+		g->mark = nfp_dedup_added(g->d);
 	}
 	dup = nfp_dedup_seen(g->d, nfp_digest_key(digest));
-	if (g->state != NULL && nfp_dedup_dirty(g->d) && now - g->saved >= SAVE_EVERY) {
-		g->saved = now;
-		if (nfp_dedup_save(g->d, g->state, err, sizeof(err)) != 0)
-			say(g, "mmnetfilter: parameter 'dedup.stateFile': saving failed: %s", err);
-	}
 	pthread_mutex_unlock(&g->mut);
 	return dup;
 }
@@ -98,5 +127,6 @@ void nfp_dedup_guard_free(struct nfp_dedup_guard *g)
 	nfp_dedup_free(g->d);
 	pthread_mutex_destroy(&g->mut);
 	free(g->state);
+	free(g->sink);
 	free(g);
 }

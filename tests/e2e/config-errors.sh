@@ -75,6 +75,10 @@ check identity-edge-bad 1 "identity.edge" 'identity.edge="maybe"'
 check dedup-window-range 1 "mmnetfilter: parameter 'dedup.window': 5 is out of range" 'dedup="on" dedup.window="5"'
 check dedup-window-alone 1 "mmnetfilter: parameter 'dedup.window' needs dedup=.on." 'dedup.window="1000"'
 check dedup-state-alone 1 "mmnetfilter: parameter 'dedup.stateFile' needs dedup=.on." 'dedup.stateFile="x"'
+check dedup-sink 0 "" 'dedup="on" dedup.stateFile="nf.dedup" dedup.sinkFile="/var/log/netfilter.jsonl"'
+check dedup-sink-alone 1 "mmnetfilter: parameter 'dedup.sinkFile' needs dedup=.on." 'dedup.sinkFile="/x.jsonl"'
+check dedup-sink-relative 1 "mmnetfilter: parameter 'dedup.sinkFile': 'out.jsonl' is not an absolute file name" 'dedup="on" dedup.sinkFile="out.jsonl"'
+check dedup-sink-ecs 1 "mmnetfilter: parameter 'dedup.sinkFile' reads the member event_id of native records" 'dedup="on" schema="ecs" dedup.sinkFile="/x.jsonl"'
 check dedup-state-empty 1 "mmnetfilter: parameter 'dedup.stateFile': empty file name" 'dedup="on" dedup.stateFile=""'
 # one state file per action: two windows appending to one file would interleave it
 check dedup-state-twice 1 "mmnetfilter: parameter 'dedup.stateFile': 'nf.dedup' is already the state file of another" \

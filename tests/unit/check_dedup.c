@@ -151,6 +151,116 @@ START_TEST(test_state_appends)
 }
 END_TEST
 
+/* a save up to a mark keeps the keys added after it out of the file (a crash then leaves the
+ * window behind the output, never ahead); the next save takes them; evicted keys are rewritten */
+START_TEST(test_state_lags)
+{
+	char path[64], err[256];
+	struct nfp_dedup *d = nfp_dedup_new(20), *e;
+	snprintf(path, sizeof(path), "/tmp/nfp-dedup-l-%d", (int)getpid());
+	unlink(path);
+	for (uint64_t k = 1; k <= 10; k++)
+		nfp_dedup_seen(d, k);
+	uint64_t mark = nfp_dedup_added(d);
+	ck_assert_uint_eq(mark, 10);
+	for (uint64_t k = 11; k <= 15; k++)
+		nfp_dedup_seen(d, k);
+	ck_assert_int_eq(nfp_dedup_save_upto(d, path, mark, err, sizeof(err)), 0);
+	e = nfp_dedup_new(20);
+	ck_assert_int_eq(nfp_dedup_load(e, path, err, sizeof(err)), 1);
+	ck_assert_uint_eq(nfp_dedup_count(e), 10);
+	ck_assert_int_eq(nfp_dedup_has(e, 10), 1);
+	ck_assert_int_eq(nfp_dedup_has(e, 11), 0);
+	nfp_dedup_free(e);
+	ck_assert_int_eq(nfp_dedup_dirty(d), 1);
+	/* a mark at or before what is saved writes nothing */
+	ck_assert_int_eq(nfp_dedup_save_upto(d, path, 4, err, sizeof(err)), 0);
+	/* the next save appends 11..15 and, through a later mark, a part of what follows */
+	for (uint64_t k = 16; k <= 18; k++)
+		nfp_dedup_seen(d, k);
+	ck_assert_int_eq(nfp_dedup_save_upto(d, path, 17, err, sizeof(err)), 0);
+	e = nfp_dedup_new(20);
+	ck_assert_int_eq(nfp_dedup_load(e, path, err, sizeof(err)), 1);
+	ck_assert_uint_eq(nfp_dedup_count(e), 17);
+	ck_assert_int_eq(nfp_dedup_has(e, 17), 1);
+	ck_assert_int_eq(nfp_dedup_has(e, 18), 0);
+	nfp_dedup_free(e);
+	/* keys not saved yet leave the window: the file is written anew up to the mark */
+	for (uint64_t k = 19; k <= 60; k++)
+		nfp_dedup_seen(d, k);
+	ck_assert_int_eq(nfp_dedup_save_upto(d, path, 50, err, sizeof(err)), 0);
+	e = nfp_dedup_new(20);
+	ck_assert_int_eq(nfp_dedup_load(e, path, err, sizeof(err)), 1);
+	ck_assert_uint_eq(nfp_dedup_count(e), 10); /* 41..50: the window's part before the mark */
+	ck_assert_int_eq(nfp_dedup_has(e, 40), 0);
+	ck_assert_int_eq(nfp_dedup_has(e, 41), 1);
+	ck_assert_int_eq(nfp_dedup_has(e, 50), 1);
+	ck_assert_int_eq(nfp_dedup_has(e, 51), 0);
+	nfp_dedup_free(e);
+	ck_assert_int_eq(nfp_dedup_save(d, path, err, sizeof(err)), 0);
+	ck_assert_int_eq(nfp_dedup_dirty(d), 0);
+	unlink(path);
+	nfp_dedup_free(d);
+}
+END_TEST
+
+/* a record line as rsyslog writes $!netfilter (spaces) or as nfparse does (none) */
+static void sink_line(FILE *f, uint64_t key, int spaced)
+{
+	fprintf(f, spaced ? "{\"msg\":\"x\\\"event_id\\\": \\\"%016llx\",\"netfilter\":{ \"type\": \"log\", \"event_id\": \"%016llx000000000000000000000000\", \"in\": \"lo\" }}\n"
+			  : "{\"msg\":\"x\\\"event_id\\\":\\\"%016llx\",\"netfilter\":{\"type\":\"log\",\"event_id\":\"%016llx000000000000000000000000\"}}\n",
+		(unsigned long long)(key ^ 0xffff), (unsigned long long)key);
+}
+
+/* dedup.sinkFile: the records written after the state file was saved are learnt, oldest first,
+ * from the end back to a run of known ones; a cut last line is not a record; a message's text
+ * cannot forge a member */
+START_TEST(test_learn_sink)
+{
+	char path[64], err[256];
+	size_t n;
+	struct nfp_dedup *d = nfp_dedup_new(1000);
+	FILE *f;
+	snprintf(path, sizeof(path), "/tmp/nfp-dedup-s-%d", (int)getpid());
+	ck_assert_int_eq(nfp_dedup_learn(d, "/nonexistent/x", &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 0);
+	f = fopen(path, "w");
+	for (uint64_t k = 0x1000; k < 0x1000 + 700; k++) /* the part the state file has */
+		sink_line(f, k, (int)(k & 1));
+	fputs("{\"msg\":\"not a record\"}\n", f);
+	fprintf(f, "%s\n", "x"); /* and a line longer than a block of the backward reader */
+	for (int i = 0; i < 70000; i++)
+		fputc('y', f);
+	fputc('\n', f);
+	for (uint64_t k = 0x2000; k < 0x2000 + 300; k++) /* written, not saved */
+		sink_line(f, k, (int)(k & 1));
+	fputs("{\"msg\":\"x\",\"netfilter\":{\"type\":\"log\",\"event_id\":\"00000000000099990000000000000000", f); /* cut */
+	fclose(f);
+	for (uint64_t k = 0x1000 + 400; k < 0x1000 + 700; k++) /* the state file's window */
+		nfp_dedup_seen(d, k);
+	ck_assert_int_eq(nfp_dedup_learn(d, path, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 300);
+	ck_assert_int_eq(nfp_dedup_has(d, 0x2000), 1);
+	ck_assert_int_eq(nfp_dedup_has(d, 0x2000 + 299), 1);
+	ck_assert_int_eq(nfp_dedup_has(d, 0x9999), 0);       /* the cut line */
+	ck_assert_int_eq(nfp_dedup_has(d, 0x2000 ^ 0xffff), 0); /* the escaped text */
+	ck_assert_int_eq(nfp_dedup_has(d, 0x1000 + 100), 0);  /* behind the run of 256 known */
+	/* oldest first: the window's next evictions take the oldest learnt ones */
+	for (uint64_t k = 1; k <= 701; k++)
+		nfp_dedup_seen(d, 0x50000 + k);
+	ck_assert_int_eq(nfp_dedup_has(d, 0x2000), 0);
+	ck_assert_int_eq(nfp_dedup_has(d, 0x2000 + 299), 1);
+	nfp_dedup_free(d);
+	/* an empty window learns the whole file, back to its start: 700 + 300 records */
+	d = nfp_dedup_new(5000);
+	ck_assert_int_eq(nfp_dedup_learn(d, path, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 1000);
+	ck_assert_int_eq(nfp_dedup_has(d, 0x1000), 1);
+	nfp_dedup_free(d);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_identity)
 {
 	uint8_t a[20], b[20], c[20];
@@ -281,6 +391,8 @@ Suite *dedup_suite(void)
 	tcase_add_test(tc, test_window_bounds);
 	tcase_add_test(tc, test_state_file);
 	tcase_add_test(tc, test_state_appends);
+	tcase_add_test(tc, test_state_lags);
+	tcase_add_test(tc, test_learn_sink);
 	tcase_add_test(tc, test_identity);
 	tcase_add_test(tc, test_identity_of);
 	suite_add_tcase(s, tc);
