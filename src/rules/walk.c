@@ -86,8 +86,79 @@ static void summarize(struct nfp_walk *w, const struct nfp_record *rec, const ch
 	snprintf(w->summary, sizeof(w->summary), "%s", buf);
 }
 
+/* what binds a kernel TRACE step to one namespace's walk: its interfaces and its hook */
+struct step_ctx {
+	int kernel;
+	const char *in, *out;
+	size_t inn, outn;
+	int hook; /* 0: a user-defined chain (the hook is the caller's) */
+};
+
+static int hook_of(const char *c, size_t n)
+{
+	static const struct {
+		const char *name;
+		int rank;
+	} hooks[] = { { "PREROUTING", 1 }, { "OUTPUT", 1 }, { "INPUT", 2 }, { "FORWARD", 2 }, { "POSTROUTING", 3 } };
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (strlen(hooks[i].name) == n && memcmp(hooks[i].name, c, n) == 0)
+			return hooks[i].rank;
+	return 0;
+}
+
+static void step_ctx_of(const struct nfp_record *rec, const char *text, struct step_ctx *c)
+{
+	const struct nfp_pkt *p = &rec->pkt[0];
+	struct nfp_step st;
+	memset(c, 0, sizeof(*c));
+	if (!nfp_step_of(rec, &st) || st.src != NFP_SRC_KERNEL || st.type == NFP_ST_PACKET)
+		return;
+	c->kernel = 1;
+	c->in = nfp_has(p, NFP_F_IN) ? text + p->v[NFP_F_IN].s.off : "";
+	c->inn = nfp_has(p, NFP_F_IN) ? p->v[NFP_F_IN].s.len : 0;
+	c->out = nfp_has(p, NFP_F_OUT) ? text + p->v[NFP_F_OUT].s.off : "";
+	c->outn = nfp_has(p, NFP_F_OUT) ? p->v[NFP_F_OUT].s.len : 0;
+	c->hook = hook_of(text + st.chain.off, st.chain.len);
+}
+
+static int same_name(const char *a, const char *b, size_t bn)
+{
+	return strlen(a) == bn && memcmp(a, b, bn) == 0;
+}
+
+/* can the step be the walk's next in one namespace? The kernel prints IN= at every hook but
+ * POSTROUTING and OUTPUT (where it is empty) and OUT= once routing has set it; so along one
+ * walk IN never changes and is empty only from POSTROUTING on; OUT, once set, stays (a
+ * locally made packet may be routed again after OUTPUT); hooks come in order. */
+static int fits(const struct nfp_walk *w, const struct step_ctx *c)
+{
+	const int hook = c->hook ? c->hook : w->hook; /* a user chain: the hook that called it */
+	if (!c->kernel || !w->has_ctx)
+		return 1;
+	if (c->hook != 0 && c->hook < w->hook)
+		return 0;
+	if (c->inn > 0 ? !same_name(w->in, c->in, c->inn) : w->in[0] && hook != 3)
+		return 0;
+	if (w->out[0] && !same_name(w->out, c->out, c->outn) && (c->outn == 0 || w->in[0]))
+		return 0;
+	return 1;
+}
+
+static void take_ctx(struct nfp_walk *w, const struct step_ctx *c)
+{
+	if (!c->kernel)
+		return;
+	if (c->inn)
+		snprintf(w->in, sizeof(w->in), "%.*s", (int)c->inn, c->in);
+	if (c->outn)
+		snprintf(w->out, sizeof(w->out), "%.*s", (int)c->outn, c->out);
+	if (c->hook > w->hook)
+		w->hook = c->hook;
+	w->has_ctx = 1;
+}
+
 static struct nfp_walk *walk_for(struct nfp_walks *ws, const char *id, size_t idn, const char *host, size_t hostn, int has_ts,
-				 double ts)
+				 double ts, const struct step_ctx *c)
 {
 	struct nfp_walk *w;
 	for (size_t i = ws->n; i-- > 0 && ws->n - i <= 4096;) {
@@ -97,7 +168,8 @@ static struct nfp_walk *walk_for(struct nfp_walks *ws, const char *id, size_t id
 			/* the same invariant fields a second later: another packet (see README) */
 			if (has_ts && w->has_ts && ts - w->last_ts > 1.0)
 				break;
-			return w;
+			if (fits(w, c))
+				return w;
 		}
 	}
 	if (ws->n == ws->cap) {
@@ -121,9 +193,12 @@ int nfp_walks_add(struct nfp_walks *ws, const char *text, size_t n, const char *
 	int has_ts = kernel_ts(text, n, &ts);
 	struct nfp_walk *w;
 	struct nfp_wstep *e;
+	struct step_ctx c;
 
-	if ((w = walk_for(ws, id, idn, host, hostn, has_ts, ts)) == NULL)
+	step_ctx_of(rec, text, &c);
+	if ((w = walk_for(ws, id, idn, host, hostn, has_ts, ts, &c)) == NULL)
 		return -1;
+	take_ctx(w, &c);
 	if (has_ts) {
 		w->last_ts = ts;
 		w->has_ts = 1;

@@ -5,7 +5,11 @@
  *
  * Steps are grouped by the walk identifier the caller gives (trace.packet, from the enrich
  * stage) and host; the same identifier more than a second later (kernel time stamps) starts
- * another walk. Memory: the walks own a copy of each step's line; nfp_walks_free frees all.
+ * another walk. Kernel TRACE lines of several network namespaces mix in one log, and a packet
+ * that crosses namespaces keeps its identifier: a kernel step that cannot be this walk's next
+ * (another input interface; an output interface gone or changed on a forwarded packet; a hook
+ * the packet has passed, such as PREROUTING after FORWARD) joins another open walk of the same
+ * identifier that it fits, or starts one. Memory: the walks own a copy of each step's line; nfp_walks_free frees all.
  */
 #ifndef NFP_WALK_H_INCLUDED
 #define NFP_WALK_H_INCLUDED
@@ -27,6 +31,10 @@ struct nfp_walk {
 	char summary[320];         /* "TCP 10.0.0.4:40000 -> 192.168.0.19:80, in tap0" */
 	double last_ts;
 	int has_ts;
+	/* kernel TRACE: the namespace-bound context so far (see above) */
+	char in[17], out[17];      /* IN= and OUT= of its steps (IFNAMSIZ) */
+	int hook;                  /* the furthest hook: 1 PREROUTING/OUTPUT, 2 INPUT/FORWARD, 3 POSTROUTING */
+	int has_ctx;
 	struct nfp_wstep *steps;
 	size_t n, cap;
 	int done;                  /* told (live explain): its steps are freed, a later step starts a new walk */

@@ -180,6 +180,12 @@ def main():
         if args.stack == "legacy":
             open("/proc/sys/net/netfilter/nf_log_all_netns", "w").write("1")
             ipt_setup("-legacy", (4, 6))
+            # S traces what reaches it too: its kernel TRACE lines mix with R's in the one
+            # kernel log, with the same packets' IP IDs and flow labels (explain keeps them apart)
+            for tool, specs in (("iptables-legacy", (["-p", "tcp", "--dport", "80"], ["-p", "icmp", "--icmp-type", "echo-request"], ["-p", "udp", "--dport", "9"])),
+                                ("ip6tables-legacy", (["-p", "tcp", "--dport", "80"], ["-p", "ipv6-icmp", "--icmpv6-type", "echo-request"], ["-p", "udp", "--dport", "9"]))):
+                for spec in specs:
+                    sh(tool, "-t", "raw", "-A", "PREROUTING", *spec, "-j", "TRACE", ns=NS)
             snaps = {"iptablesRules": ("iptables-legacy-save", "rules.v4"), "ip6tablesRules": ("ip6tables-legacy-save", "rules.v6")}
         elif args.stack == "xtables":
             # IPv4 only: xtables-monitor 1.8.9 (Debian 12) aborts on ip6 nat rules ("Parsing
@@ -268,10 +274,16 @@ def check(docs, source, fate, flags, work):
     missed = [d["msg"] for d in docs if d.get("nf") is None and ("TRACE:" in d["msg"] or "trace id" in d["msg"])]
     if missed:
         errs.append(f"{len(missed)} trace lines not parsed, e.g. {missed[0][:120]}")
-    steps = resolved = 0
+    steps = resolved = s_steps = 0
     walks = collections.defaultdict(list)
     for r in recs:
         t = r["trace"]
+        if IS in (r.get("in"), r.get("out")):
+            # S's own steps (legacy): its rules are not in R's snapshot; none may name one of R's
+            s_steps += 1
+            if r.get("rule") and "unresolved" not in r["rule"]:
+                errs.append(f"a step in S named a rule of R's snapshot: {t} -> {r['rule'].get('text')!r}")
+            continue
         walks[t["packet"]].append(r)
         if t["type"] == "packet":
             continue
@@ -313,7 +325,16 @@ def check(docs, source, fate, flags, work):
     ex = subprocess.run([args.nfparse, "explain", "--json", "-m", "--host", "mnw-test"] + flags + [msgs], capture_output=True, text=True)
     if ex.returncode != 0:
         errs.append("nfparse explain failed: " + ex.stderr)
-    explained = {j["packet"]: j for j in map(json.loads, ex.stdout.splitlines())}
+    # R's walk of each packet (it came in on R's side towards C); S's walks of the same packets
+    # share their trace.packet and are told apart by their steps
+    alljs = list(map(json.loads, ex.stdout.splitlines()))
+    explained = {j["packet"]: j for j in alljs if f"in {IRC}" in j.get("summary", "")}
+    for pid, rs_ in walks.items():
+        j = explained.get(pid)
+        n_r = sum(1 for r in rs_ if r["trace"]["type"] != "packet")
+        if j is not None and len(j["steps"]) != n_r:
+            errs.append(f"walk {pid}: explain has {len(j['steps'])} steps, R traced {n_r} (S's steps mixed in?)")
+    s_walks = sum(1 for j in alljs if f"in {IS}" in j.get("summary", ""))
     for name, *_ in sent_pkts():
         want_v, deciders = EXPECT[name]
         got = [explained.get(pid) for pid in pkt_walk[name]]
@@ -372,6 +393,10 @@ def check(docs, source, fate, flags, work):
         else:
             static_ok += 1
     stale_note = f"; static walks agreeing with the traced ones: {static_ok}/{len(sent_pkts())}"
+    if args.stack == "legacy":
+        stale_note += f"; S's own TRACE: {s_steps} steps in {s_walks} walks of their own, none naming a rule"
+        if s_steps == 0 or s_walks == 0:
+            errs.append(f"S's TRACE lines: {s_steps} steps, {s_walks} walks (want both > 0)")
     # a stale snapshot (the DROP rule of fwdchk deleted since): no step may name a rule other
     # than the one installed at its position; the ones that cannot be placed say so
     if args.stack == "legacy":
