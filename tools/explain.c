@@ -155,8 +155,10 @@ static void print_text(const struct nfp_walk *w, size_t idx)
 					size_t xn = nfp_rule_target_word(nv.reached[j], &x);
 					same_t &= xn == rwn && memcmp(x, rw, xn) == 0;
 				}
-				printf("  so the %s%.*s rule%s below", same_t ? "" : "terminal ", same_t ? (int)rwn : 0, rw,
-				       nv.nreached > 1 ? "s" : "");
+				if (same_t)
+					printf("  so the %.*s rule%s below", (int)rwn, rw, nv.nreached > 1 ? "s" : "");
+				else
+					printf("  so the terminal rule%s below", nv.nreached > 1 ? "s" : "");
 				const char *verb = nv.nreached > 1 ? "never run" : "never runs";
 				if (cp > 0) {
 					printf(" (");
