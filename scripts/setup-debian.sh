@@ -20,7 +20,7 @@ build_pkgs="build-essential autoconf automake libtool pkg-config libestr-dev lib
  zlib1g-dev check rsyslog dpkg-dev python3 nettle-dev libnetfilter-log-dev libnftnl-dev libmnl-dev libnftables-dev"
 test_pkgs="iproute2 procps valgrind binutils iptables nftables python3-scapy rsyslog-elasticsearch curl
  clang libclang-rt-14-dev rsyslog-relp rsyslog-gnutls openssl systemd iputils-ping ufw ferm chromium
- docker.io"
+ docker.io firewalld"
 # a busybox for the Docker scenario's container image: the static one, unless the machine has
 # one already (the two packages conflict: an admin's busybox stays)
 dpkg-query -W -f='${Status}' busybox 2>/dev/null | grep -q 'install ok installed' || test_pkgs="$test_pkgs busybox-static"
@@ -58,11 +58,12 @@ if [ -n "$missing" ]; then
 	case " $missing " in *" ferm "*) echo "ferm ferm/enable boolean false" | debconf-set-selections ;; esac
 	had_containerd=$(dpkg-query -W -f='${Status}' containerd 2>/dev/null | grep -c 'install ok installed' || true)
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
-	# docker.io (a test's rule generator, run only inside its namespaces) and the containerd it
+	# docker.io and firewalld (tests' rule generators, run only inside their namespaces) and the containerd docker
 	# brought would start at the next boot on a systemd host and write the host's firewall: the
 	# units this run installed are disabled; an admin's own stay as they are
 	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
 		case " $missing " in *" docker.io "*) systemctl disable -q docker.service docker.socket 2>/dev/null || true ;; esac
+		case " $missing " in *" firewalld "*) systemctl disable -q firewalld.service 2>/dev/null || true ;; esac
 		[ "$had_containerd" = 0 ] && systemctl disable -q containerd.service 2>/dev/null || true
 	fi
 	[ -n "$ours_policy" ] && rm -f /usr/sbin/policy-rc.d && ours_policy=""

@@ -2,6 +2,7 @@
  * snapshots without TRACE (src/rules/swalk.c), printed like a traced walk, with every
  * condition the walk had to assume listed. Text for people, --json for programs.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,8 @@ static void walk_json(struct nfp_sink *k, const struct nfp_ruleset *rs, const st
 		STR(k, "type", s->rule != NULL ? "rule" : s->verdict == NFP_V_RETURN ? "return" : "policy");
 		if (s->rule != NULL) {
 			nfp_sink_num(k, "number", s->rule->number);
+			if (s->rule->handle)
+				nfp_sink_num(k, "handle", s->rule->handle);
 			nfp_sink_str(k, "text", s->rule->text.p, s->rule->text.len);
 			nfp_sink_num(k, "line", s->rule->line);
 		}
@@ -143,6 +146,20 @@ static unsigned snapshots_for(const struct nfp_snapshots *ss, const struct nfp_p
 	return n;
 }
 
+/* the reverse-path assumption is said where a walked snapshot has a reverse-path filter */
+static const char *rpf_note(const struct nfp_pview *pv, const struct nfp_ruleset *const *rsv, unsigned n)
+{
+	if (pv->rpf_from == NULL)
+		return NULL;
+	for (unsigned i = 0; i < n; i++)
+		for (uint32_t r = 0; r < rsv[i]->nrules; r++) {
+			const struct nfp_rs_str *t = &rsv[i]->rules[r].text;
+			if (memmem(t->p, t->len, "fib saddr", 9) != NULL || memmem(t->p, t->len, "-m rpfilter", 11) != NULL)
+				return pv->rpf_from;
+		}
+	return NULL;
+}
+
 static void doc(struct nfp_sink *k, const char *kind, const char *what, const struct nfp_pview *pv,
 		const struct nfp_resolution *res, const struct nfp_ruleset *const *rsv, const struct nfp_swalk *w, unsigned n)
 {
@@ -151,6 +168,8 @@ static void doc(struct nfp_sink *k, const char *kind, const char *what, const st
 	STR(k, "packet", what);
 	if (pv->ct_from != NULL)
 		STR(k, "ct", pv->ct_from);
+	if (rpf_note(pv, rsv, n) != NULL)
+		STR(k, "rpfilter", rpf_note(pv, rsv, n));
 	if (res != NULL && res->status != NFP_RES_NONE) {
 		nfp_sink_open(k, "rule");
 		nfp_rule_members(res, k);
@@ -180,6 +199,8 @@ static void emit(const char *kind, const char *what, const struct nfp_snapshots 
 		printf("%s: %s\n", kind, what);
 		if (pv->ct_from != NULL)
 			printf("  %s\n", pv->ct_from);
+		if (rpf_note(pv, rsv, n) != NULL)
+			printf("  %s\n", rpf_note(pv, rsv, n));
 		if (res != NULL && res->status == NFP_RES_RESOLVED) {
 			const struct nfp_rs_table *t = &res->rs->tables[res->chain->table];
 			printf("  logged by %.*s:%.*s:rule:%u   %.*s   (%s line %u)\n", (int)t->name.len, t->name.p,

@@ -99,6 +99,13 @@ static const struct name_num icmp6_names[] = {
 static const struct name_num ct_names[] = {
 	{ "new", NFP_CT_NEW }, { "established", NFP_CT_ESTABLISHED }, { "related", NFP_CT_RELATED },
 	{ "invalid", NFP_CT_INVALID }, { "untracked", NFP_CT_UNTRACKED },
+	/* iptables' virtual states: conntrack's NAT status bits (CT_NAT_SHIFT up) */
+	{ "snat", (long)NFP_CTS_SNAT << 8 }, { "dnat", (long)NFP_CTS_DNAT << 8 },
+};
+#define CT_NAT_SHIFT 8
+static const struct name_num ctstatus_names[] = {
+	{ "expected", NFP_CTS_EXPECTED }, { "seen-reply", NFP_CTS_SEEN_REPLY }, { "assured", NFP_CTS_ASSURED },
+	{ "confirmed", NFP_CTS_CONFIRMED }, { "snat", NFP_CTS_SNAT }, { "dnat", NFP_CTS_DNAT }, { "dying", NFP_CTS_DYING },
 };
 static const struct name_num flag_names[] = {
 	{ "fin", NFP_TCP_FIN }, { "syn", NFP_TCP_SYN }, { "rst", NFP_TCP_RST }, { "psh", NFP_TCP_PSH },
@@ -243,6 +250,7 @@ enum sel {
 	SEL_ICMPTYPE, SEL_ICMPCODE,
 	SEL_TCPFLAGS,
 	SEL_CT,
+	SEL_CTSTATUS,           /* a bit test, as tcp flags */
 	SEL_MARK,
 	SEL_IIF, SEL_OIF,
 	SEL_LEN, SEL_TTL,
@@ -274,6 +282,7 @@ static int value_of(const struct nfp_pview *pv, enum sel s, uint32_t *v)
 	case SEL_ICMPCODE: *v = pv->icmp_code; return (pv->known & NFP_PV_ICMP) != 0;
 	case SEL_TCPFLAGS: *v = pv->tcp_flags; return (pv->known & NFP_PV_FLAGS) != 0;
 	case SEL_CT: *v = pv->ct; return (pv->known & NFP_PV_CT) && !(pv->ct & (pv->ct - 1)); /* one state */
+	case SEL_CTSTATUS: *v = pv->ct_status; return (pv->known & NFP_PV_CTSTATUS) != 0;
 	case SEL_MARK: *v = pv->mark; return (pv->known & NFP_PV_MARK) != 0;
 	case SEL_LEN: *v = pv->len; return (pv->known & NFP_PV_LEN) != 0;
 	case SEL_TTL: *v = pv->ttl; return (pv->known & NFP_PV_TTL) != 0;
@@ -317,14 +326,25 @@ static enum nfp_tri implied(const struct nfp_pview *pv, const struct selector *s
 	return t;
 }
 
-/* the packet's conntrack state among these states: pv->ct holds the states it can be in */
+/* the packet's conntrack state among these states: pv->ct holds the states it can be in; the
+ * virtual states SNAT/DNAT (iptables) are conntrack's NAT status bits */
 static enum nfp_tri ct_in(const struct nfp_pview *pv, long states)
 {
-	if (states < 0 || !(pv->known & NFP_PV_CT))
+	enum nfp_tri st = NFP_NO, nat = NFP_NO;
+	const uint32_t plain = (uint32_t)states & 0xffu, natbits = (uint32_t)states >> CT_NAT_SHIFT;
+	if (states < 0)
 		return NFP_UNKNOWN;
-	if ((pv->ct & (uint32_t)states) == pv->ct)
-		return NFP_YES;
-	return (pv->ct & (uint32_t)states) == 0 ? NFP_NO : NFP_UNKNOWN;
+	if (plain != 0) {
+		if (!(pv->known & NFP_PV_CT))
+			st = NFP_UNKNOWN;
+		else if ((pv->ct & plain) == pv->ct)
+			st = NFP_YES;
+		else
+			st = (pv->ct & plain) == 0 ? NFP_NO : NFP_UNKNOWN;
+	}
+	if (natbits != 0)
+		nat = !(pv->known & NFP_PV_CTSTATUS) ? NFP_UNKNOWN : (pv->ct_status & natbits) ? NFP_YES : NFP_NO;
+	return st == NFP_YES || nat == NFP_YES ? NFP_YES : st == NFP_UNKNOWN || nat == NFP_UNKNOWN ? NFP_UNKNOWN : NFP_NO;
 }
 
 /* one element of a value: does the view's value for the selector equal / fall in it? */
@@ -413,6 +433,7 @@ static const struct nft_sel {
 	{ "meta", "pkttype", { SEL_PKTTYPE, 0, 0, NN(pkttype_names) } },
 	{ "meta", "length", { SEL_LEN, 0, 0, NULL, 0 } },
 	{ "ct", "state", { SEL_CT, 0, 0, NN(ct_names) } },
+	{ "ct", "status", { SEL_CTSTATUS, 0, 0, NN(ctstatus_names) } },
 	{ "ether", "saddr", { SEL_MACSRC, 0, 0, NULL, 0 } },
 	{ "ether", "daddr", { SEL_MACDST, 0, 0, NULL, 0 } },
 	{ "iifname", NULL, { SEL_IIF, 0, 0, NULL, 0 } },
@@ -636,14 +657,14 @@ static enum nfp_tri nft_relation(struct nft_eval *ev, const struct selector *sl,
 	}
 	if (t == NFP_UNKNOWN)
 		return NFP_UNKNOWN;
-	if (masked != 0 || cmp != 0 || sl->sel == SEL_TCPFLAGS || sl->sel == SEL_MARK) {
+	if (masked != 0 || cmp != 0 || sl->sel == SEL_TCPFLAGS || sl->sel == SEL_CTSTATUS || sl->sel == SEL_MARK) {
 		uint32_t v;
 		long want;
 		enum nfp_tri r;
 		if (!value_of(pv, sl->sel, &v) || masked < 0)
 			return NFP_UNKNOWN;
-		want = sl->sel == SEL_TCPFLAGS ? name_bits(vp, vn, sl->names, sl->nnames)
-					       : name_or_num(vp, vn, sl->names, sl->nnames);
+		want = sl->sel == SEL_TCPFLAGS || sl->sel == SEL_CTSTATUS ? name_bits(vp, vn, sl->names, sl->nnames)
+									  : name_or_num(vp, vn, sl->names, sl->nnames);
 		if (want < 0)
 			return NFP_UNKNOWN;
 		uint64_t mv = (uint64_t)v & mask, w = (uint64_t)want;
@@ -655,15 +676,30 @@ static enum nfp_tri nft_relation(struct nft_eval *ev, const struct selector *sl,
 			r = mv >= w ? NFP_YES : NFP_NO;
 		else if (cmp == 2)
 			r = mv > w ? NFP_YES : NFP_NO;
-		else if (masked || explicit_op || sl->sel != SEL_TCPFLAGS)
+		else if (masked || explicit_op || (sl->sel != SEL_TCPFLAGS && sl->sel != SEL_CTSTATUS))
 			r = mv == w ? NFP_YES : NFP_NO;
-		else /* "tcp flags syn,ack": any of them set (a bare flags value is a bit test) */
+		else /* "tcp flags syn,ack", "ct status dnat": any of them set (a bare value is a bit test) */
 			r = (v & (uint32_t)w) ? NFP_YES : NFP_NO;
 		return neg ? tri_not(r) : r;
 	}
 	/* a plain value, or a comma list (ct state established,related) */
 	enum nfp_tri h = elem_eq(pv, sl, vp, vn);
 	return neg ? tri_not(h) : h;
+}
+
+/* "fib saddr . iif oif missing" and its variants: true when the reverse-path check fails */
+static int rpf_fails_expr(const char *s, size_t n)
+{
+	static const char head[] = "fib saddr", tail[] = "oif missing";
+	const size_t hl = sizeof(head) - 1, tl = sizeof(tail) - 1;
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	if (n < hl + tl || memcmp(s, head, hl) != 0 || memcmp(s + n - tl, tail, tl) != 0)
+		return 0;
+	for (size_t i = hl; i + 3 <= n - tl; i++)
+		if (memcmp(s + i, "iif", 3) == 0)
+			return 1;
+	return 0;
 }
 
 static enum nfp_tri nft_match(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r, const struct nfp_pview *pv,
@@ -763,8 +799,15 @@ static enum nfp_tri nft_match(const struct nfp_ruleset *rs, const struct nfp_rs_
 					break;
 				k = ae;
 			}
-			conj_add(&c, NFP_UNKNOWN, s + si, e - si);
+			/* the reverse-path filter, "fib saddr . [mark .] iif oif missing": the source's
+			 * route back is not known from a packet; a what-if packet is taken to pass it */
+			if ((pv->known & NFP_PV_RPF_OK) && is(s + i, e - i, "fib") && rpf_fails_expr(s + si, k - si))
+				conj_add(&c, NFP_NO, s + si, k - si);
+			else
+				conj_add(&c, NFP_UNKNOWN, s + si, e - si);
 			i = k;
+			if (c.t == NFP_NO)
+				break;
 		}
 	}
 	if (why != NULL)
@@ -1058,6 +1101,18 @@ static enum nfp_tri ipt_match(const struct nfp_rs_rule *r, const struct nfp_pvie
 			modn = ve - vi;
 			i = ve;
 			neg = 0;
+			if (is(mod, modn, "rpfilter")) { /* a condition of its own: the source's route back */
+				int inv = 0;
+				for (size_t q = ws(s, ve, n); q < n && !(s[q] == '-' && (s[q + 1] == 'm' || s[q + 1] == 'j' || s[q + 1] == 'g'));
+				     q = ws(s, word_end(s, q, n), n))
+					inv |= is(s + q, word_end(s, q, n) - q, "--invert");
+				if (pv->known & NFP_PV_RPF_OK)
+					conj_add(&c, inv ? NFP_NO : NFP_YES, NULL, 0);
+				else
+					conj_add(&c, NFP_UNKNOWN, s + modi, ve - modi);
+				if (c.t == NFP_NO)
+					break;
+			}
 			continue;
 		}
 		if (is(s + i, e - i, "-j") || is(s + i, e - i, "-g") || is(s + i, e - i, "--jump") ||
@@ -1089,7 +1144,7 @@ static enum nfp_tri ipt_match(const struct nfp_rs_rule *r, const struct nfp_pvie
 			vi = e;
 			ve = q;
 		}
-		enum nfp_tri t = ipt_option(k, s, n, vi, &ve, pv);
+		enum nfp_tri t = k == IK_FLAG0 && mod != NULL && is(mod, modn, "rpfilter") ? NFP_YES : ipt_option(k, s, n, vi, &ve, pv);
 		if (neg)
 			t = tri_not(t);
 		if (t == NFP_UNKNOWN) /* name the module when there is one, else the option */

@@ -29,6 +29,15 @@ enum nfp_tri { NFP_NO = 0, NFP_YES = 1, NFP_UNKNOWN = 2 };
 #define NFP_CT_RELATED 0x04u
 #define NFP_CT_INVALID 0x08u
 #define NFP_CT_UNTRACKED 0x10u
+/* conntrack's status bits as nft's "ct status" names them (IPS_*); iptables' --ctstate
+ * SNAT/DNAT are the same two */
+#define NFP_CTS_EXPECTED 0x001u
+#define NFP_CTS_SEEN_REPLY 0x002u
+#define NFP_CTS_ASSURED 0x004u
+#define NFP_CTS_CONFIRMED 0x008u
+#define NFP_CTS_SNAT 0x010u
+#define NFP_CTS_DNAT 0x020u
+#define NFP_CTS_DYING 0x200u
 
 /* TCP flags as the TCP header carries them */
 #define NFP_TCP_FIN 0x01u
@@ -57,6 +66,8 @@ enum nfp_tri { NFP_NO = 0, NFP_YES = 1, NFP_UNKNOWN = 2 };
 #define NFP_PV_MACSRC 0x2000u
 #define NFP_PV_MACDST 0x4000u
 #define NFP_PV_FAMILY 0x8000u
+#define NFP_PV_CTSTATUS 0x10000u /* ct_status: a what-if packet of a new flow, its NAT so far */
+#define NFP_PV_RPF_OK 0x20000u   /* what-if: the source passes the reverse-path check (assumed) */
 
 #define NFP_IFNAMSIZ 16
 struct nfp_pview {
@@ -71,10 +82,12 @@ struct nfp_pview {
 	uint16_t len;             /* IP total length (IPv6: payload + 40) */
 	uint32_t mark;
 	uint8_t ct;               /* NFP_CT_*: the states the packet can be in (NFP_PV_CT: fewer than all) */
+	uint16_t ct_status;       /* NFP_CTS_* (NFP_PV_CTSTATUS) */
 	uint8_t hook;             /* NFP_HOOK_* the rule is evaluated at (0: not known) */
 	uint8_t mac_src[6], mac_dst[6];
 	char in[NFP_IFNAMSIZ], out[NFP_IFNAMSIZ], physin[NFP_IFNAMSIZ], physout[NFP_IFNAMSIZ];
 	const char *ct_from;      /* how the ct state is known (a constant string): NULL = given */
+	const char *rpf_from;     /* NFP_PV_RPF_OK: why (a constant string) */
 };
 
 /* the packet view of a parsed record's outer packet. A LOG record's conntrack state is not

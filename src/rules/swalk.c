@@ -290,6 +290,12 @@ int nfp_pview_parse(const char *spec, struct nfp_pview *pv, char *err, size_t er
 		pv->ct_from = est ? "assumed: ct state established (a TCP packet with ACK; say 'ct ...' otherwise)"
 				  : "assumed: ct state new (the first packet of its flow; say 'ct ...' otherwise)";
 	}
+	pv->known |= NFP_PV_RPF_OK;
+	pv->rpf_from = "assumed: the source passes the reverse-path filter (rpfilter, fib saddr ... oif missing)";
+	if (pv->ct == NFP_CT_NEW) { /* a new flow's status: no NAT yet (the walk adds what it does) */
+		pv->ct_status = 0;
+		pv->known |= NFP_PV_CTSTATUS;
+	}
 	return 0;
 }
 
@@ -398,6 +404,7 @@ static void nat_rewrite(const struct nfp_ruleset *rs, const struct nfp_rs_rule *
 	(void)rs;
 	if (v == NULL)
 		return;
+	pv->ct_status |= dst == 0 || dst == 3 ? NFP_CTS_SNAT : NFP_CTS_DNAT; /* conntrack's status says so */
 	if (dst == 3) { /* masquerade: the outgoing interface's address */
 		pv->known &= ~NFP_PV_SRC;
 		return;

@@ -32,7 +32,7 @@ containerd, namespaces, files); nf_log_all_netns is restored.
 """
 import argparse, collections, json, os, random, re, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, client_router_server, kmsg_open, kmsg_read, start_rsyslogd, stop_rsyslogd
+from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, CONNECT
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--stack", choices=["legacy", "xtables"], required=True)
@@ -70,25 +70,6 @@ CONNS = [
 XTABLES_DECIDER = {"Docker host, port not published": ("raw", "PREROUTING", "policy")}
 ROUNDS = 2
 
-CONNECT = r"""
-import socket, sys
-src, dst, dport, sport = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((src, sport))
-s.settimeout(0.8)  # below the first SYN retransmission (1 s): one SYN per connection
-try:
-    s.connect((dst, dport))
-except ConnectionRefusedError:
-    print("refused"); sys.exit()
-except OSError:
-    print("nothing"); sys.exit()
-s.settimeout(3)
-s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-got = s.recv(64)
-print("http" if got.startswith(b"HTTP/") else "connected")
-s.close()
-"""
 
 
 def teardown(work, dockerd):
@@ -255,7 +236,7 @@ if {sel} then {{
             for i, (kind, src_a, dst, port, fate, decider) in enumerate(CONNS):
                 sport = SPORT0 + r * len(CONNS) + i
                 before, texts = counters(save)
-                saw = sh("/usr/bin/python3", "-c", CONNECT, src_a, dst, str(port), str(sport), ns=NC).strip()
+                saw = sh("/usr/bin/python3", "-c", CONNECT, "tcp", src_a, dst, str(port), str(sport), ns=NC).strip()
                 time.sleep(0.3)
                 after, _ = counters(save)
                 deltas.append({k: v - before.get(k, 0) for k, v in after.items()})

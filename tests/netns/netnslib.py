@@ -73,3 +73,37 @@ def stop_rsyslogd(rs):
     rc = rs.wait(timeout=20)
     if rc != 0:
         raise RuntimeError(f"rsyslogd exit code {rc}")
+
+
+# One connection from a client namespace, what the client saw: "http" (an HTTP answer),
+# "connected", "refused" (a reset, or ICMP port unreachable for UDP: the host's own answer),
+# "rejected" (an ICMP error a firewall sends: host/admin prohibited), "nothing" (dropped).
+# argv: proto (tcp|udp) source destination port source-port. One SYN (or datagram) per call:
+# the wait is below TCP's first retransmission (1 s).
+CONNECT = r"""
+import errno, socket, sys
+proto, src, dst, dport, sport = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((src, sport))
+s.settimeout(0.8)
+try:
+    s.connect((dst, dport))
+    if proto == "udp":
+        s.send(b"mmnetfilter")
+        s.recv(64)
+        print("connected"); sys.exit()
+except ConnectionRefusedError:
+    print("refused"); sys.exit()
+except socket.timeout:
+    print("nothing"); sys.exit()
+except OSError as e:
+    print("rejected" if e.errno in (errno.EHOSTUNREACH, errno.EACCES, errno.ENETUNREACH, errno.EPERM)
+          else "error " + errno.errorcode.get(e.errno, str(e))); sys.exit()
+s.settimeout(3)
+s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+got = s.recv(64)
+print("http" if got.startswith(b"HTTP/") else "connected")
+s.close()
+"""
