@@ -47,6 +47,15 @@ static const struct {
 	{ 0, "-p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j DROP", P_SSH, N, NULL },
 	{ 0, "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", P_SSH, N, NULL },
 	{ 0, "-m conntrack --ctstate NEW -j ACCEPT", P_SSH, Y, NULL },
+	/* SNAT/DNAT: conntrack's NAT status, known for a what-if packet of a new flow (no NAT yet) */
+	{ 0, "-m conntrack --ctstate DNAT -j ACCEPT", P_SSH, N, NULL },
+	{ 0, "-m conntrack ! --ctstate DNAT -j ACCEPT", P_SSH, Y, NULL },
+	{ 0, "-m conntrack --ctstate NEW,DNAT -j ACCEPT", P_SSH, Y, NULL },
+	{ 0, "-m conntrack --ctstate ESTABLISHED,SNAT -j ACCEPT", P_SSH, N, NULL },
+	{ 0, "-m conntrack --ctstate DNAT -j ACCEPT", P_V6, U, "-m conntrack" }, /* established: its NAT not known */
+	/* the reverse-path filter: a what-if packet passes it (said in the output) */
+	{ 0, "-m rpfilter --invert -j DROP", P_SSH, N, NULL },
+	{ 0, "-m rpfilter --loose -j ACCEPT", P_SSH, Y, NULL },
 	{ 0, "-m state --state INVALID -j DROP", P_SSH, N, NULL },
 	{ 0, "-m conntrack --ctstate INVALID -m limit --limit 3/min -j RETURN", P_SSH, N, NULL },
 	{ 0, "-m conntrack --ctstate NEW -m limit --limit 3/min --limit-burst 10 -j LOG", P_SSH, U, "-m limit" },
@@ -95,6 +104,12 @@ static const struct {
 	{ 1, "ct state established,related accept", P_SSH, N, NULL },
 	{ 1, "ct state { established, related } accept", P_V6, Y, NULL },
 	{ 1, "ct state new accept", P_SSH, Y, NULL },
+	{ 1, "ct status dnat accept", P_SSH, N, NULL },
+	{ 1, "ct status snat,dnat accept", P_SSH, N, NULL },
+	{ 1, "ct status dnat accept", P_V6, U, "ct status" },
+	{ 1, "meta nfproto ipv6 fib saddr . mark . iif oif missing drop", P_V6, N, NULL },
+	{ 1, "fib saddr . iif oif missing drop", P_SSH, N, NULL },
+	{ 1, "fib daddr type local accept", P_SSH, U, "fib" },
 	{ 1, "ct state invalid drop", P_SSH, N, NULL },
 	{ 1, "tcp flags syn accept", P_V6, Y, NULL },
 	{ 1, "tcp flags == syn accept", P_V6, N, NULL },
