@@ -364,13 +364,86 @@ static const struct nfp_rs_chain *target_chain(const struct nfp_ruleset *rs, con
 }
 
 /* what the MARK-setting targets and statements do to the view: the mark is no longer known */
-static void forget_mark(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r, struct nfp_pview *pv)
+/* a number as rules print it (0x4000, 16384); -1 when it is none */
+static long long mark_num(const char *s, size_t n)
 {
-	const char *t = r->target.len ? r->target.p : r->text.p;
-	size_t n = r->target.len ? r->target.len : r->text.len;
-	if (rs->fmt == NFP_RS_IPTABLES ? (nfp_word_is(t, n, "MARK") || nfp_word_is(t, n, "CONNMARK"))
-				       : (memmem(r->text.p, r->text.len, "mark set", 8) != NULL))
-		pv->known &= ~NFP_PV_MARK;
+	uint64_t v;
+	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return nfp_hex(s + 2, n - 2, UINT32_MAX, &v) == n - 2 ? (long long)v : -1;
+	return nfp_dec(s, n, UINT32_MAX, &v) == n && n > 0 ? (long long)v : -1;
+}
+
+/* a rule that sets the packet's mark: the view's mark after it, where the rule says it from
+ * the mark before ("-j MARK --set-xmark V/M": mark = (mark & ~M) ^ V, as iptables-save prints
+ * every MARK; nft "meta mark set V", "meta mark set mark or|and|xor V"); unknown otherwise
+ * (CONNMARK's restore, a map, an unknown mark before) */
+static void apply_mark(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r, struct nfp_pview *pv)
+{
+	const char *t = r->target.len ? r->target.p : r->text.p, *x = r->text.p, *p;
+	size_t n = r->target.len ? r->target.len : r->text.len, xn = r->text.len;
+	long long v = -1, m = -1;
+	if (rs->fmt == NFP_RS_IPTABLES) {
+		if (nfp_word_is(t, n, "CONNMARK")) {
+			if (memmem(x, xn, "--restore-mark", 14) != NULL)
+				pv->known &= ~NFP_PV_MARK;
+			return; /* the connection's mark only */
+		}
+		if (!nfp_word_is(t, n, "MARK"))
+			return;
+		if ((p = memmem(x, xn, "--set-xmark ", 12)) != NULL) {
+			const char *a = p + 12, *e = a, *sl;
+			while (e < x + xn && *e != ' ')
+				e++;
+			sl = memchr(a, '/', (size_t)(e - a));
+			v = mark_num(a, (size_t)((sl ? sl : e) - a));
+			m = sl ? mark_num(sl + 1, (size_t)(e - sl - 1)) : 0xffffffffLL;
+		}
+		if (v < 0 || m < 0 || !(pv->known & NFP_PV_MARK)) {
+			pv->known &= ~NFP_PV_MARK;
+			return;
+		}
+		pv->mark = (pv->mark & ~(uint32_t)m) ^ (uint32_t)v;
+		return;
+	}
+	if ((p = memmem(x, xn, "mark set ", 9)) == NULL)
+		return;
+	{
+		const char *a = p + 9, *end = x + xn, *w[4];
+		size_t wl[4], nw = 0;
+		while (a < end && nw < 4) { /* up to four words: "V" or "mark|meta mark OP V" */
+			const char *e = a;
+			while (e < end && *e != ' ')
+				e++;
+			w[nw] = a, wl[nw++] = (size_t)(e - a);
+			a = e;
+			while (a < end && *a == ' ')
+				a++;
+		}
+		size_t k = nw > 0 && nfp_word_is(w[0], wl[0], "meta") ? 1 : 0;
+		if (nw > 0 && (v = mark_num(w[0], wl[0])) >= 0) { /* "mark set 0x1" */
+			pv->mark = (uint32_t)v;
+			pv->known |= NFP_PV_MARK;
+			return;
+		}
+		if (nw >= k + 3 && nfp_word_is(w[k], wl[k], "mark") && (pv->known & NFP_PV_MARK) &&
+		    (v = mark_num(w[k + 2], wl[k + 2])) >= 0) { /* "mark set mark or 0x4000" */
+			const char *op = w[k + 1];
+			size_t ol = wl[k + 1];
+			if (nfp_word_is(op, ol, "or") || nfp_word_is(op, ol, "|")) {
+				pv->mark |= (uint32_t)v;
+				return;
+			}
+			if (nfp_word_is(op, ol, "and") || nfp_word_is(op, ol, "&")) {
+				pv->mark &= (uint32_t)v;
+				return;
+			}
+			if (nfp_word_is(op, ol, "xor") || nfp_word_is(op, ol, "^")) {
+				pv->mark ^= (uint32_t)v;
+				return;
+			}
+		}
+	}
+	pv->known &= ~NFP_PV_MARK;
 }
 
 /* a NAT rule's rewrite, applied to the view so that later rules see the packet as the kernel
@@ -545,7 +618,7 @@ static enum nfp_verdict run(struct runner *ru, struct frame *stack, unsigned dep
 		switch (v) {
 		case NFP_V_NONE:
 		case NFP_V_CONTINUE:
-			forget_mark(rs, r, ru->pv);
+			apply_mark(rs, r, ru->pv);
 			continue;
 		case NFP_V_NAT:
 			nat_rewrite(rs, r, ru->pv);

@@ -27,7 +27,7 @@ files); nf_log_all_netns is restored.
 """
 import argparse, collections, json, os, random, re, shutil, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, CONNECT
+from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, CONNECT, dest_unreachs
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--module", required=True)
@@ -123,20 +123,6 @@ class Firewalld:
                     p.kill(); p.wait()
 
 
-def dest_unreachs():
-    """the destination-unreachable errors C has received (ICMP and ICMPv6)"""
-    n = 0
-    for f, key in (("/proc/net/snmp6", "Icmp6InDestUnreachs"),):
-        for line in sh("cat", f, ns=NC).splitlines():
-            if line.split()[:1] == [key]:
-                n += int(line.split()[1])
-    snmp = sh("cat", "/proc/net/snmp", ns=NC).splitlines()
-    hdr = [l.split() for l in snmp if l.startswith("Icmp:")]
-    if len(hdr) == 2:
-        n += int(hdr[1][hdr[0].index("InDestUnreachs")])
-    return n
-
-
 def on_term(signum, frame):
     raise SystemExit(f"stopped by signal {signum}")
 
@@ -183,11 +169,9 @@ if ($inputname == "imkmsg" and $msg contains "{RUN}") or $syslogtag == "nftrace:
         for r in range(ROUNDS):
             for i, (kind, proto, src_a, dst, port, fate, decider) in enumerate(CONNS):
                 sport = SPORT0 + r * len(CONNS) + i
-                unreach = dest_unreachs()
+                unreach = dest_unreachs(NC)
                 saw = sh("/usr/bin/python3", "-c", CONNECT, proto, src_a, dst, str(port), str(sport), ns=NC).strip()
-                if saw == "nothing" and dest_unreachs() > unreach:
-                    # Linux takes an ICMPv6 "administratively prohibited" as a soft error while
-                    # connecting (the connect times out): C's own counter says the reject came
+                if dest_unreachs(NC) > unreach:  # the reject's ICMP error reached C
                     saw = "rejected"
                 conns.append((kind, sport, saw, fate, decider))
                 time.sleep(0.2)

@@ -103,7 +103,22 @@ except OSError as e:
           else "error " + errno.errorcode.get(e.errno, str(e))); sys.exit()
 s.settimeout(3)
 s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-got = s.recv(64)
-print("http" if got.startswith(b"HTTP/") else "connected")
+got = s.recv(256)
+ep = [l[12:].decode() for l in got.split(b"\r\n") if l.startswith(b"X-Endpoint: ")]
+print(("http " + " ".join(ep)).strip() if got.startswith(b"HTTP/") else "connected")
 s.close()
 """
+
+
+def dest_unreachs(ns):
+    """the ICMP and ICMPv6 destination-unreachable errors namespace ns has received: how a
+    client tells a firewall's reject (Linux takes ICMPv6 "administratively prohibited" as a
+    soft error while connecting, and ICMP port unreachable looks like a reset to connect)"""
+    n = 0
+    for line in sh("cat", "/proc/net/snmp6", ns=ns).splitlines():
+        if line.split()[:1] == ["Icmp6InDestUnreachs"]:
+            n += int(line.split()[1])
+    hdr = [l.split() for l in sh("cat", "/proc/net/snmp", ns=ns).splitlines() if l.startswith("Icmp:")]
+    if len(hdr) == 2:
+        n += int(hdr[1][hdr[0].index("InDestUnreachs")])
+    return n
