@@ -42,7 +42,7 @@ containerd, namespaces, files); nf_log_all_netns is restored.
 """
 import argparse, base64, collections, hashlib, json, os, random, re, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, CONNECT, dest_unreachs
+from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, write_conf, start_monitor, ipt_counters, CONNECT, dest_unreachs
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--stack", choices=["legacy", "xtables"], required=True)
@@ -265,29 +265,6 @@ def kube_setup(ipt):
     return pods
 
 
-RULE = re.compile(r"^(?:\[(\d+):\d+\] )?-A (\S+) ")
-POLICY = re.compile(r"^:(\S+) (ACCEPT|DROP) \[(\d+):\d+\]")
-
-def counters(save):
-    """(table, chain, n) -> packets, (table, chain, 'policy') -> packets; and the rule texts"""
-    out, texts, table, pos = {}, {}, None, collections.Counter()
-    for line in sh(save, "-c", ns=NR).splitlines():
-        if line.startswith("*"):
-            table = line[1:]
-            continue
-        m = POLICY.match(line)
-        if m:
-            out[(table, m.group(1), "policy")] = int(m.group(3))
-            continue
-        m = RULE.match(line)
-        if m:
-            pos[(table, m.group(2))] += 1
-            key = (table, m.group(2), pos[(table, m.group(2))])
-            out[key] = int(m.group(1) or 0)
-            texts[key] = re.sub(r"^\[\d+:\d+\] ", "", line)
-    return out, texts
-
-
 def on_term(signum, frame):
     raise SystemExit(f"stopped by signal {signum}")
 
@@ -329,24 +306,10 @@ def main():
         src = 'module(load="imkmsg")'
         sel = f'($inputname == "imkmsg" and $msg contains "{RUN}")'
         if args.stack == "xtables":
-            open(mon, "w").close()
             src += f'\nmodule(load="imfile")\ninput(type="imfile" file="{mon}" tag="xtables-trace:" addMetadata="off")'
             sel += ' or $syslogtag == "xtables-trace:"'
-            monp = subprocess.Popen(["ip", "netns", "exec", NR, "stdbuf", "-oL", "xtables-monitor", "--trace"],
-                                    stdout=open(mon, "w"), stderr=subprocess.DEVNULL)
-        open(conf, "w").write(f"""
-global(workDirectory="{work}" localHostname="mnd-test")
-module(load="{args.module}")
-{src}
-template(name="t" type="list") {{
-  constant(value="{{\\"msg\\":\\"") property(name="msg" format="json")
-  constant(value="\\",\\"all\\":") property(name="$!all-json") constant(value="}}\\n")
-}}
-if {sel} then {{
-  action(type="mmnetfilter"{params})
-  action(type="omfile" file="{out}" template="t")
-}}
-""")
+            monp = start_monitor(NR, mon, "xtables-monitor", "--trace")
+        write_conf(conf, work, "mnd-test", args.module, src, sel, params, out)
         rs = start_rsyslogd(args.rsyslogd, conf, work)
         time.sleep(1.0)
         conns, deltas = [], []
@@ -354,13 +317,13 @@ if {sel} then {{
         for r in range(ROUNDS):
             for i, (kind, src_a, dst, port, fate, decider) in enumerate(CONNS):
                 sport = SPORT0 + r * len(CONNS) + i
-                before, texts = counters(save)
+                before, texts = ipt_counters(save, NR)
                 unreach = dest_unreachs(NC)
                 saw = sh("/usr/bin/python3", "-c", CONNECT, "tcp", src_a, dst, str(port), str(sport), ns=NC).strip()
                 if dest_unreachs(NC) > unreach:  # a REJECT's ICMP error reached C
                     saw = "rejected"
                 time.sleep(0.3)
-                after, _ = counters(save)
+                after, _ = ipt_counters(save, NR)
                 deltas.append({k: v - before.get(k, 0) for k, v in after.items()})
                 conns.append((kind, sport, saw, fate, decider))
         if monp is not None:

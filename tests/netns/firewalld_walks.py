@@ -27,7 +27,7 @@ files); nf_log_all_netns is restored.
 """
 import argparse, collections, json, os, random, re, shutil, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, CONNECT, dest_unreachs
+from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, write_conf, start_monitor, CONNECT, dest_unreachs
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--module", required=True)
@@ -145,24 +145,10 @@ def main():
         snap = os.path.join(work, "ruleset.nft")
         open(snap, "w").write(sh("nft", "-a", "list", "ruleset", ns=NR))
         flags = ["--nft-rules", snap]
-        open(mon, "w").close()
-        monp = subprocess.Popen(["ip", "netns", "exec", NR, "stdbuf", "-oL", "nft", "-a", "monitor", "trace"],
-                                stdout=open(mon, "w"), stderr=subprocess.DEVNULL)
-        open(conf, "w").write(f"""
-global(workDirectory="{work}" localHostname="mnf-test")
-module(load="{args.module}")
-module(load="imkmsg")
-module(load="imfile")
-input(type="imfile" file="{mon}" tag="nftrace:" addMetadata="off")
-template(name="t" type="list") {{
-  constant(value="{{\\"msg\\":\\"") property(name="msg" format="json")
-  constant(value="\\",\\"all\\":") property(name="$!all-json") constant(value="}}\\n")
-}}
-if ($inputname == "imkmsg" and $msg contains "{RUN}") or $syslogtag == "nftrace:" then {{
-  action(type="mmnetfilter" nftRules="{snap}")
-  action(type="omfile" file="{out}" template="t")
-}}
-""")
+        monp = start_monitor(NR, mon, "nft", "-a", "monitor", "trace")
+        write_conf(conf, work, "mnf-test", args.module,
+                   f'module(load="imkmsg")\nmodule(load="imfile")\ninput(type="imfile" file="{mon}" tag="nftrace:" addMetadata="off")',
+                   f'($inputname == "imkmsg" and $msg contains "{RUN}") or $syslogtag == "nftrace:"', f' nftRules="{snap}"', out)
         rs = start_rsyslogd(args.rsyslogd, conf, work)
         time.sleep(1.0)  # the monitor subscribes, imfile starts
         conns = []

@@ -1,7 +1,7 @@
 """What the kernel scenarios share: running a command (in a namespace), reading the kernel's
 own log records from /dev/kmsg from the moment the test starts, and the client -- router --
 server namespaces of the rule scenarios."""
-import os, signal, subprocess, time
+import collections, os, re, signal, subprocess, time
 
 def sh(*cmd, ns=None, check=True, input=None):
     full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
@@ -67,6 +67,33 @@ def start_rsyslogd(rsyslogd, conf, work):
         time.sleep(0.1)
     return rs
 
+def write_conf(conf, work, host, module, inputs, sel, params, out):
+    """the rsyslogd config of a rule scenario: its inputs; the messages the condition sel admits
+    go through mmnetfilter (action parameters params) into out, a JSON line each with the
+    message text ("msg") and the whole tree ("all")"""
+    open(conf, "w").write(f"""
+global(workDirectory="{work}" localHostname="{host}")
+module(load="{module}")
+{inputs}
+template(name="t" type="list") {{
+  constant(value="{{\\"msg\\":\\"") property(name="msg" format="json")
+  constant(value="\\",\\"all\\":") property(name="$!all-json") constant(value="}}\\n")
+}}
+if {sel} then {{
+  action(type="mmnetfilter"{params})
+  action(type="omfile" file="{out}" template="t")
+}}
+""")
+
+
+# a monitor (nft monitor trace, xtables-monitor --trace) in a namespace, line-buffered as the
+# contrib units run it (a stopped monitor leaves no half line), its output into the file mon
+def start_monitor(ns, mon, *cmd):
+    open(mon, "w").close()
+    return subprocess.Popen(["ip", "netns", "exec", ns, "stdbuf", "-oL"] + list(cmd), stdout=open(mon, "w"),
+                            stderr=subprocess.DEVNULL)
+
+
 def stop_rsyslogd(rs):
     """SIGTERM to it, and its exit code must be 0"""
     rs.send_signal(signal.SIGTERM)
@@ -122,3 +149,27 @@ def dest_unreachs(ns):
     if len(hdr) == 2:
         n += int(hdr[1][hdr[0].index("InDestUnreachs")])
     return n
+
+
+_RULE = re.compile(r"^(?:\[(\d+):\d+\] )?-A (\S+) ")
+_POLICY = re.compile(r"^:(\S+) (ACCEPT|DROP) \[(\d+):\d+\]")
+
+def ipt_counters(save, ns):
+    """the kernel's packet counters by `SAVE -c` in namespace ns: {(table, chain, n): packets,
+    (table, chain, "policy"): packets}, and the rules' texts by (table, chain, n)"""
+    out, texts, table, pos = {}, {}, None, collections.Counter()
+    for line in sh(save, "-c", ns=ns).splitlines():
+        if line.startswith("*"):
+            table = line[1:]
+            continue
+        m = _POLICY.match(line)
+        if m:
+            out[(table, m.group(1), "policy")] = int(m.group(3))
+            continue
+        m = _RULE.match(line)
+        if m:
+            pos[(table, m.group(2))] += 1
+            key = (table, m.group(2), pos[(table, m.group(2))])
+            out[key] = int(m.group(1) or 0)
+            texts[key] = re.sub(r"^\[\d+:\d+\] ", "", line)
+    return out, texts

@@ -25,7 +25,7 @@ Everything created is deleted at the end, also on failure; nf_log_all_netns is r
 """
 import argparse, collections, json, os, random, re, shutil, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd
+from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, write_conf, ipt_counters
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--generator", choices=["ufw", "ferm"], default="ufw")
@@ -136,24 +136,10 @@ for fam, p in json.loads(sys.argv[1]):
 """
 
 RULE = re.compile(r"^(?:\[(\d+):\d+\] )?-A (\S+) ")
-POLICY = re.compile(r"^:(\S+) (ACCEPT|DROP) \[(\d+):\d+\]")
 
 def counters(tool):
     """per (table, chain, number): packets; per (table, chain, 'policy'): packets"""
-    out, table, pos = {}, None, collections.Counter()
-    for line in sh(tool, "-c", ns=NR).splitlines():
-        if line.startswith("*"):
-            table = line[1:]
-            continue
-        m = POLICY.match(line)
-        if m:
-            out[(table, m.group(1), "policy")] = int(m.group(3))
-            continue
-        m = RULE.match(line)
-        if m:
-            pos[(table, m.group(2))] += 1
-            out[(table, m.group(2), pos[(table, m.group(2))])] = int(m.group(1) or 0)
-    return out
+    return ipt_counters(tool, NR)[0]
 
 
 def on_term(signum, frame):
@@ -180,19 +166,8 @@ def main():
             path = os.path.join(work, fn)
             open(path, "w").write(sh(*cmd.split(), ns=NR))
             params += f' {p}="{path}"'
-        open(conf, "w").write(f"""
-global(workDirectory="{work}" localHostname="mnr-test")
-module(load="{args.module}")
-module(load="imkmsg")
-template(name="t" type="list") {{
-  constant(value="{{\\"msg\\":\\"") property(name="msg" format="json")
-  constant(value="\\",\\"all\\":") property(name="$!all-json") constant(value="}}\\n")
-}}
-if $msg contains "{marker}" and ($msg contains "SRC=10.74.1.2 " or $msg contains "SRC=fd74:0001:") then {{
-  action(type="mmnetfilter"{params})
-  action(type="omfile" file="{out}" template="t")
-}}
-""")
+        write_conf(conf, work, "mnr-test", args.module, 'module(load="imkmsg")',
+                   f'$msg contains "{marker}" and ($msg contains "SRC=10.74.1.2 " or $msg contains "SRC=fd74:0001:")', params, out)
         rs = start_rsyslogd(args.rsyslogd, conf, work)
         time.sleep(1.0)
         before = {4: counters(saves[0]), 6: counters(saves[1])}

@@ -21,7 +21,7 @@ Everything created is deleted at the end, also on failure; nf_log_all_netns is r
 """
 import argparse, collections, json, os, random, re, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, client_router_server, kmsg_open, kmsg_read, start_rsyslogd, stop_rsyslogd
+from netnslib import sh, client_router_server, kmsg_open, kmsg_read, start_rsyslogd, stop_rsyslogd, write_conf, start_monitor
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--stack", choices=["legacy", "xtables", "nft"], required=True)
@@ -205,25 +205,10 @@ def main():
             src = 'module(load="imkmsg")'
             sel = f'$msg contains "{RUN}"'
         else:
-            open(mon, "w").close()
             src = f'module(load="imfile")\ninput(type="imfile" file="{mon}" tag="nftrace:" addMetadata="off")'
             sel = "$syslogtag == \"nftrace:\""
-            # line-buffered, as the contrib unit runs it: a stopped monitor leaves no half line
-            cmd = ["stdbuf", "-oL"] + (["xtables-monitor", "--trace"] if args.stack == "xtables" else ["nft", "-a", "monitor", "trace"])
-            monp = subprocess.Popen(["ip", "netns", "exec", NR] + cmd, stdout=open(mon, "w"), stderr=subprocess.DEVNULL)
-        open(conf, "w").write(f"""
-global(workDirectory="{work}" localHostname="mnw-test")
-module(load="{args.module}")
-{src}
-template(name="t" type="list") {{
-  constant(value="{{\\"msg\\":\\"") property(name="msg" format="json")
-  constant(value="\\",\\"all\\":") property(name="$!all-json") constant(value="}}\\n")
-}}
-if {sel} then {{
-  action(type="mmnetfilter"{params})
-  action(type="omfile" file="{out}" template="t")
-}}
-""")
+            monp = start_monitor(NR, mon, *(["xtables-monitor", "--trace"] if args.stack == "xtables" else ["nft", "-a", "monitor", "trace"]))
+        write_conf(conf, work, "mnw-test", args.module, src, sel, params, out)
         kfd = kmsg_open()
         rs = start_rsyslogd(args.rsyslogd, conf, work)
         time.sleep(1.0)  # the monitor subscribes, imfile starts
