@@ -11,7 +11,7 @@ rc=0
 make -j2 check || rc=1
 # the figures each test printed
 cat tests/*/*.sh.log tests/unit/check_nfp.log 2>/dev/null |
-	grep -E '^(golden|explain|corpus|remote|workers|config|contrib|abi|replayed|netns|rule-walks|real-rulesets|explain-html|report-html|prefix-rules|prefix-reload|resolve-reload|resolve-module|adversarial|ruleset-scale|snapshot-appears|format=|short-fuzz|hostile|es-faults|fields|debian-stock|elastic-compare|mapping-check|es-delivery|journald|relay|dedup|layout|nflog-twins|nflog-twins-vg|nflog-flood|nft-trace|kmsg-crash|docker-walks|firewalld-walks|kube-proxy-walks|seed-router|[0-9]+%|SKIP)' || true
+	grep -E '^(golden|explain|corpus|remote|workers|config|contrib|abi|replayed|netns|rule-walks|real-rulesets|explain-html|report-html|prefix-rules|prefix-reload|resolve-reload|resolve-module|adversarial|ruleset-scale|snapshot-appears|format=|short-fuzz|hostile|es-faults|fields|debian-stock|elastic-compare|mapping-check|es-delivery|journald|relay|dedup|layout|nflog-twins|nflog-twins-vg|nflog-flood|nft-trace|kmsg-crash|docker-walks|firewalld-walks|kube-proxy-walks|seed-router|nft-examples|[0-9]+%|SKIP)' || true
 
 # The parser core once more under AddressSanitizer + UndefinedBehaviorSanitizer: unit tests,
 # golden and explain tests and the fuzz replay (every truncation of every corpus line).
