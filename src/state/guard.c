@@ -62,16 +62,13 @@ static void learn(struct nfp_dedup_guard *g)
 		       "(rsyslogd stopped without saving it) are in the window: they are not written again", n, g->sink);
 }
 
-/* the state file, once: a relative name is in workdir; a file that does not load is
- * reported, and the window keeps what was read before the damage. Under mut. */
-static void load(struct nfp_dedup_guard *g, const char *workdir)
+/* the state file: a relative name is in workdir; a file that does not load is reported, and
+ * the window keeps what was read before the damage */
+static void load_state(struct nfp_dedup_guard *g, const char *workdir)
 {
 	char err[512];
-	g->loaded = 1;
-	if (g->state == NULL) {
-		learn(g);
+	if (g->state == NULL)
 		return;
-	}
 	if (g->state[0] != '/') {
 		char *abs;
 		if (workdir == NULL || (abs = malloc(strlen(workdir) + strlen(g->state) + 2)) == NULL) {
@@ -79,7 +76,6 @@ static void load(struct nfp_dedup_guard *g, const char *workdir)
 			       "global(workDirectory=...): the window is not kept over a restart", g->state);
 			free(g->state);
 			g->state = NULL;
-			learn(g);
 			return;
 		}
 		sprintf(abs, "%s/%s", workdir, g->state);
@@ -89,6 +85,14 @@ static void load(struct nfp_dedup_guard *g, const char *workdir)
 	if (nfp_dedup_load(g->d, g->state, err, sizeof(err)) < 0)
 		say(g, "mmnetfilter: parameter 'dedup.stateFile': %s; the window starts with what was read before "
 		       "that (records delivered before the restart may be written again)", err);
+}
+
+/* the window, once (with the first record): the state file, then what the sink has beyond it.
+ * Under mut. */
+static void load(struct nfp_dedup_guard *g, const char *workdir)
+{
+	g->loaded = 1;
+	load_state(g, workdir);
 	learn(g);
 }
 
