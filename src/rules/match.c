@@ -96,13 +96,12 @@ static const struct name_num icmp6_names[] = {
 	{ "neighbour-solicitation", 135 }, { "neighbour-advertisement", 136 }, { "neighbor-solicitation", 135 },
 	{ "neighbor-advertisement", 136 }, { "ping", 128 }, { "pong", 129 },
 };
+#define CT_NAT_SHIFT 8 /* iptables' virtual states SNAT/DNAT: conntrack's NAT status bits, shifted */
 static const struct name_num ct_names[] = {
 	{ "new", NFP_CT_NEW }, { "established", NFP_CT_ESTABLISHED }, { "related", NFP_CT_RELATED },
 	{ "invalid", NFP_CT_INVALID }, { "untracked", NFP_CT_UNTRACKED },
-	/* iptables' virtual states: conntrack's NAT status bits (CT_NAT_SHIFT up) */
-	{ "snat", (long)NFP_CTS_SNAT << 8 }, { "dnat", (long)NFP_CTS_DNAT << 8 },
+	{ "snat", (long)NFP_CTS_SNAT << CT_NAT_SHIFT }, { "dnat", (long)NFP_CTS_DNAT << CT_NAT_SHIFT },
 };
-#define CT_NAT_SHIFT 8
 static const struct name_num ctstatus_names[] = {
 	{ "expected", NFP_CTS_EXPECTED }, { "seen-reply", NFP_CTS_SEEN_REPLY }, { "assured", NFP_CTS_ASSURED },
 	{ "confirmed", NFP_CTS_CONFIRMED }, { "snat", NFP_CTS_SNAT }, { "dnat", NFP_CTS_DNAT }, { "dying", NFP_CTS_DYING },
@@ -687,6 +686,24 @@ static enum nfp_tri nft_relation(struct nft_eval *ev, const struct selector *sl,
 	return neg ? tri_not(h) : h;
 }
 
+/* the end of a set statement's value: "0x1", "mark or 0x4000", "meta mark | 0x4000" (a
+ * selector of one or two words, then binary operators and their operands) */
+static size_t set_value_end(const char *s, size_t i, size_t n)
+{
+	static const char *const ops[] = { "|", "&", "^", "or", "and", "xor", "<<", ">>" };
+	size_t e = value_end(s, i, n);
+	if (is(s + i, e - i, "meta") || is(s + i, e - i, "ct"))
+		e = value_end(s, ws(s, e, n), n);
+	for (;;) {
+		size_t o = ws(s, e, n), oe = word_end(s, o, n), k;
+		for (k = 0; k < sizeof(ops) / sizeof(ops[0]) && !is(s + o, oe - o, ops[k]); k++)
+			;
+		if (o >= n || k == sizeof(ops) / sizeof(ops[0]))
+			return e;
+		e = value_end(s, ws(s, oe, n), n);
+	}
+}
+
 /* "fib saddr . iif oif missing" and its variants: true when the reverse-path check fails */
 static int rpf_fails_expr(const char *s, size_t n)
 {
@@ -749,7 +766,7 @@ static enum nfp_tri nft_match(const struct nfp_ruleset *rs, const struct nfp_rs_
 		if (is(s + i, e - i, "meta") || is(s + i, e - i, "ct")) { /* "meta nftrace set 1", "ct mark set 0x1" */
 			size_t a = ws(s, e2, n), ae = word_end(s, a, n);
 			if (is(s + a, ae - a, "set")) {
-				i = value_end(s, ws(s, ae, n), n);
+				i = set_value_end(s, ws(s, ae, n), n);
 				continue;
 			}
 		}
@@ -770,7 +787,7 @@ static enum nfp_tri nft_match(const struct nfp_ruleset *rs, const struct nfp_rs_
 		if (sl != NULL) {
 			size_t a = ws(s, j, n), ae = word_end(s, a, n);
 			if (is(s + a, ae - a, "set")) { /* "meta mark set 1": a statement */
-				i = value_end(s, ws(s, ae, n), n);
+				i = set_value_end(s, ws(s, ae, n), n);
 				continue;
 			}
 			size_t before = j;

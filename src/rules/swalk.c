@@ -405,8 +405,8 @@ static void apply_mark(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r
 		pv->mark = (pv->mark & ~(uint32_t)m) ^ (uint32_t)v;
 		return;
 	}
-	if ((p = memmem(x, xn, "mark set ", 9)) == NULL)
-		return;
+	if ((p = memmem(x, xn, "mark set ", 9)) == NULL || (p - x >= 3 && memcmp(p - 3, "ct ", 3) == 0))
+		return; /* no mark set, or the connection's ("ct mark set") */
 	{
 		const char *a = p + 9, *end = x + xn, *w[4];
 		size_t wl[4], nw = 0;

@@ -105,6 +105,8 @@ static const struct {
 	{ 1, "ct state { established, related } accept", P_V6, Y, NULL },
 	{ 1, "ct state new accept", P_SSH, Y, NULL },
 	{ 1, "ct status dnat accept", P_SSH, N, NULL },
+	{ 1, "tcp dport 22 meta mark set meta mark | 0x00004000 accept", P_SSH, Y, NULL }, /* a statement, not a match */
+	{ 1, "tcp dport 22 ct mark set mark or 0x1 counter accept", P_SSH, Y, NULL },
 	{ 1, "ct status snat,dnat accept", P_SSH, N, NULL },
 	{ 1, "ct status dnat accept", P_V6, U, "ct status" },
 	{ 1, "meta nfproto ipv6 fib saddr . mark . iif oif missing drop", P_V6, N, NULL },
@@ -226,6 +228,50 @@ START_TEST(test_static_walk)
 }
 END_TEST
 
+/* marks set on the way (kube-proxy's 0x4000) are what later rules see; a connection's mark is not
+ * the packet's */
+static const char mark_rules_ipt[] =
+	"*nat\n:PREROUTING ACCEPT [0:0]\n:MASQ - [0:0]\n"
+	"-A PREROUTING -p tcp -m tcp --dport 80 -j MASQ\n-A MASQ -j MARK --set-xmark 0x4000/0x4000\nCOMMIT\n"
+	"*filter\n:FORWARD DROP [0:0]\n"
+	"-A FORWARD -m mark --mark 0x4000/0x4000 -j ACCEPT\nCOMMIT\n";
+static const char mark_rules_nft[] = /* as nft list ruleset prints it */
+	"table inet t {\n"
+	"\tchain pre {\n\t\ttype filter hook prerouting priority filter; policy accept;\n"
+	"\t\tct mark set 0x00000001\n"
+	"\t\ttcp dport 80 meta mark set meta mark | 0x00004000\n"
+	"\t}\n\n"
+	"\tchain fwd {\n\t\ttype filter hook forward priority filter; policy drop;\n"
+	"\t\tmeta mark 0x00000001 drop\n"
+	"\t\tmeta mark & 0x00004000 == 0x00004000 accept\n"
+	"\t}\n"
+	"}\n";
+
+START_TEST(test_static_walk_marks)
+{
+	char err[256];
+	struct nfp_pview pv;
+	static struct nfp_swalk w;
+	struct nfp_ruleset *rs = nfp_ruleset_parse(mark_rules_ipt, strlen(mark_rules_ipt), NFP_RS_IPTABLES, "m", err, sizeof(err));
+	ck_assert_ptr_nonnull(rs);
+	ck_assert_int_eq(nfp_pview_parse("tcp 10.0.0.4:4000 > 10.1.0.2:80 in eth0 out eth1", &pv, err, sizeof(err)), 0);
+	nfp_swalk(rs, &pv, &w);
+	ck_assert_int_eq(w.verdict, NFP_V_ACCEPT);
+	ck_assert_uint_eq(w.assumed, 0);
+	ck_assert_int_eq(nfp_pview_parse("tcp 10.0.0.4:4000 > 10.1.0.2:81 in eth0 out eth1", &pv, err, sizeof(err)), 0);
+	nfp_swalk(rs, &pv, &w);
+	ck_assert_int_eq(w.verdict, NFP_V_DROP); /* no mark: the policy */
+	nfp_ruleset_free(rs);
+	rs = nfp_ruleset_parse(mark_rules_nft, strlen(mark_rules_nft), NFP_RS_NFT, "m", err, sizeof(err));
+	ck_assert_ptr_nonnull(rs);
+	ck_assert_int_eq(nfp_pview_parse("tcp 10.0.0.4:4000 > 10.1.0.2:80 in eth0 out eth1", &pv, err, sizeof(err)), 0);
+	nfp_swalk(rs, &pv, &w);
+	ck_assert_int_eq(w.verdict, NFP_V_ACCEPT); /* the ct mark left the packet's alone */
+	ck_assert_uint_eq(w.assumed, 0);
+	nfp_ruleset_free(rs);
+}
+END_TEST
+
 Suite *match_suite(void)
 {
 	Suite *s = suite_create("match");
@@ -233,6 +279,7 @@ Suite *match_suite(void)
 	tcase_add_loop_test(tc, test_match_rows, 0, sizeof(rows) / sizeof(rows[0]));
 	tcase_add_loop_test(tc, test_bad_packets, 0, sizeof(bad_packets) / sizeof(bad_packets[0]));
 	tcase_add_test(tc, test_static_walk);
+	tcase_add_test(tc, test_static_walk_marks);
 	suite_add_tcase(s, tc);
 	return s;
 }
