@@ -126,6 +126,9 @@ int nfparse_load_rules(struct nfp_snapshots *ss, int which, const char *path)
 	}
 	nfp_ruleset_free((struct nfp_ruleset *)*slot);
 	*slot = rs;
+	/* an iptables-nft host's two snapshots: the built-in chains the kernel does not have */
+	nfp_rs_absent_builtins((struct nfp_ruleset *)ss->ipt4, ss->nft, 2);
+	nfp_rs_absent_builtins((struct nfp_ruleset *)ss->ipt6, ss->nft, 10);
 	return 0;
 }
 

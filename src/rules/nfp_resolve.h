@@ -120,6 +120,12 @@ void nfp_ruleset_free(struct nfp_ruleset *rs);
 const struct nfp_rs_table *nfp_rs_table(const struct nfp_ruleset *rs, int family, const char *name, size_t len);
 const struct nfp_rs_chain *nfp_rs_chain(const struct nfp_ruleset *rs, const struct nfp_rs_table *t,
 					const char *name, size_t len);
+/* iptables-nft-save prints every built-in chain of a table, but iptables-nft makes one in the
+ * kernel only when a rule or a policy needs it. With the nft snapshot of the same host beside
+ * it (nft: family 2 for ipt4, 10 for ipt6), a built-in chain of ipt that nft's table of that
+ * name lacks is no base chain: no packet meets it (its hooks are cleared). Only for a snapshot
+ * iptables-nft-save wrote (its header says "(nf_tables)"). How many chains were so marked. */
+unsigned nfp_rs_absent_builtins(struct nfp_ruleset *ipt, const struct nfp_ruleset *nft, int family);
 /* the chain a jump/goto target names, in the same table; NULL if none */
 const struct nfp_rs_chain *nfp_rs_jump_chain(const struct nfp_ruleset *rs, const struct nfp_rs_rule *r);
 

@@ -94,6 +94,9 @@ static struct nfp_snap *load_all(struct nfp_snapset *set, char *err, size_t errl
 	for (int i = 0; i < NFP_SNAP__COUNT; i++)
 		if (s->rs[i] != NULL)
 			set->had |= 1u << i;
+	/* an iptables-nft host's two snapshots: the built-in chains the kernel does not have */
+	nfp_rs_absent_builtins(s->rs[NFP_SNAP_IPT4], s->rs[NFP_SNAP_NFT], 2);
+	nfp_rs_absent_builtins(s->rs[NFP_SNAP_IPT6], s->rs[NFP_SNAP_NFT], 10);
 	s->ss.ipt4 = s->rs[NFP_SNAP_IPT4];
 	s->ss.ipt6 = s->rs[NFP_SNAP_IPT6];
 	s->ss.nft = s->rs[NFP_SNAP_NFT];
