@@ -325,6 +325,7 @@ static int line_key(const char *s, size_t n, uint64_t *key)
 
 #define LEARN_BLOCK 65536
 #define LEARN_KNOWN_RUN 256 /* consecutive records the window has: the part the state file covers */
+#define LEARN_NOID_RUN 4096 /* consecutive lines without an identity: written before dedup was on */
 #define LEARN_MAX_BYTES (1024LL * 1024 * 1024)
 
 int nfp_dedup_learn(struct nfp_dedup *d, const char *path, size_t *learned, char *err, size_t errlen)
@@ -333,7 +334,7 @@ int nfp_dedup_learn(struct nfp_dedup *d, const char *path, size_t *learned, char
 	struct stat st;
 	char *buf;
 	uint64_t *keys = NULL;
-	size_t nkeys = 0, cap = 0, lines = 0, known = 0;
+	size_t nkeys = 0, cap = 0, lines = 0, known = 0, noid = 0;
 	long long pos, scanned = 0;
 	int rc = 0;
 	*learned = 0;
@@ -352,7 +353,8 @@ int nfp_dedup_learn(struct nfp_dedup *d, const char *path, size_t *learned, char
 	 * block before, is read again as the last line of that one. The file's last line without
 	 * its newline is an append cut short: not a record written. */
 	pos = (long long)st.st_size;
-	while (pos > 0 && scanned < LEARN_MAX_BYTES && known < LEARN_KNOWN_RUN && lines < 2 * d->window) {
+#define GO_ON (known < LEARN_KNOWN_RUN && noid < LEARN_NOID_RUN && lines < 2 * d->window)
+	while (pos > 0 && scanned < LEARN_MAX_BYTES && GO_ON) {
 		long long start = pos > LEARN_BLOCK ? pos - LEARN_BLOCK : 0;
 		size_t n = (size_t)(pos - start), e;
 		if (fseeko(f, (off_t)start, SEEK_SET) != 0 || fread(buf, 1, n, f) != n) {
@@ -365,7 +367,7 @@ int nfp_dedup_learn(struct nfp_dedup *d, const char *path, size_t *learned, char
 		if (pos == (long long)st.st_size) /* the last line counts only with its newline */
 			while (e > 0 && buf[e - 1] != '\n')
 				e--;
-		while (e > 0 && known < LEARN_KNOWN_RUN && lines < 2 * d->window) {
+		while (e > 0 && GO_ON) {
 			size_t b = e - 1; /* buf[e-1] is the line's newline */
 			uint64_t k;
 			while (b > 0 && buf[b - 1] != '\n')
@@ -373,7 +375,9 @@ int nfp_dedup_learn(struct nfp_dedup *d, const char *path, size_t *learned, char
 			if (b == 0 && start > 0)
 				break; /* the line may begin in the block before */
 			lines++;
+			noid++;
 			if (line_key(buf + b, e - 1 - b, &k)) {
+				noid = 0;
 				if (nfp_dedup_has(d, k)) {
 					known++;
 				} else {
@@ -399,6 +403,7 @@ int nfp_dedup_learn(struct nfp_dedup *d, const char *path, size_t *learned, char
 		}
 		pos = start + (long long)e;
 	}
+#undef GO_ON
 done:
 	/* oldest first, as they were written; more than the window holds keeps the newest */
 	for (size_t i = nkeys; i-- > 0;)

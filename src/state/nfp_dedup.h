@@ -52,8 +52,8 @@ int nfp_dedup_load(struct nfp_dedup *d, const char *path, char *err, size_t errl
 /* Learn from the file the records are written to (one JSON document a line, each with its
  * member "event_id", as the native record of a dedup="on" action has it): read from its end
  * backwards, the identities the window does not hold are added, oldest first, until 256 records
- * in a row are ones it holds (the part the state file covered), or the start of the file, two
- * windows of lines, or 1 GiB. A last line without its newline (a write cut short) is not a
+ * in a row are ones it holds (the part the state file covered), 4096 lines in a row carry none
+ * (written before dedup was on), or the start of the file, two windows of lines, or 1 GiB. A last line without its newline (a write cut short) is not a
  * record written. LEARNED: how many were added. 0 (also: no such file), or -1 with ERR. */
 int nfp_dedup_learn(struct nfp_dedup *d, const char *path, size_t *learned, char *err, size_t errlen);
 

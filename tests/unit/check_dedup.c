@@ -251,6 +251,22 @@ START_TEST(test_learn_sink)
 	ck_assert_int_eq(nfp_dedup_has(d, 0x2000), 0);
 	ck_assert_int_eq(nfp_dedup_has(d, 0x2000 + 299), 1);
 	nfp_dedup_free(d);
+	/* records written before dedup was on (no identity): 4096 such lines end the search */
+	d = nfp_dedup_new(1000);
+	f = fopen(path, "a");
+	fputs("\n", f);
+	for (int i = 0; i < 4096; i++)
+		fputs("{\"msg\":\"old\",\"netfilter\":{\"type\":\"log\"}}\n", f);
+	fclose(f);
+	ck_assert_int_eq(nfp_dedup_learn(d, path, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 0);
+	nfp_dedup_free(d);
+	f = fopen(path, "w");
+	for (uint64_t k = 0x1000; k < 0x1000 + 700; k++)
+		sink_line(f, k, (int)(k & 1));
+	for (uint64_t k = 0x2000; k < 0x2000 + 300; k++)
+		sink_line(f, k, (int)(k & 1));
+	fclose(f);
 	/* an empty window learns the whole file, back to its start: 700 + 300 records */
 	d = nfp_dedup_new(5000);
 	ck_assert_int_eq(nfp_dedup_learn(d, path, &n, err, sizeof(err)), 0);
