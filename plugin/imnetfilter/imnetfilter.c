@@ -92,7 +92,7 @@ struct instanceConf_s {
 	struct nflog_g_handle *gh;
 	int fd, ifsock;        /* the NFLOG socket; a socket in the same namespace for interface names */
 	unsigned long long nsino;
-	time_t retryAt;
+	time_t retryAt, checkedAt; /* open again; look whether the namespace is still the one opened */
 	struct nfp_seq seq;    /* the group's numbering, for what the kernel lost */
 	statsobj_t *stats;
 	STATSCOUNTER_DEF(events, mutEvents)
@@ -542,6 +542,37 @@ static int on_trace(const struct nlmsghdr *nlh, void *data)
 
 static void close_inst(instanceConf_t *inst);
 
+static void netns_path(const instanceConf_t *inst, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s%s", inst->netns[0] == '/' ? "" : "/run/netns/", inst->netns);
+}
+
+/* a named namespace that was deleted, or deleted and made anew under its name (a container or
+ * router restarted): the sockets still belong to the old one, which reads nothing more. Closed
+ * here; the input opens them again in the namespace the name has now (at once, or every 5 s
+ * until the name is back). */
+static void check_netns(instanceConf_t *inst, time_t now)
+{
+	char path[300];
+	struct stat st;
+	if (inst->netns == NULL || inst->fd < 0 || now - inst->checkedAt < 5)
+		return;
+	inst->checkedAt = now;
+	netns_path(inst, path, sizeof(path));
+	const int gone = stat(path, &st) != 0;
+	if (!gone && (unsigned long long)st.st_ino == inst->nsino)
+		return;
+	if (inst->trace)
+		LogMsg(0, RS_RET_OK, LOG_WARNING, "imnetfilter: trace events: network namespace '%s' %s; reading it "
+		       "again once it is there", path, gone ? "was deleted" : "was made anew");
+	else
+		LogMsg(0, RS_RET_OK, LOG_WARNING, "imnetfilter: group %d: network namespace '%s' %s; reading it again "
+		       "once it is there", inst->group, path, gone ? "was deleted" : "was made anew");
+	close_inst(inst); /* unbinding reads what is still queued: those events go on at once */
+	multiSubmitFlush(&batch);
+	inst->retryAt = now;
+}
+
 /* Subscribe in the instance's namespace: this thread enters it for the socket calls and goes
  * back (a socket stays in the namespace it was made in). 0 on success. */
 static int open_inst(instanceConf_t *inst)
@@ -550,7 +581,7 @@ static int open_inst(instanceConf_t *inst)
 	struct stat st;
 	char path[300];
 	if (inst->netns != NULL) {
-		snprintf(path, sizeof(path), "%s%s", inst->netns[0] == '/' ? "" : "/run/netns/", inst->netns);
+		netns_path(inst, path, sizeof(path));
 		if ((target = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 			LogError(errno, RS_RET_ERR, "imnetfilter: group %d: cannot open network namespace '%s' "
 				 "(retrying every 5 s)", inst->group, path);
@@ -681,6 +712,7 @@ CODESTARTrunInput
 		int n = 0;
 		time_t now = time(NULL);
 		for (instanceConf_t *i = confRoot; i != NULL && n < 64; i = i->next) {
+			check_netns(i, now);
 			if (i->fd < 0 && now >= i->retryAt && open_inst(i) != 0)
 				i->retryAt = now + 5;
 			if (i->fd >= 0) {
@@ -715,8 +747,11 @@ CODESTARTrunInput
 			multiSubmitFlush(&batch);
 		}
 	}
+	/* libnetfilter_log's unbind reads what the socket still holds and hands it to on_packet:
+	 * those events go to the queue too (they would be lost, and leaked, otherwise) */
 	for (instanceConf_t *i = confRoot; i != NULL; i = i->next)
 		close_inst(i);
+	multiSubmitFlush(&batch);
 ENDrunInput
 
 BEGINwillRun

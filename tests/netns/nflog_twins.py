@@ -78,11 +78,36 @@ table bridge tb {{
 """)
     # C and D: their own loopback traffic logged to the same group number
     for ns, tag in ((NSC, "c"), (NSD, "d")):
-        sh("nft", "-f", "-", ns=ns, input=f"""
+        loopback_rules(ns, tag)
+
+
+def loopback_rules(ns, tag):
+    sh("nft", "-f", "-", ns=ns, input=f"""
 table ip t {{
   chain out {{ type filter hook output priority 0; icmp type echo-request log group {GROUP} prefix "{P} {tag}: "; }}
 }}
 """)
+
+
+def recreated_c(out):
+    """namespace C deleted and made anew under its name (a container restarted): its input
+    reads the new one, within its 5 s check (bounded: pings for 20 s at most)"""
+    old = {d["nflog"].get("netns_inode") for d in read_out(out) if f"{P} c: " in d["msg"]}
+    sh("ip", "netns", "del", NSC)
+    time.sleep(1.0)
+    sh("ip", "netns", "add", NSC)
+    sh("ip", "link", "set", "lo", "up", ns=NSC)
+    loopback_rules(NSC, "c2")
+    t0 = time.time()
+    while time.time() - t0 < 20:
+        sh("ping", "-c", "1", "-W", "1", "127.0.0.1", ns=NSC, check=False)
+        new = [d for d in read_out(out) if f"{P} c2: " in d["msg"]]
+        if new:
+            if any(d["nflog"].get("netns") != NSC or d["nflog"].get("netns_inode") in old for d in new):
+                return [f"namespace C made anew: an event with {new[0]['nflog']} (the old inode: {old})"], None
+            return [], time.time() - t0
+        time.sleep(1.0)
+    return ["namespace C deleted and made anew: its input read nothing of the new one within 20 s"], None
 
 
 def teardown():
@@ -206,6 +231,10 @@ if $msg contains "{P}" then {{
         errs += check_twins(kernel, docs)
         errs += flood(out + ".flood", stats, GROUP + 1, "flood", 7777, "f", "64k")
         errs += flood(out + ".flood4m", stats, GROUP + 2, "flood4m", 7778, "g", "4m (default)")
+        e, took = recreated_c(out)
+        errs += e
+        if took is not None:
+            print(f"nflog-twins: namespace C deleted and made anew: its input read the new one after {took:.1f} s")
         stop_rsyslogd(rs)
         rs = None
     finally:
