@@ -485,8 +485,16 @@ static size_t nft_pair(struct mon *m, size_t pos)
 					while (b < ke && s[b] != ',' && s[b] != '|')
 						b++;
 					int bit = tcp_flag_bit(s + a, b - a);
-					if (bit < 0 && b > a)
+					uint64_t x;
+					if (bit < 0 && b - a > 2 && s[a] == '0' && s[a + 1] == 'x' &&
+					    nfp_hex(s + a + 2, b - a - 2, 0xff, &x) == b - a - 2) {
+						/* the header's byte, as nft prints flags it has no name for ("0x0": none) */
+						for (int wb = 0; wb < 8; wb++)
+							if (x & (1u << wb))
+								bits |= 1u << (8 - wb); /* FIN (bit 0 on the wire) is 8 here */
+					} else if (bit < 0 && b > a) {
 						return 0;
+					}
 					if (bit >= 0)
 						bits |= 1u << bit;
 					a = b + 1;
