@@ -146,18 +146,16 @@ static unsigned snapshots_for(const struct nfp_snapshots *ss, const struct nfp_p
 	return n;
 }
 
-/* the reverse-path assumption is said where a walked snapshot has a reverse-path filter */
-static const char *rpf_note(const struct nfp_pview *pv, const struct nfp_ruleset *const *rsv, unsigned n)
+/* does a walked snapshot have a reverse-path filter (the assumption about it is said then) */
+static int has_rpf(const struct nfp_ruleset *const *rsv, unsigned n)
 {
-	if (pv->rpf_from == NULL)
-		return NULL;
 	for (unsigned i = 0; i < n; i++)
 		for (uint32_t r = 0; r < rsv[i]->nrules; r++) {
 			const struct nfp_rs_str *t = &rsv[i]->rules[r].text;
 			if (memmem(t->p, t->len, "fib saddr", 9) != NULL || memmem(t->p, t->len, "-m rpfilter", 11) != NULL)
-				return pv->rpf_from;
+				return 1;
 		}
-	return NULL;
+	return 0;
 }
 
 static void doc(struct nfp_sink *k, const char *kind, const char *what, const struct nfp_pview *pv,
@@ -168,8 +166,8 @@ static void doc(struct nfp_sink *k, const char *kind, const char *what, const st
 	STR(k, "packet", what);
 	if (pv->ct_from != NULL)
 		STR(k, "ct", pv->ct_from);
-	if (rpf_note(pv, rsv, n) != NULL)
-		STR(k, "rpfilter", rpf_note(pv, rsv, n));
+	if (pv->rpf_from != NULL)
+		STR(k, "rpfilter", pv->rpf_from);
 	if (res != NULL && res->status != NFP_RES_NONE) {
 		nfp_sink_open(k, "rule");
 		nfp_rule_members(res, k);
@@ -195,12 +193,14 @@ static void emit(const char *kind, const char *what, const struct nfp_snapshots 
 		snprintf(title, sizeof(title), "%s, walked through %s", kind, rsv[i]->path);
 		nfparse_html_static(title, what, rsv[i], &w[i]);
 	}
+	if (!has_rpf(rsv, n))
+		pv->rpf_from = NULL; /* an assumption no rule needed */
 	if (!json) {
 		printf("%s: %s\n", kind, what);
 		if (pv->ct_from != NULL)
 			printf("  %s\n", pv->ct_from);
-		if (rpf_note(pv, rsv, n) != NULL)
-			printf("  %s\n", rpf_note(pv, rsv, n));
+		if (pv->rpf_from != NULL)
+			printf("  %s\n", pv->rpf_from);
 		if (res != NULL && res->status == NFP_RES_RESOLVED) {
 			const struct nfp_rs_table *t = &res->rs->tables[res->chain->table];
 			printf("  logged by %.*s:%.*s:rule:%u   %.*s   (%s line %u)\n", (int)t->name.len, t->name.p,
