@@ -42,7 +42,7 @@ containerd, namespaces, files); nf_log_all_netns is restored.
 """
 import argparse, base64, collections, hashlib, json, os, random, re, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, write_conf, start_monitor, ipt_counters, CONNECT, dest_unreachs
+from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, write_conf, start_monitor, ipt_counters, wait_for_output, read_jsonl, CONNECT, dest_unreachs
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--stack", choices=["legacy", "xtables"], required=True)
@@ -181,7 +181,7 @@ def kube_rules():
     and default/nosvc (no endpoints), pod network 10.244.0.0/16"""
     svc = kube_chain("KUBE-SVC-", "default/web:http" + "tcp")
     ext = kube_chain("KUBE-EXT-", "default/web:http" + "tcp")
-    sep = [kube_chain("KUBE-SEP-", f"default/web:http" + "tcp" + ep) for ep in (f"{POD1}:8080", f"{POD2}:8080")]
+    sep = [kube_chain("KUBE-SEP-", "default/web:http" + "tcp" + ep) for ep in (f"{POD1}:8080", f"{POD2}:8080")]
     web = '-m comment --comment "default/web:http'
     nat = [":KUBE-MARK-MASQ - [0:0]", ":KUBE-NODEPORTS - [0:0]", ":KUBE-POSTROUTING - [0:0]", ":KUBE-SERVICES - [0:0]",
            f":{svc} - [0:0]", f":{ext} - [0:0]", f":{sep[0]} - [0:0]", f":{sep[1]} - [0:0]",
@@ -332,18 +332,10 @@ def main():
             monp.terminate(); monp.wait(timeout=10); monp = None
         # everything the LOG and TRACE rules printed has reached the file (bounded wait)
         logged = sum(v for d in deltas for k, v in d.items() if k[2] != "policy" and " -j LOG " in texts.get(k, ""))
-        deadline = time.time() + 30
-        docs = []
-        while time.time() < deadline:
-            docs = [json.loads(l) for l in open(out)] if os.path.exists(out) else []
-            logs = sum(1 for d in docs if (d["all"].get("netfilter") or {}).get("type") == "log")
-            if logs >= logged and any((d["all"].get("netfilter") or {}).get("type") == "trace" for d in docs):
-                time.sleep(1.0)
-                break
-            time.sleep(0.3)
+        kinds = lambda docs: [(d["all"].get("netfilter") or {}).get("type") for d in docs]
+        wait_for_output(out, lambda docs: kinds(docs).count("log") >= logged and "trace" in kinds(docs), 30)
         stop_rsyslogd(rs); rs = None
-        docs = [json.loads(l) for l in open(out)] if os.path.exists(out) else []
-        return check(docs, conns, deltas, texts, logged, flags, work)
+        return check(read_jsonl(out), conns, deltas, texts, logged, flags, work)
     finally:
         if monp is not None:
             monp.kill()

@@ -27,7 +27,7 @@ files); nf_log_all_netns is restored.
 """
 import argparse, collections, json, os, random, re, shutil, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, write_conf, start_monitor, CONNECT, dest_unreachs
+from netnslib import sh, client_router_server, start_rsyslogd, stop_rsyslogd, write_conf, start_monitor, wait_for_output, read_jsonl, CONNECT, dest_unreachs
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--module", required=True)
@@ -163,17 +163,11 @@ def main():
                 time.sleep(0.2)
         time.sleep(1.0)
         monp.terminate(); monp.wait(timeout=10); monp = None
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            want = sum(1 for l in open(mon) if l.strip())
-            have = sum(1 for l in open(out) if "nftrace" not in l) if os.path.exists(out) else 0
-            if os.path.exists(out) and sum(1 for _ in open(out)) >= want:
-                time.sleep(1.0)
-                break
-            time.sleep(0.3)
+        # the monitor's lines and the kernel's LOG lines, all written (bounded)
+        want = sum(1 for l in open(mon) if l.strip())
+        wait_for_output(out, lambda docs: len(docs) >= want, 30)
         stop_rsyslogd(rs); rs = None
-        docs = [json.loads(l) for l in open(out)] if os.path.exists(out) else []
-        return check(docs, conns, flags, work)
+        return check(read_jsonl(out), conns, flags, work)
     finally:
         if monp is not None:
             monp.kill()

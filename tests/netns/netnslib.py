@@ -1,7 +1,7 @@
 """What the kernel scenarios share: running a command (in a namespace), reading the kernel's
 own log records from /dev/kmsg from the moment the test starts, and the client -- router --
 server namespaces of the rule scenarios."""
-import collections, os, re, signal, subprocess, time
+import collections, json, os, re, signal, subprocess, time
 
 def sh(*cmd, ns=None, check=True, input=None):
     full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
@@ -92,6 +92,23 @@ def start_monitor(ns, mon, *cmd):
     open(mon, "w").close()
     return subprocess.Popen(["ip", "netns", "exec", ns, "stdbuf", "-oL"] + list(cmd), stdout=open(mon, "w"),
                             stderr=subprocess.DEVNULL)
+
+
+def read_jsonl(path):
+    """the JSON lines rsyslogd wrote so far (none when the file is not there yet)"""
+    return [json.loads(l) for l in open(path)] if os.path.exists(path) else []
+
+
+def wait_for_output(path, done, seconds):
+    """wait (bounded) until done(the records written so far) holds, then a second more for what
+    is on its way; the records then"""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if done(read_jsonl(path)):
+            time.sleep(1.0)
+            break
+        time.sleep(0.3)
+    return read_jsonl(path)
 
 
 def stop_rsyslogd(rs):

@@ -19,9 +19,9 @@ ICMP as the admin did (`-t raw -A PREROUTING -p icmp -j TRACE`, iptables-legacy)
 
 Everything created is deleted at the end, also on failure; nf_log_all_netns is restored.
 """
-import argparse, json, os, random, re, signal, string, subprocess, sys, tempfile, time
+import argparse, json, os, random, signal, string, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netnslib import sh, start_rsyslogd, stop_rsyslogd, write_conf, ipt_counters
+from netnslib import sh, start_rsyslogd, stop_rsyslogd, write_conf, ipt_counters, wait_for_output, read_jsonl
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--module", required=True)
@@ -80,7 +80,6 @@ def main():
     work = tempfile.mkdtemp(prefix="mns-")
     out, conf, snap = (os.path.join(work, f) for f in ("out.jsonl", "rsyslog.conf", "rules.v4"))
     rs = None
-    errs = []
     try:
         topology()
         open("/proc/sys/net/netfilter/nf_log_all_netns", "w").write("1")
@@ -106,16 +105,10 @@ def main():
             after = arrived()
             results.append((phase, answered, {k: after[k] - before[k] for k in after}))
         # wait until the TRACE lines of both pings were written
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            recs = [json.loads(l) for l in open(out)] if os.path.exists(out) else []
-            if len({r["all"]["netfilter"]["trace"]["packet"] for r in recs if r["all"].get("netfilter")}) >= 2:
-                time.sleep(1.0)
-                break
-            time.sleep(0.3)
+        wait_for_output(out, lambda recs: len({r["all"]["netfilter"]["trace"]["packet"] for r in recs
+                                               if r["all"].get("netfilter")}) >= 2, 20)
         stop_rsyslogd(rs); rs = None
-        recs = [json.loads(l) for l in open(out)] if os.path.exists(out) else []
-        return check(recs, results, snap, work)
+        return check(read_jsonl(out), results, snap, work)
     finally:
         if rs is not None:
             rs.kill()
